@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { rejectPans } from "../events/envelope.ts";
+import { SaleLineSchema } from "../events/lines.ts";
+import { CardDetailsSchema } from "../events/tenders.ts";
+import { NonNegativeMoneySchema } from "../money/money.ts";
+
+/** Tenders as the register software posts them; the agent mints tender ids. */
+export const TenderInputSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("card"),
+      amount: NonNegativeMoneySchema,
+      card: CardDetailsSchema,
+      offline: z.boolean().default(false),
+    }),
+    z.object({ type: z.literal("cash"), amount: NonNegativeMoneySchema, tendered: NonNegativeMoneySchema.optional() }),
+    z.object({
+      type: z.literal("gift_card"),
+      amount: NonNegativeMoneySchema,
+      giftCard: z.object({ token: z.string().min(1).max(128), last4: z.string().regex(/^\d{4}$/) }),
+    }),
+    z.object({ type: z.literal("store_credit"), amount: NonNegativeMoneySchema, creditId: z.string().min(1).max(64) }),
+  ],
+  { error: "tender type must be card, cash, gift_card or store_credit" },
+);
+export type TenderInput = z.infer<typeof TenderInputSchema>;
+
+const SaleBody = z.object({
+  cashierId: z.string().min(1, "cashierId is required").max(64),
+  lines: z.array(SaleLineSchema).min(1, "a sale needs at least one line").max(500),
+  tenders: z.array(TenderInputSchema).min(1, "a sale needs at least one tender").max(20),
+  /** A manager's code that lets an offline card approval past the register's risk limits. */
+  overrideCode: z.string().min(1).max(32).optional(),
+});
+export const SaleRequestSchema = z.unknown().superRefine(rejectPans).pipe(SaleBody);
+export type SaleRequest = z.infer<typeof SaleBody>;
+
+export const ReturnItemInputSchema = z.object({
+  transactionId: z.string().min(1).max(64),
+  sku: z.string().min(1).max(64),
+  quantity: z.number().int().positive("quantity must be at least 1"),
+});
+
+const ReturnBody = z.object({
+  cashierId: z.string().min(1, "cashierId is required").max(64),
+  items: z.array(ReturnItemInputSchema).min(1, "a return needs at least one item").max(500),
+  reason: z.string().min(1, "a return needs a reason").max(200),
+});
+export const ReturnRequestSchema = z.unknown().superRefine(rejectPans).pipe(ReturnBody);
+export type ReturnRequest = z.infer<typeof ReturnBody>;
+
+const ExchangeBody = z.object({
+  cashierId: z.string().min(1, "cashierId is required").max(64),
+  returnItems: z.array(ReturnItemInputSchema).min(1, "an exchange returns at least one item").max(500),
+  lines: z.array(SaleLineSchema).min(1, "an exchange sells at least one line").max(500),
+  /** Pay the difference when the new items cost more; empty when the returned value covers them. */
+  tenders: z.array(TenderInputSchema).max(20).default([]),
+  reason: z.string().min(1).max(200).default("exchange"),
+  overrideCode: z.string().min(1).max(32).optional(),
+});
+export const ExchangeRequestSchema = z.unknown().superRefine(rejectPans).pipe(ExchangeBody);
+export type ExchangeRequest = z.infer<typeof ExchangeBody>;

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { MoneySchema, NonNegativeMoneySchema } from "../money/money.ts";
+
+export const SaleLineSchema = z.object({
+  sku: z.string().min(1, "sku is required").max(64),
+  description: z.string().max(200).default(""),
+  quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
+  unitPrice: NonNegativeMoneySchema,
+  /** Tax for the whole line (all units), in minor units. */
+  tax: NonNegativeMoneySchema,
+});
+export type SaleLine = z.infer<typeof SaleLineSchema>;
+
+export const TotalsSchema = z.object({
+  subtotal: MoneySchema,
+  tax: MoneySchema,
+  total: MoneySchema,
+});
+export type Totals = z.infer<typeof TotalsSchema>;
