@@ -103,7 +103,8 @@ export function allocateByWeights(total: Money, weights: readonly number[]): Mon
     parts[i] = (parts[i] as bigint) + 1n;
     left -= 1n;
   }
-  return parts.map((p) => ({ amount: sign * Number(p), currency: total.currency }));
+  // `|| 0` keeps a negative total's empty parts at 0, not -0.
+  return parts.map((p) => ({ amount: sign * Number(p) || 0, currency: total.currency }));
 }
 
 /** Splits `total` into `n` parts that differ by at most one minor unit and sum exactly to `total`. */

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { assertNoPan, containsPan, findPanFields, formatPath, luhnValid, maskPans, PanDetectedError } from "./pan-guard.ts";
+
+describe("PAN guard", () => {
+  it("knows the Luhn check", () => {
+    expect(luhnValid("4111111111111111")).toBe(true);
+    expect(luhnValid("4111111111111112")).toBe(false);
+    expect(luhnValid("378282246310005")).toBe(true);
+  });
+
+  it("finds card numbers plain, spaced and dashed, 13 to 19 digits", () => {
+    expect(containsPan("4111111111111111")).toBe(true);
+    expect(containsPan("pan 4111 1111 1111 1111 end")).toBe(true);
+    expect(containsPan("5555-5555-5555-4444")).toBe(true);
+    expect(containsPan("3782 822463 10005")).toBe(true); // Amex grouping, 15 digits
+    expect(containsPan("4222222222222")).toBe(true); // 13-digit Visa test number
+    expect(containsPan("6011000990139424")).toBe(true);
+  });
+
+  it("lets digit runs through that are not card numbers", () => {
+    expect(containsPan("order 4111111111111112")).toBe(false); // fails Luhn
+    expect(containsPan("T-000123")).toBe(false);
+    expect(containsPan("424242424242")).toBe(false); // 12 digits, too short
+    expect(containsPan("41111111111111111111")).toBe(false); // 20 digits, too long
+    expect(containsPan("4242")).toBe(false);
+    expect(containsPan("2026-11-26T09:30:00.000Z")).toBe(false);
+  });
+
+  it("names every nested field that holds one, keys included", () => {
+    const value = {
+      payload: {
+        tenders: [{ card: { token: "tok_1", note: "4111 1111 1111 1111" } }],
+        lines: [{ sku: "A" }, { description: "5555555555554444" }],
+      },
+      [String("4012888888881881")]: "x",
+      amount: 4111111111111111,
+    };
+    expect(findPanFields(value).map(formatPath)).toEqual([
+      "payload.tenders[0].card.note",
+      "payload.lines[1].description",
+      "(key)",
+      "amount",
+    ]);
+  });
+
+  it("throws an error that names the field and never the digits", () => {
+    const attempt = () => assertNoPan({ customer: { memo: "4111-1111-1111-1111" } });
+    expect(attempt).toThrow(PanDetectedError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as Error).message).toContain("customer.memo");
+      expect((error as Error).message).not.toMatch(/4111/);
+    }
+    expect(() => assertNoPan({ last4: "1111", token: "tok_abc" })).not.toThrow();
+  });
+
+  it("masks card numbers for logs, keeping the last four", () => {
+    expect(maskPans("paid with 4111 1111 1111 1111 today")).toBe("paid with ************1111 today");
+    expect(maskPans("order 4111111111111112 kept")).toBe("order 4111111111111112 kept");
+  });
+});
