@@ -3,7 +3,6 @@
  * architecture brief's sample sale: validation, content hash and the refund allocation of a return.
  */
 import {
-  TenderEventSchema,
   allocateRefund,
   computeTotals,
   contentHash,
@@ -11,9 +10,12 @@ import {
   money,
   newEventId,
   settleTenders,
+  TenderEventSchema,
 } from "@tenderline/shared";
 
-const lines = [{ sku: "TEE-M-BLK", description: "Tee, black, M", quantity: 2, unitPrice: money(1999, "USD"), tax: money(330, "USD") }];
+const lines = [
+  { sku: "TEE-M-BLK", description: "Tee, black, M", quantity: 2, unitPrice: money(1999, "USD"), tax: money(330, "USD") },
+];
 const totals = computeTotals(lines);
 const { tenders, change } = settleTenders(totals.total, [
   { tenderId: "t1", type: "card" as const, amount: money(3000, "USD") },
@@ -37,7 +39,15 @@ const event = TenderEventSchema.parse({
     tenders: [
       {
         ...tenders[0],
-        card: { token: "tok_9f2c", last4: "4242", brand: "visa", entryMode: "chip", terminalTxnId: "T-000123", authCode: null, processorRef: null },
+        card: {
+          token: "tok_9f2c",
+          last4: "4242",
+          brand: "visa",
+          entryMode: "chip",
+          terminalTxnId: "T-000123",
+          authCode: null,
+          processorRef: null,
+        },
         offline: true,
       },
       tenders[1],
@@ -46,7 +56,13 @@ const event = TenderEventSchema.parse({
 });
 console.log(`event ${event.eventId} valid, content hash ${contentHash(event).slice(0, 16)}…`);
 const allocation = allocateRefund(
-  [{ transactionId: "txn-1", tenders: tenders.map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })), priorRefunds: [] }],
+  [
+    {
+      transactionId: "txn-1",
+      tenders: tenders.map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
+      priorRefunds: [],
+    },
+  ],
   [{ transactionId: "txn-1", amount: money(3500, "USD") }],
 );
 for (const a of allocation) console.log(`refund ${formatMoney(a.amount)} to ${a.tenderType} tender ${a.tenderId}`);
