@@ -1,0 +1,163 @@
+import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/shared";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
+import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
+import { readWatermark } from "../ingest/watermark.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { Database } from "../storage/database.ts";
+import { type AuthEnv, requireToken } from "./auth.ts";
+import { errorCode, fail } from "./http-error.ts";
+
+export interface AppDeps {
+  region: string;
+  db: Database;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  replication?: ReplicatedSeqSource;
+  /** Extra health fields (replication lag per peer…), computed on request. */
+  healthDetails?: () => Promise<{ degraded: boolean; details: Record<string, unknown> }>;
+  /** Routes added by later modules (replication, exceptions…). */
+  extend?: (app: Hono<AuthEnv>) => void;
+}
+
+const startedAt = Date.now();
+
+function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d{1,15}$/.test(value))
+    fail(400, "invalid_query", `${name} must be a non-negative integer, got '${value.slice(0, 20)}'`);
+  return Number(value);
+}
+
+export function createApp(deps: AppDeps): Hono<AuthEnv> {
+  const { db, metrics, logger, region } = deps;
+  const replication = deps.replication ?? singleRegion;
+  const app = new Hono<AuthEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      metrics.httpRefusals.inc({ status: String(error.status) });
+      return c.json({ error: errorCode(error), message: error.message }, error.status);
+    }
+    metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
+    // The message may come from the database; mask it, and never log the request body.
+    logger.error({ err: { name: error.name, message: error.message }, path: c.req.path }, "request failed");
+    return c.json({ error: "internal", message: "the region could not complete this request; retry it" }, 500);
+  });
+  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get("/v1/health", async (c) => {
+    let dbOk = true;
+    try {
+      await db.query("SELECT 1");
+    } catch (error) {
+      dbOk = false;
+      metrics.dbErrors.inc({ operation: "health" });
+      logger.warn({ err: { message: (error as Error).message } }, "health check: database unreachable");
+    }
+    const extra = dbOk && deps.healthDetails ? await deps.healthDetails() : { degraded: false, details: {} };
+    const status = dbOk && !extra.degraded ? "ok" : "degraded";
+    return c.json(
+      {
+        region,
+        status,
+        backend: db.backend,
+        database: dbOk ? "ok" : "unreachable",
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        ...extra.details,
+      },
+      dbOk ? 200 : 503,
+    );
+  });
+
+  app.post(
+    "/v1/events/batch",
+    requireToken(db, "store"),
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () =>
+        fail(413, "body_too_large", `a batch body may be at most ${deps.bodyLimitBytes} bytes; send smaller batches`),
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        // The parser's message can quote the input, which may hold a card number: say only what to fix.
+        fail(400, "malformed_json", "the body must be a JSON object { storeId, registerId, events: [...] }");
+      }
+      const batch = EventBatchSchema.safeParse(body);
+      if (!batch.success) {
+        fail(400, "invalid_batch", describeIssues(batch.error));
+      }
+      const { storeId, registerId, events } = batch.data;
+      if (containsPan(storeId) || containsPan(registerId)) {
+        fail(422, "pan_detected", "a full card number is not allowed in storeId or registerId");
+      }
+      if (storeId !== principal.storeId) {
+        fail(403, "wrong_store", `this token writes only store ${principal.storeId}, not ${storeId}`);
+      }
+      const foreign = events.findIndex(
+        (e) => e !== null && typeof e === "object" && "storeId" in e && (e as { storeId: unknown }).storeId !== storeId,
+      );
+      if (foreign >= 0) {
+        fail(403, "wrong_store", `events[${foreign}] belongs to another store; this token writes only store ${storeId}`);
+      }
+      const end = metrics.batchSeconds.startTimer();
+      let output: Awaited<ReturnType<typeof ingestBatch>>;
+      try {
+        output = await ingestBatch(db, region, { storeId, registerId, events }, replication);
+      } catch (error) {
+        metrics.dbErrors.inc({ operation: "ingest" });
+        throw error;
+      }
+      end();
+      for (const r of output.results) metrics.ingestEvents.inc({ outcome: r.status, reason: r.reason ?? "" });
+      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+      for (const r of output.results) counts[r.status]++;
+      logger.info({ storeId, registerId, ...counts, contiguousSeq: output.watermark.contiguousSeq }, "batch ingested");
+      return c.json(output, 200);
+    },
+  );
+
+  app.get("/v1/stores/:storeId/registers/:registerId", requireToken(db, "store", "admin"), async (c) => {
+    const principal = c.get("principal");
+    const { storeId, registerId } = c.req.param();
+    if (principal.kind === "store" && principal.storeId !== storeId) {
+      fail(403, "wrong_store", `this token reads only store ${principal.storeId}`);
+    }
+    const mark = await readWatermark(db, { storeId, registerId });
+    if (mark.lastSeenAt === null)
+      fail(404, "register_not_found", `register ${registerId} of store ${storeId} has sent nothing here`);
+    return c.json({
+      region,
+      storeId,
+      registerId,
+      contiguousSeq: mark.contiguousSeq,
+      replicatedSeq: await replication.replicatedSeq(db, { storeId, registerId }, mark.contiguousSeq),
+      maxSeq: mark.maxSeq,
+      gaps: mark.gaps,
+      lastSeenAt: mark.lastSeenAt,
+    });
+  });
+
+  app.get("/v1/feed", requireToken(db, "consumer", "admin"), async (c) => {
+    const after = nonNegativeInt(c.req.query("after"), "after", 0);
+    const limit = nonNegativeInt(c.req.query("limit"), "limit", 100);
+    if (limit < 1 || limit > FEED_MAX_LIMIT) fail(400, "invalid_query", `limit must be between 1 and ${FEED_MAX_LIMIT}`);
+    return c.json(await readFeed(db, region, after, limit));
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("content-type", metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  deps.extend?.(app);
+  return app;
+}

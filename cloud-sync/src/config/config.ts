@@ -1,0 +1,128 @@
+import { parseArgs } from "node:util";
+import { describeIssues } from "@tenderline/shared";
+import { z } from "zod";
+import { BootstrapTokensSchema } from "../auth/tokens.ts";
+
+const jsonText = <T extends z.ZodType>(schema: T, what: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `${what} must be JSON (${(error as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+export const PeerSchema = z.object({
+  name: z.string().min(1, "a peer needs its region name").max(64),
+  url: z.url("a peer url must be like http://127.0.0.1:7432"),
+  token: z.string().min(16, "a peer token (a region token issued by that peer) is required"),
+});
+export type Peer = z.infer<typeof PeerSchema>;
+
+const port = z.coerce.number().int().min(0, "port must be 0 (any free port) to 65535").max(65535, "port must be at most 65535");
+const positiveInt = z.coerce.number().int().positive();
+
+export const RegionConfigSchema = z.object({
+  region: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "region must be a short name of letters, digits, '-' or '_' (e.g. A, eu-west)"),
+  host: z.string().min(1).default("127.0.0.1"),
+  port: port.default(7431),
+  /** PGlite's data directory; `memory://` keeps everything in memory. Ignored when databaseUrl is set. */
+  dataDir: z.string().min(1).optional(),
+  databaseUrl: z.string().startsWith("postgres", "DATABASE_URL must be a postgres:// or postgresql:// URL").optional(),
+  poolSize: positiveInt.default(10),
+  bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
+  bootstrapTokens: jsonText(BootstrapTokensSchema, "bootstrap tokens").optional(),
+  peers: jsonText(z.array(PeerSchema), "peers").default([]),
+  replicationIntervalMs: positiveInt.default(1000),
+  replicationBatch: positiveInt.max(1000).default(500),
+  processorUrl: z.url().optional(),
+  reconcileIntervalMs: positiveInt.default(2000),
+  reconcileDeadlineHours: z.coerce.number().positive().default(72),
+  /** Background jobs (replication, reconciliation, anomaly rules) run on timers unless this is false. */
+  backgroundJobs: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type RegionConfig = z.infer<typeof RegionConfigSchema>;
+export type RegionConfigInput = z.input<typeof RegionConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const FLAGS = {
+  region: { env: "TENDERLINE_REGION" },
+  host: { env: "TENDERLINE_HOST" },
+  port: { env: "TENDERLINE_PORT" },
+  "data-dir": { env: "TENDERLINE_DATA_DIR" },
+  "database-url": { env: "DATABASE_URL" },
+  "pool-size": { env: "TENDERLINE_POOL_SIZE" },
+  "body-limit": { env: "TENDERLINE_BODY_LIMIT" },
+  "bootstrap-tokens": { env: "TENDERLINE_BOOTSTRAP_TOKENS" },
+  peers: { env: "TENDERLINE_PEERS" },
+  "replication-interval-ms": { env: "TENDERLINE_REPLICATION_INTERVAL_MS" },
+  "processor-url": { env: "TENDERLINE_PROCESSOR_URL" },
+  "reconcile-interval-ms": { env: "TENDERLINE_RECONCILE_INTERVAL_MS" },
+  "reconcile-deadline-hours": { env: "TENDERLINE_RECONCILE_DEADLINE_HOURS" },
+  "background-jobs": { env: "TENDERLINE_BACKGROUND_JOBS" },
+  "log-level": { env: "TENDERLINE_LOG_LEVEL" },
+} as const;
+
+const KEYS: Record<keyof typeof FLAGS, keyof RegionConfig> = {
+  region: "region",
+  host: "host",
+  port: "port",
+  "data-dir": "dataDir",
+  "database-url": "databaseUrl",
+  "pool-size": "poolSize",
+  "body-limit": "bodyLimitBytes",
+  "bootstrap-tokens": "bootstrapTokens",
+  peers: "peers",
+  "replication-interval-ms": "replicationIntervalMs",
+  "processor-url": "processorUrl",
+  "reconcile-interval-ms": "reconcileIntervalMs",
+  "reconcile-deadline-hours": "reconcileDeadlineHours",
+  "background-jobs": "backgroundJobs",
+  "log-level": "logLevel",
+};
+
+export function parseConfig(input: Record<string, unknown>): RegionConfig {
+  const parsed = RegionConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(`invalid region configuration: ${describeIssues(parsed.error)}`);
+  const config = parsed.data;
+  if (!config.databaseUrl && !config.dataDir) config.dataDir = `.tenderline/regions/${config.region}/pgdata`;
+  return config;
+}
+
+/** Flags win over environment variables (`--port 0` over TENDERLINE_PORT). Unknown flags are an error. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RegionConfig {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(
+      `${(error as Error).message}; flags: ${Object.keys(FLAGS)
+        .map((f) => `--${f}`)
+        .join(", ")}`,
+    );
+  }
+  const input: Record<string, unknown> = {};
+  for (const [flag, { env: name }] of Object.entries(FLAGS) as Array<[keyof typeof FLAGS, { env: string }]>) {
+    const value = values[flag] ?? env[name];
+    if (value !== undefined && value !== "") input[KEYS[flag]] = value;
+  }
+  if (input.port === undefined && env.PORT) input.port = env.PORT;
+  return parseConfig(input);
+}

@@ -1,0 +1,107 @@
+import type { Watermark } from "@tenderline/shared";
+import type { Database, Queryable } from "../storage/database.ts";
+import { type Candidate, classifyBatch, type IngestResult } from "./classify-batch.ts";
+import { type NewRecord, storeRecords } from "./store-records.ts";
+import { advanceWatermarks, type RegisterKey, readWatermark, touchRegister } from "./watermark.ts";
+
+export interface IngestInput {
+  storeId: string;
+  registerId: string;
+  events: readonly unknown[];
+}
+
+export interface IngestOutput {
+  region: string;
+  results: IngestResult[];
+  watermark: Watermark;
+}
+
+/** How replicatedSeq is known; the replication module provides the real one, a lone region has none. */
+export interface ReplicatedSeqSource {
+  replicatedSeq(db: Queryable, key: RegisterKey, contiguousSeq: number): Promise<number>;
+}
+
+export const singleRegion: ReplicatedSeqSource = {
+  replicatedSeq: async (_db, _key, contiguousSeq) => contiguousSeq,
+};
+
+export function eventRecord(candidate: Candidate, region: string): NewRecord {
+  const e = candidate.event;
+  return {
+    recordId: candidate.eventId,
+    kind: "event",
+    originRegion: region,
+    hash: candidate.hash,
+    body: candidate.body,
+    storeId: e.storeId,
+    registerId: e.registerId,
+    seq: e.seq,
+    eventType: e.type,
+    subjectEventId: null,
+    tenderId: null,
+  };
+}
+
+/**
+ * One batch from one register, in one transaction: every event ends accepted, duplicate or
+ * rejected with its reason, and the answer carries the register's watermark. The caller has
+ * already checked the token may write `storeId` and that every event claims that store.
+ */
+export async function ingestBatch(
+  db: Database,
+  region: string,
+  input: IngestInput,
+  replication: ReplicatedSeqSource = singleRegion,
+): Promise<IngestOutput> {
+  const { results, candidates } = classifyBatch(input.registerId, input.events);
+  const key = { storeId: input.storeId, registerId: input.registerId };
+  return db.transaction(async (tx) => {
+    if (candidates.length > 0) {
+      const outcomes = await storeRecords(
+        tx,
+        candidates.map((c) => eventRecord(c, region)),
+      );
+      outcomes.forEach((outcome, i) => {
+        const c = candidates[i] as Candidate;
+        results[c.index] = { index: c.index, eventId: c.eventId, ...outcome };
+      });
+    }
+    const final = results as IngestResult[];
+    if (final.some((r) => r.status === "accepted")) await advanceWatermarks(tx, [key], true);
+    else await touchRegister(tx, key);
+    await countOutcomes(tx, input.storeId, final);
+    const mark = await readWatermark(tx, key);
+    return {
+      region,
+      results: final,
+      watermark: {
+        contiguousSeq: mark.contiguousSeq,
+        replicatedSeq: await replication.replicatedSeq(tx, key, mark.contiguousSeq),
+        gaps: mark.gaps,
+      },
+    };
+  });
+}
+
+async function countOutcomes(tx: Queryable, storeId: string, results: readonly IngestResult[]): Promise<void> {
+  let accepted = 0;
+  let duplicates = 0;
+  let conflicts = 0;
+  let rejected = 0;
+  for (const r of results) {
+    if (r.status === "accepted") accepted++;
+    else if (r.status === "duplicate") duplicates++;
+    else if (r.reason === "conflict" || r.reason === "seq_conflict") conflicts++;
+    else rejected++;
+  }
+  await tx.query(
+    `INSERT INTO ingest_outcomes (store_id, minute, accepted, duplicates, conflicts, rejected)
+     VALUES ($1, date_trunc('minute', now()), $2, $3, $4, $5)
+     ON CONFLICT (store_id, minute) DO UPDATE SET
+       accepted = ingest_outcomes.accepted + EXCLUDED.accepted,
+       duplicates = ingest_outcomes.duplicates + EXCLUDED.duplicates,
+       conflicts = ingest_outcomes.conflicts + EXCLUDED.conflicts,
+       rejected = ingest_outcomes.rejected + EXCLUDED.rejected`,
+    [storeId, accepted, duplicates, conflicts, rejected],
+  );
+}

@@ -1,0 +1,53 @@
+import pg from "pg";
+import type { Database, Queryable } from "./database.ts";
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+// Per-pool type parsers (not pg's global ones) so both backends return numbers for bigint columns;
+// our bigints (positions, seqs, counts) stay far below 2^53.
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** A real PostgreSQL server through a `pg` pool. */
+export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R>(sql: string, params: readonly unknown[] = []) {
+      const result = await q.query(sql, params as unknown[]);
+      return result.rows as R[];
+    },
+  });
+  // Fail at start-up, not at the first request, when the server is unreachable.
+  await pool.query("SELECT 1");
+  return {
+    backend: "postgres",
+    ...wrap(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(wrap(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

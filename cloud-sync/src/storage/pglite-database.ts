@@ -1,0 +1,28 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import type { Database, Queryable } from "./database.ts";
+
+/** Embedded PostgreSQL in WebAssembly: one connection, a data directory per region (or in memory). */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const inMemory = dataDir === undefined || dataDir === "" || dataDir.startsWith("memory://");
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(inMemory ? undefined : dataDir);
+  const wrap = (q: Pick<PGlite, "query">): Queryable => ({
+    async query<R>(sql: string, params: readonly unknown[] = []) {
+      const result = await q.query<R>(sql, params as unknown[]);
+      return result.rows;
+    },
+  });
+  return {
+    backend: "pglite",
+    ...wrap(pg),
+    // PGlite serialises transactions itself: other queries wait until this one ends.
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    async exec(sql) {
+      await pg.exec(sql);
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
