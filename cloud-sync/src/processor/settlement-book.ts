@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { canonicalJson } from "@tenderline/shared";
+import { canonicalJson, findPanFields, formatPath } from "@tenderline/shared";
 import { z } from "zod";
 import { type SettlementRecord, SettlementRecordSchema } from "./settlement-wire.ts";
 
@@ -77,6 +77,8 @@ export class SettlementBook {
     } catch (err) {
       throw new SettlementFileError(file, `not JSON (${(err as Error).message})`);
     }
+    const panFields = findPanFields(parsed).map(formatPath);
+    if (panFields.length > 0) throw new SettlementFileError(file, `a full card number is in ${panFields.join(", ")}`);
     const result = FileSchema.safeParse(parsed);
     if (!result.success) throw new SettlementFileError(file, result.error.issues[0]?.message ?? "invalid");
     for (const r of result.data.records) this.records.set(r.terminalTxnId, r);

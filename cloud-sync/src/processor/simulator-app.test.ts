@@ -340,5 +340,7 @@ describe("persistence", () => {
     expect(() => new SettlementBook(file)).toThrow(SettlementFileError);
     writeFileSync(file, JSON.stringify({ records: [{ terminalTxnId: "T-1" }] }));
     expect(() => new SettlementBook(file)).toThrow(/broken\.json/);
+    writeFileSync(file, JSON.stringify({ records: [{ ...approved("T-1"), token: PAN }] }));
+    expect(() => new SettlementBook(file)).toThrow(/card number is in records\[0\]\.token/);
   });
 });
