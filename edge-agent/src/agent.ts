@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import { createApp } from "./api/app.ts";
+import type { AgentConfig } from "./config/config.ts";
+import { IdempotencyStore } from "./idempotency/idempotency-store.ts";
+import { Ledger } from "./ledger/ledger.ts";
+import { createLogger, type Logger } from "./logging/logger.ts";
+import { Outbox } from "./outbox/outbox.ts";
+import { QueueStatusReader } from "./outbox/queue-status.ts";
+import { RegisterService } from "./register/register-service.ts";
+import { type PruneResult, pruneExpired } from "./retention/retention.ts";
+import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
+import { claimDataDir } from "./storage/data-dir.ts";
+import { type Db, openDatabase } from "./storage/database.ts";
+
+export interface AgentOptions {
+  logger?: Logger;
+  clock?: () => number;
+  /** The sync engine's status, merged into GET /api/v1/queue. */
+  syncStatus?: () => Promise<unknown>;
+}
+
+export interface Agent {
+  config: AgentConfig;
+  app: Hono;
+  db: Db;
+  outbox: Outbox;
+  ledger: Ledger;
+  service: RegisterService;
+  queue: QueueStatusReader;
+  risk: OfflineCardRisk;
+  logger: Logger;
+  prune(now?: number): PruneResult;
+  /** Serves the API on config.host:config.port (0 picks a free port). */
+  listen(): Promise<{ port: number; url: string }>;
+  setSyncStatus(fn: () => Promise<unknown>): void;
+  close(): Promise<void>;
+}
+
+function bindIdentity(db: Db, config: AgentConfig): void {
+  const put = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING");
+  db.transaction(() => {
+    put.run("store_id", config.storeId);
+    put.run("register_id", config.registerId);
+  })();
+}
+
+/** Wires the agent core (no network needed): the outbox, ledger, limits and the HTTP app. */
+export function createAgent(config: AgentConfig, options: AgentOptions = {}): Agent {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) });
+  const claimed = claimDataDir(
+    config.dataDir,
+    { storeId: config.storeId, registerId: config.registerId },
+    config.replaceUnsynced,
+  );
+  if (claimed.archivedTo)
+    logger.warn({ archivedTo: claimed.archivedTo }, "data directory belonged to another register; its outbox was archived");
+  const db = openDatabase(config.dataDir);
+  bindIdentity(db, config);
+  const clock = options.clock ?? Date.now;
+  const outbox = new Outbox(db, config.storeId, config.registerId, clock);
+  const ledger = new Ledger(db);
+  const risk = new OfflineCardRisk(db, config);
+  const service = new RegisterService(outbox, ledger, risk, new IdempotencyStore(db, clock));
+  const queue = new QueueStatusReader(db, risk, clock);
+  let syncStatus = options.syncStatus;
+  const app = createApp({
+    service,
+    ledger,
+    queue,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
+  });
+  let server: ReturnType<typeof serve> | undefined;
+  let closed = false;
+
+  const prune = (now = clock()) =>
+    pruneExpired(
+      db,
+      { replicatedRetentionHours: config.replicatedRetentionHours, returnsWindowDays: config.returnsWindowDays },
+      now,
+    );
+
+  return {
+    config,
+    app,
+    db,
+    outbox,
+    ledger,
+    service,
+    queue,
+    risk,
+    logger,
+    prune,
+    setSyncStatus(fn) {
+      syncStatus = fn;
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+          resolve({ port: info.port, url: `http://${config.host}:${info.port}` });
+        });
+        s.once("error", reject);
+        server = s;
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          if ("closeAllConnections" in s) (s as { closeAllConnections(): void }).closeAllConnections();
+        });
+      }
+      db.close();
+      logger.flush();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { ExchangeRequestSchema, hasPanIssue, maskPans, ReturnRequestSchema, SaleRequestSchema } from "@tenderline/shared";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
+import { IdempotencyStore } from "../idempotency/idempotency-store.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { QueueStatusReader } from "../outbox/queue-status.ts";
+import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
+import { toApiError } from "./error-mapping.ts";
+import { ApiError } from "./errors.ts";
+import { receiptView } from "./receipt-view.ts";
+import { returnItemsWithPrices } from "./return-items.ts";
+
+export interface AppDeps {
+  service: RegisterService;
+  ledger: Ledger;
+  queue: QueueStatusReader;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** The sync engine's view (regions, throughput); absent when sync is off. */
+  syncStatus?: () => Promise<unknown>;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message can quote the body, which might hold a card number: say only what to fix.
+    throw new ApiError(400, "invalid_json", "the request body must be a JSON object");
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw ApiError.invalid(result.error, hasPanIssue(result.error));
+  return result.data;
+}
+
+function idempotencyOf(c: Context, route: string, raw: unknown): IdempotencyContext | undefined {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+  }
+  return { key, hash: IdempotencyStore.requestHash(route, raw) };
+}
+
+/** The register API (../shared/ARCHITECTURE.md): loopback only, JSON in and out. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          "body_too_large",
+          `the request body is over the ${deps.bodyLimitBytes}-byte limit; split the transaction or remove unneeded fields`,
+        );
+      },
+    }),
+  );
+
+  app.post("/api/v1/sales", async (c) => {
+    const raw = await readJson(c);
+    const request = validate(SaleRequestSchema, raw);
+    const result = deps.service.recordSale(request, { idempotency: idempotencyOf(c, "sales", raw) });
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, result.status);
+  });
+
+  app.post("/api/v1/returns", async (c) => {
+    const raw = await readJson(c);
+    const request = validate(ReturnRequestSchema, raw);
+    const items = returnItemsWithPrices(request, raw);
+    const result = deps.service.recordReturn(request, items, { idempotency: idempotencyOf(c, "returns", raw) });
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, result.status);
+  });
+
+  app.post("/api/v1/exchanges", async (c) => {
+    const raw = await readJson(c);
+    const request = validate(ExchangeRequestSchema, raw);
+    const result = deps.service.recordExchange(request, { idempotency: idempotencyOf(c, "exchanges", raw) });
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, result.status);
+  });
+
+  app.get("/api/v1/transactions/:id", (c) => {
+    const tx = deps.ledger.get(c.req.param("id"));
+    if (!tx) {
+      throw new ApiError(
+        404,
+        "transaction_not_found",
+        "no transaction with that id on this register (it may be older than the returns window)",
+      );
+    }
+    return c.json(receiptView(tx));
+  });
+
+  app.get("/api/v1/queue", async (c) => {
+    const local = deps.queue.read();
+    const sync = deps.syncStatus ? await deps.syncStatus() : null;
+    return c.json({ ...local, sync });
+  });
+
+  app.get("/api/v1/health", (c) => c.json({ status: "ok" }));
+
+  app.notFound(() => {
+    throw new ApiError(404, "not_found", "no such endpoint; see the register API in ARCHITECTURE.md");
+  });
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError) {
+      const level = apiError.status >= 500 ? "error" : "info";
+      deps.logger[level]({ code: apiError.code, status: apiError.status, path: c.req.path }, "request refused");
+      return c.json(apiError.toBody(), apiError.status);
+    }
+    deps.logger.error({ err: error, path: c.req.path }, "unexpected error");
+    return c.json(
+      {
+        error: {
+          code: "internal_error",
+          message: maskPans("the agent hit an unexpected error; nothing was recorded for this request"),
+        },
+      },
+      500,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,31 @@
+export interface CliArgs {
+  command: "start" | "reset";
+  configFile: string;
+  replaceUnsynced: boolean;
+  discardUnsynced: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\nusage: tenderline-agent [start|reset] --config FILE [--replace-unsynced] [--discard-unsynced]`);
+    this.name = "UsageError";
+  }
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  let command: CliArgs["command"] = "start";
+  let configFile: string | undefined;
+  let replaceUnsynced = false;
+  let discardUnsynced = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "start" || arg === "reset") command = arg;
+    else if (arg === "--config") configFile = argv[++i];
+    else if (arg?.startsWith("--config=")) configFile = arg.slice("--config=".length);
+    else if (arg === "--replace-unsynced") replaceUnsynced = true;
+    else if (arg === "--discard-unsynced") discardUnsynced = true;
+    else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if (!configFile) throw new UsageError("--config FILE is required");
+  return { command, configFile, replaceUnsynced, discardUnsynced };
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const LimitSchema = z.object({
+  /** Largest single card tender that may be approved offline, in minor units. */
+  perTender: z.number().int().nonnegative(),
+  /** Largest total of offline card approvals not yet acked by a region, in minor units. */
+  outstanding: z.number().int().nonnegative(),
+});
+export type OfflineCardLimit = z.infer<typeof LimitSchema>;
+
+/** Card-present defaults in the spirit of processor floor limits; the fallback covers other currencies. */
+export const DEFAULT_OFFLINE_CARD_LIMITS: Record<string, OfflineCardLimit> = {
+  USD: { perTender: 25_000, outstanding: 250_000 },
+  EUR: { perTender: 25_000, outstanding: 250_000 },
+  GBP: { perTender: 20_000, outstanding: 200_000 },
+  CAD: { perTender: 30_000, outstanding: 300_000 },
+  "*": { perTender: 25_000, outstanding: 250_000 },
+};
+
+const RegionSchema = z.object({
+  name: z.string().min(1, "region name is required"),
+  url: z.url({ message: "region url must be an http(s) URL such as http://127.0.0.1:7431" }),
+});
+
+export const SyncSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  batchMaxEvents: z.number().int().positive().max(5000).default(500),
+  batchMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  requestTimeoutMs: z.number().int().positive().default(5000),
+  probeIntervalMs: z.number().int().positive().default(2000),
+  probeTimeoutMs: z.number().int().positive().default(1000),
+  breakerFailures: z.number().int().positive().default(3),
+  breakerCooldownMs: z.number().int().positive().default(5000),
+  failbackAfterMs: z.number().int().nonnegative().default(30_000),
+  retryBaseMs: z.number().int().positive().default(200),
+  retryCapMs: z.number().int().positive().default(30_000),
+  /** How often the engine asks for acked-but-unreplicated rows' status when idle. */
+  idlePollMs: z.number().int().positive().default(5000),
+});
+export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
+
+export const AgentConfigSchema = z.object({
+  storeId: z.string().min(1, "storeId is required").max(64),
+  registerId: z.string().min(1, "registerId is required").max(64),
+  dataDir: z.string().min(1, "dataDir is required: the directory holding the outbox database"),
+  port: z.number().int().min(0).max(65535).default(7420),
+  /** Loopback only: the register API has no authentication of its own. */
+  host: z.enum(["127.0.0.1", "::1", "localhost"]).default("127.0.0.1"),
+  regions: z.array(RegionSchema).default([]),
+  storeToken: z.string().default(""),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  offlineCardLimits: z.record(z.string(), LimitSchema).default(DEFAULT_OFFLINE_CARD_LIMITS),
+  /** Manager override codes that let an offline card approval past the limits. */
+  overrideCodes: z.array(z.string().min(4, "override codes need at least 4 characters")).default([]),
+  returnsWindowDays: z.number().int().positive().default(90),
+  /** Outbox rows the cloud reports replicated are deleted after this many hours. */
+  replicatedRetentionHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
+  /** Start even when the data directory belongs to another register and holds unsynced events (they are archived, never deleted). */
+  replaceUnsynced: z.boolean().default(false),
+  logFile: z.string().optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  sync: SyncSettingsSchema.default(SyncSettingsSchema.parse({})),
+});
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ");
+}
+
+/** Validates a config object; the error names every field to fix. */
+export function parseConfig(input: unknown): AgentConfig {
+  const result = AgentConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`invalid agent config: ${describe(result.error)}`);
+  return result.data;
+}
+
+const ENV_OVERRIDES: Array<[string, string, "string" | "int" | "json" | "bool"]> = [
+  ["TENDERLINE_STORE_ID", "storeId", "string"],
+  ["TENDERLINE_REGISTER_ID", "registerId", "string"],
+  ["TENDERLINE_DATA_DIR", "dataDir", "string"],
+  ["TENDERLINE_PORT", "port", "int"],
+  ["TENDERLINE_STORE_TOKEN", "storeToken", "string"],
+  ["TENDERLINE_REGIONS", "regions", "json"],
+  ["TENDERLINE_LOG_FILE", "logFile", "string"],
+  ["TENDERLINE_LOG_LEVEL", "logLevel", "string"],
+  ["TENDERLINE_REPLACE_UNSYNCED", "replaceUnsynced", "bool"],
+];
+
+/** Environment variables override the file, so one file can serve a fleet. */
+export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = { ...raw };
+  for (const [name, field, kind] of ENV_OVERRIDES) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    if (kind === "string") out[field] = value;
+    else if (kind === "bool") out[field] = value === "1" || value.toLowerCase() === "true";
+    else if (kind === "int") {
+      if (!/^\d+$/.test(value)) throw new ConfigError(`invalid agent config: ${name} (${field}) must be a whole number`);
+      out[field] = Number(value);
+    } else {
+      try {
+        out[field] = JSON.parse(value);
+      } catch (error) {
+        throw new ConfigError(`invalid agent config: ${name} (${field}) must be JSON: ${(error as Error).message}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Reads the JSON file, applies the environment, validates. A relative dataDir is relative to the file. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  const config = parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env));
+  return { ...config, dataDir: resolve(resolve(file, ".."), config.dataDir) };
+}
+
+export function offlineCardLimit(config: Pick<AgentConfig, "offlineCardLimits">, currency: string): OfflineCardLimit {
+  return (
+    config.offlineCardLimits[currency] ??
+    config.offlineCardLimits["*"] ??
+    DEFAULT_OFFLINE_CARD_LIMITS[currency] ??
+    (DEFAULT_OFFLINE_CARD_LIMITS["*"] as OfflineCardLimit)
+  );
+}

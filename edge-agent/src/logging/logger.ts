@@ -1,0 +1,31 @@
+import { maskPans } from "@tenderline/shared";
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+function masked(value: unknown): unknown {
+  if (typeof value === "string") return maskPans(value);
+  if (value instanceof Error) return { type: value.name, message: maskPans(value.message), stack: maskPans(value.stack ?? "") };
+  if (value !== null && typeof value === "object") return JSON.parse(maskPans(JSON.stringify(value)));
+  return value;
+}
+
+/**
+ * The agent's logger. Every argument passes through maskPans before it is written: a card number
+ * must never reach a log, even one that slipped into an error message.
+ */
+export function createLogger(options: { level: string; file?: string }): Logger {
+  const destination = options.file ? pino.destination({ dest: options.file, mkdir: true, sync: false }) : pino.destination(1);
+  return pino(
+    {
+      level: options.level,
+      base: { service: "tenderline-agent" },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map(masked) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+}

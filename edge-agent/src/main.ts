@@ -1,0 +1,38 @@
+/** Process entry: `tenderline-agent [start|reset] --config FILE`. Wiring only; logic lives in the modules. */
+import { createAgent } from "./agent.ts";
+import { parseArgs } from "./cli/args.ts";
+import { loadConfig } from "./config/config.ts";
+import { resetDataDir } from "./storage/data-dir.ts";
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const loaded = loadConfig(args.configFile);
+  const config = { ...loaded, replaceUnsynced: loaded.replaceUnsynced || args.replaceUnsynced };
+  if (args.command === "reset") {
+    const { archivedTo } = resetDataDir(config.dataDir, args.discardUnsynced);
+    process.stdout.write(archivedTo ? `outbox archived to ${archivedTo}\n` : "nothing to reset\n");
+    return;
+  }
+  const agent = createAgent(config);
+  agent.prune();
+  const pruneTimer = setInterval(() => agent.prune(), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  const { url, port } = await agent.listen();
+  agent.logger.info({ url, port, storeId: config.storeId, registerId: config.registerId }, "agent listening");
+  // A line tests and supervisors can wait for, whatever the log destination.
+  process.stdout.write(`${JSON.stringify({ listening: url, port })}\n`);
+  const stop = async () => {
+    clearInterval(pruneTimer);
+    await agent.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tenderline-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import { CURRENT_SCHEMA_VERSION, newEventId } from "@tenderline/shared";
+import type { Db } from "../storage/database.ts";
+
+export type OutboxState = "pending" | "acked" | "dead";
+
+export interface RecordedEvent {
+  seq: number;
+  eventId: string;
+  recordedAt: number;
+}
+
+/** One outbox row as the sync engine sends it: `body` is the event's JSON exactly as recorded. */
+export interface OutboxRow {
+  seq: number;
+  eventId: string;
+  type: string;
+  body: string;
+  bytes: number;
+  recordedAt: number;
+}
+
+export interface OutboxEnvelopeInput {
+  type: string;
+  occurredAt: string;
+  payload: unknown;
+}
+
+/**
+ * The durable outbox. `record` assigns the register's next seq and writes the event in the
+ * caller's transaction together with whatever `alsoWrite` adds (ledger rows, idempotency record),
+ * so either all of it is on disk or none of it. Seqs come from a counter in `meta`, not from
+ * MAX(seq), so pruning old rows never lets a seq be reused.
+ */
+export class Outbox {
+  private lastSeq: number;
+  private readonly stmts;
+
+  constructor(
+    readonly db: Db,
+    readonly storeId: string,
+    readonly registerId: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.stmts = {
+      insert: db.prepare(
+        "INSERT INTO outbox (seq, event_id, type, body, bytes, recorded_at, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+      ),
+      setLastSeq: db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
+      getLastSeq: db.prepare("SELECT value FROM meta WHERE key = 'last_seq'"),
+      pending: db.prepare(
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+      ),
+      ack: db.prepare(
+        "UPDATE outbox SET state = 'acked', acked_region = ?, acked_at = ?, last_error = NULL, attempts = attempts + 1 WHERE seq = ? AND state <> 'dead'",
+      ),
+      reack: db.prepare("UPDATE outbox SET acked_region = ?, acked_at = ? WHERE seq = ? AND state = 'acked'"),
+      dead: db.prepare(
+        "UPDATE outbox SET state = 'dead', dead_reason = ?, last_error = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'",
+      ),
+      failure: db.prepare(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ? AND state = 'pending'",
+      ),
+      replicated: db.prepare("UPDATE outbox SET replicated_at = ? WHERE seq <= ? AND state = 'acked' AND replicated_at IS NULL"),
+      unreplicated: db.prepare(
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'acked' AND replicated_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+      ),
+      inRange: db.prepare(
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE seq BETWEEN ? AND ? AND state <> 'dead' ORDER BY seq LIMIT ?",
+      ),
+      clearGaps: db.prepare("DELETE FROM cloud_gaps WHERE region = ?"),
+      insertGap: db.prepare("INSERT OR REPLACE INTO cloud_gaps (region, from_seq, to_seq, reported_at) VALUES (?, ?, ?, ?)"),
+    };
+    const row = this.stmts.getLastSeq.get() as { value: string } | undefined;
+    this.lastSeq = row ? Number(row.value) : 0;
+  }
+
+  /** The highest seq recorded so far (0 before the first event). */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction; the in-memory seq follows only a successful commit. */
+  transaction<T>(fn: () => T): T {
+    const before = this.lastSeq;
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      this.lastSeq = before;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends one event. Must run inside `transaction` so the ledger rows written next to it commit
+   * with it. Returns the envelope's identity; the body is the full event envelope as JSON.
+   */
+  append(input: OutboxEnvelopeInput): RecordedEvent & { event: Record<string, unknown> } {
+    if (!this.db.inTransaction) throw new Error("Outbox.append must run inside Outbox.transaction");
+    const seq = this.lastSeq + 1;
+    const eventId = newEventId();
+    const recordedAt = this.clock();
+    const event = {
+      eventId,
+      storeId: this.storeId,
+      registerId: this.registerId,
+      seq,
+      type: input.type,
+      occurredAt: input.occurredAt,
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+      payload: input.payload,
+    };
+    const body = JSON.stringify(event);
+    this.stmts.insert.run(seq, eventId, input.type, body, Buffer.byteLength(body), recordedAt);
+    this.stmts.setLastSeq.run(String(seq));
+    this.lastSeq = seq;
+    return { seq, eventId, recordedAt, event };
+  }
+
+  // ---- what the sync engine needs ----
+
+  /** Pending rows in seq order after `afterSeq`, cut to at most `maxEvents` rows and `maxBytes` of bodies (at least one row). */
+  pendingBatch(maxEvents: number, maxBytes: number, afterSeq = 0): OutboxRow[] {
+    return cutByBytes(this.stmts.pending.all(afterSeq, maxEvents) as OutboxRow[], maxBytes);
+  }
+
+  /** Rows a region acked but the cloud has not yet reported replicated to its peers, in seq order. */
+  ackedUnreplicated(maxEvents: number, maxBytes: number, afterSeq = 0): OutboxRow[] {
+    return cutByBytes(this.stmts.unreplicated.all(afterSeq, maxEvents) as OutboxRow[], maxBytes);
+  }
+
+  /** Rows the outbox still holds in an inclusive seq range (for gaps a region reports). */
+  rowsInRange(fromSeq: number, toSeq: number, maxEvents: number): OutboxRow[] {
+    return this.stmts.inRange.all(fromSeq, toSeq, maxEvents) as OutboxRow[];
+  }
+
+  markAcked(seqs: readonly number[], region: string, at = this.clock()): void {
+    this.db.transaction(() => {
+      for (const seq of seqs) {
+        if (this.stmts.ack.run(region, at, seq).changes === 0) this.stmts.reack.run(region, at, seq);
+      }
+    })();
+  }
+
+  markDead(entries: ReadonlyArray<{ seq: number; reason: string }>): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.stmts.dead.run(e.reason, e.reason, e.seq);
+    })();
+  }
+
+  recordFailure(seqs: readonly number[], error: string, nextAttemptAt: number): void {
+    this.db.transaction(() => {
+      for (const seq of seqs) this.stmts.failure.run(error, nextAttemptAt, seq);
+    })();
+  }
+
+  /** The cloud says every seq up to `replicatedSeq` is in every region: those rows may be pruned later. */
+  markReplicatedUpTo(replicatedSeq: number, at = this.clock()): number {
+    if (replicatedSeq <= 0) return 0;
+    return this.stmts.replicated.run(at, replicatedSeq).changes;
+  }
+
+  setCloudGaps(region: string, gaps: ReadonlyArray<{ from: number; to: number }>, at = this.clock()): void {
+    this.db.transaction(() => {
+      this.stmts.clearGaps.run(region);
+      for (const g of gaps) this.stmts.insertGap.run(region, g.from, g.to, at);
+    })();
+  }
+}
+
+function cutByBytes(rows: OutboxRow[], maxBytes: number): OutboxRow[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += (rows[i] as OutboxRow).bytes;
+    if (bytes > maxBytes && i > 0) return rows.slice(0, i);
+  }
+  return rows;
+}

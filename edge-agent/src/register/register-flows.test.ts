@@ -1,0 +1,255 @@
+import { TenderEventSchema } from "@tenderline/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type ApiBody, allocationPairs, card, cash, line, post, sampleSale, testAgent, usd } from "../testing/fixtures.ts";
+
+type TestAgent = ReturnType<typeof testAgent>;
+
+function tenderRows(agent: TestAgent, transactionId: string) {
+  return agent.db
+    .prepare("SELECT type, amount, refunded FROM transaction_tenders WHERE transaction_id = ? ORDER BY position")
+    .all(transactionId) as Array<{ type: string; amount: number; refunded: number }>;
+}
+
+function lineRows(agent: TestAgent, transactionId: string) {
+  return agent.db
+    .prepare("SELECT sku, quantity, returned FROM transaction_lines WHERE transaction_id = ? ORDER BY line_no")
+    .all(transactionId) as Array<{ sku: string; quantity: number; returned: number }>;
+}
+
+function outboxEvents(agent: TestAgent) {
+  return (agent.db.prepare("SELECT seq, body FROM outbox ORDER BY seq").all() as Array<{ seq: number; body: string }>).map(
+    (r) => ({
+      seq: r.seq,
+      event: JSON.parse(r.body),
+    }),
+  );
+}
+
+describe("register flows against the local ledger", () => {
+  let agent: TestAgent;
+  beforeEach(() => {
+    agent = testAgent();
+  });
+  afterEach(async () => {
+    await agent.done();
+  });
+
+  it("records a split-tender sale as one valid event plus ledger rows", async () => {
+    const res = await post(agent.app, "/api/v1/sales", sampleSale());
+    expect(res.status).toBe(201);
+    expect(res.body.seq).toBe(1);
+    expect(res.body.totals.total).toEqual(usd(6378));
+    expect(res.body.change).toEqual(usd(622));
+    const [row] = outboxEvents(agent);
+    const event = TenderEventSchema.parse(row?.event);
+    expect(event).toMatchObject({
+      seq: 1,
+      type: "sale.completed",
+      storeId: "store-1",
+      registerId: "reg-1",
+      eventId: res.body.eventId,
+    });
+    expect(tenderRows(agent, res.body.transactionId)).toEqual([
+      { type: "card", amount: 3000, refunded: 0 },
+      { type: "cash", amount: 3378, refunded: 0 },
+    ]);
+    const receipt = await agent.app.request(`/api/v1/transactions/${res.body.transactionId}`);
+    expect(receipt.status).toBe(200);
+    const view = (await receipt.json()) as ApiBody;
+    expect(view.receipt.totals.total).toEqual(usd(6378));
+    expect(view.lines.map((l: { returnable: number }) => l.returnable)).toEqual([2, 1, 1]);
+  });
+
+  it("refuses tenders that do not cover the total and records nothing", async () => {
+    const sale = { ...sampleSale(), tenders: [cash(100)] };
+    const res = await post(agent.app, "/api/v1/sales", sale);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("tenders_short");
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 0 });
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM transactions").get()).toEqual({ n: 0 });
+  });
+
+  it("partial return, then the rest, then an over-return is refused", async () => {
+    const sale = await post(agent.app, "/api/v1/sales", sampleSale());
+    const tx = sale.body.transactionId as string;
+    // One of the two tees: 1999 + half the 330 tax (floor) = 2164, card first.
+    const first = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c-17",
+      items: [{ transactionId: tx, sku: "TEE-M-BLK", quantity: 1 }],
+      reason: "too small",
+    });
+    expect(first.status).toBe(201);
+    expect(first.body.refund).toEqual(usd(2164));
+    expect(first.body.allocation).toEqual([
+      { originalTransactionId: tx, tenderId: expect.any(String), tenderType: "card", amount: usd(2164) },
+    ]);
+    expect(tenderRows(agent, tx)).toEqual([
+      { type: "card", amount: 3000, refunded: 2164 },
+      { type: "cash", amount: 3378, refunded: 0 },
+    ]);
+
+    const rest = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c-17",
+      items: [
+        { transactionId: tx, sku: "TEE-M-BLK", quantity: 1 },
+        { transactionId: tx, sku: "MUG-01", quantity: 1 },
+        { transactionId: tx, sku: "SOCK-3P", quantity: 1 },
+      ],
+      reason: "changed mind",
+    });
+    expect(rest.status).toBe(201);
+    // Everything else: 6378 - 2164; the card's remaining 836 first, then cash.
+    expect(rest.body.refund).toEqual(usd(4214));
+    expect(allocationPairs(rest.body)).toEqual([
+      ["card", 836],
+      ["cash", 3378],
+    ]);
+    expect(tenderRows(agent, tx)).toEqual([
+      { type: "card", amount: 3000, refunded: 3000 },
+      { type: "cash", amount: 3378, refunded: 3378 },
+    ]);
+    expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([2, 1, 1]);
+
+    const again = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c-17",
+      items: [{ transactionId: tx, sku: "MUG-01", quantity: 1 }],
+      reason: "again",
+    });
+    expect(again.status).toBe(422);
+    expect(again.body.error.code).toBe("over_return");
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 3 });
+    expect(tenderRows(agent, tx).map((t) => t.refunded)).toEqual([3000, 3378]);
+  });
+
+  it("returns items from two orders in one return, each refunded to its own tenders", async () => {
+    const a = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c1",
+      lines: [line("A", 1, 1000, 100)],
+      tenders: [card(1100, { authCode: "X1" })],
+    });
+    const b = await post(agent.app, "/api/v1/sales", { cashierId: "c1", lines: [line("B", 2, 500, 50)], tenders: [cash(1050)] });
+    const res = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c1",
+      items: [
+        { transactionId: a.body.transactionId, sku: "A", quantity: 1 },
+        { transactionId: b.body.transactionId, sku: "B", quantity: 1 },
+      ],
+      reason: "both",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.refund).toEqual(usd(1100 + 525));
+    expect(res.body.allocation.map((x: ApiBody) => [x.originalTransactionId, x.tenderType, x.amount.amount])).toEqual([
+      [a.body.transactionId, "card", 1100],
+      [b.body.transactionId, "cash", 525],
+    ]);
+    expect(tenderRows(agent, a.body.transactionId)[0]?.refunded).toBe(1100);
+    expect(tenderRows(agent, b.body.transactionId)[0]?.refunded).toBe(525);
+    const event = TenderEventSchema.parse(outboxEvents(agent)[2]?.event);
+    expect(event.type).toBe("return.completed");
+  });
+
+  it("records an unverified return to store credit when the original is not on this register", async () => {
+    const missing = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c1",
+      items: [{ transactionId: "elsewhere-1", sku: "A", quantity: 2 }],
+      reason: "no receipt",
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.message).toContain("items[0].unitPrice");
+
+    const res = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c1",
+      items: [{ transactionId: "elsewhere-1", sku: "A", quantity: 2, unitPrice: usd(1080) }],
+      reason: "no receipt",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.verified).toBe(false);
+    expect(res.body.storeCredit.amount).toEqual(usd(2160));
+    expect(res.body.allocation).toEqual([]);
+    const event = TenderEventSchema.parse(outboxEvents(agent)[0]?.event);
+    expect(event.payload).toMatchObject({ verified: false, storeCredit: { amount: usd(2160) } });
+  });
+
+  it("exchanges: customer pays the difference, or gets the rest back on the original tenders", async () => {
+    const sale = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c1",
+      lines: [line("SHOE-9", 1, 5000, 400), line("SHOE-10", 1, 5000, 400)],
+      tenders: [card(10800, { authCode: "OK" })],
+    });
+    const tx = sale.body.transactionId as string;
+    const up = await post(agent.app, "/api/v1/exchanges", {
+      cashierId: "c1",
+      returnItems: [{ transactionId: tx, sku: "SHOE-9", quantity: 1 }],
+      lines: [line("BOOT-9", 1, 7000, 560)],
+      tenders: [cash(2160, 2200)],
+    });
+    expect(up.status).toBe(201);
+    expect(up.body.returnedValue).toEqual(usd(5400));
+    expect(up.body.net).toEqual(usd(2160));
+    expect(up.body.change).toEqual(usd(40));
+    expect(up.body.allocation).toEqual([]);
+    expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([1, 0]);
+    expect(tenderRows(agent, tx)[0]?.refunded).toBe(0);
+
+    const down = await post(agent.app, "/api/v1/exchanges", {
+      cashierId: "c1",
+      returnItems: [{ transactionId: tx, sku: "SHOE-10", quantity: 1 }],
+      lines: [line("SOCKS", 1, 1000, 80)],
+    });
+    expect(down.status).toBe(201);
+    expect(down.body.net).toEqual(usd(1080 - 5400));
+    expect(allocationPairs(down.body)).toEqual([["card", 4320]]);
+    expect(tenderRows(agent, tx)[0]?.refunded).toBe(4320);
+    expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([1, 1]);
+    for (const { event } of outboxEvents(agent)) expect(TenderEventSchema.safeParse(event).success).toBe(true);
+
+    // The boots from the exchange can be returned; the exchanged value comes back as store credit, the cash paid as cash.
+    const back = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c1",
+      items: [{ transactionId: up.body.transactionId, sku: "BOOT-9", quantity: 1 }],
+      reason: "no",
+    });
+    expect(back.status).toBe(201);
+    expect(back.body.refund).toEqual(usd(7560));
+    expect(allocationPairs(back.body)).toEqual([
+      ["store_credit", 5400],
+      ["cash", 2160],
+    ]);
+
+    const nothingLeft = await post(agent.app, "/api/v1/exchanges", {
+      cashierId: "c1",
+      returnItems: [{ transactionId: tx, sku: "SHOE-10", quantity: 1 }],
+      lines: [line("SOCKS", 1, 1000, 80)],
+    });
+    expect(nothingLeft.status).toBe(422);
+    expect(nothingLeft.body.error.code).toBe("over_return");
+  });
+
+  it("an Idempotency-Key retry gets the first answer and records once; another body with that key is refused", async () => {
+    const headers = { "Idempotency-Key": "reg-1-checkout-42" };
+    const sale = sampleSale();
+    const first = await post(agent.app, "/api/v1/sales", sale, headers);
+    expect(first.status).toBe(201);
+    const retry = await post(agent.app, "/api/v1/sales", sale, headers);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(first.body);
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 1 });
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM transactions").get()).toEqual({ n: 1 });
+
+    const other = await post(agent.app, "/api/v1/sales", { ...sale, cashierId: "c-99" }, headers);
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe("idempotency_conflict");
+    expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 1 });
+
+    const ret = {
+      cashierId: "c-17",
+      items: [{ transactionId: first.body.transactionId, sku: "MUG-01", quantity: 1 }],
+      reason: "r",
+    };
+    const r1 = await post(agent.app, "/api/v1/returns", ret, { "Idempotency-Key": "ret-1" });
+    const r2 = await post(agent.app, "/api/v1/returns", ret, { "Idempotency-Key": "ret-1" });
+    expect(r2.body).toEqual(r1.body);
+    expect(lineRows(agent, first.body.transactionId)[1]?.returned).toBe(1);
+  });
+});

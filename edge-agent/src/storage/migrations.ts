@@ -1,0 +1,105 @@
+/**
+ * Schema migrations, keyed on SQLite's `user_version`. Each entry moves the schema from version
+ * i to i+1 and runs in its own transaction, so an upgrade migrates the outbox in place and an
+ * interrupted upgrade leaves the previous version intact. Never edit a shipped migration; append.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: outbox, ledger, idempotency.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acked', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    acked_region TEXT,
+    acked_at INTEGER,
+    replicated_at INTEGER,
+    dead_reason TEXT
+  ) STRICT;
+  CREATE INDEX outbox_unacked ON outbox (state, seq) WHERE state <> 'acked';
+  CREATE INDEX outbox_unreplicated ON outbox (seq) WHERE state = 'acked' AND replicated_at IS NULL;
+
+  CREATE TABLE offline_card_tenders (
+    tender_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES outbox (seq) ON DELETE CASCADE,
+    currency TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX offline_card_tenders_seq ON offline_card_tenders (seq);
+
+  CREATE TABLE transactions (
+    transaction_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('sale', 'return', 'exchange')),
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    receipt TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX transactions_recorded ON transactions (recorded_at);
+
+  CREATE TABLE transaction_lines (
+    transaction_id TEXT NOT NULL REFERENCES transactions (transaction_id) ON DELETE CASCADE,
+    line_no INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    tax INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    returned INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (transaction_id, line_no)
+  ) STRICT;
+
+  CREATE TABLE transaction_tenders (
+    transaction_id TEXT NOT NULL REFERENCES transactions (transaction_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    tender_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    refunded INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (transaction_id, position)
+  ) STRICT;
+
+  CREATE TABLE refunds (
+    refund_transaction_id TEXT NOT NULL,
+    original_transaction_id TEXT NOT NULL,
+    tender_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX refunds_original ON refunds (original_transaction_id);
+
+  CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX idempotency_created ON idempotency (created_at);
+  `,
+  // 2: gaps the cloud reports for this register, for the queue screen and resends.
+  `
+  CREATE TABLE cloud_gaps (
+    region TEXT NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER NOT NULL,
+    reported_at INTEGER NOT NULL,
+    PRIMARY KEY (region, from_seq)
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
