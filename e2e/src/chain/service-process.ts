@@ -28,7 +28,7 @@ export interface ServiceSpec {
 
 /**
  * One of our own processes (region, processor simulator, agent), started as a real child process.
- * It is ready when it prints a JSON line `{"listening": <port>}` on stdout.
+ * It is ready when it prints a JSON line `{"listening": …}` with its port on stdout.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -80,8 +80,10 @@ export class ServiceProcess {
           if (error instanceof SyntaxError) return;
           throw error;
         }
-        const port = (parsed as { listening?: unknown }).listening;
-        if (typeof port === "number") {
+        // Regions and the simulator print {"listening": port}; the agent {"listening": url, "port": port}.
+        const { listening, port: portField } = parsed as { listening?: unknown; port?: unknown };
+        const port = typeof portField === "number" ? portField : listening;
+        if (listening !== undefined && typeof port === "number") {
           clearTimeout(timer);
           resolve(port);
         }
