@@ -129,7 +129,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   return out;
 }
 
-/** Reads the JSON file, applies the environment, validates. A relative dataDir is relative to the file. */
+/** Reads the JSON file, applies the environment, validates. Relative dataDir and logFile are relative to the file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let text: string;
   try {
@@ -147,7 +147,12 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(`config file ${file} must hold a JSON object`);
   }
   const config = parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env));
-  return { ...config, dataDir: resolve(resolve(file, ".."), config.dataDir) };
+  const base = resolve(file, "..");
+  return {
+    ...config,
+    dataDir: resolve(base, config.dataDir),
+    ...(config.logFile ? { logFile: resolve(base, config.logFile) } : {}),
+  };
 }
 
 export function offlineCardLimit(config: Pick<AgentConfig, "offlineCardLimits">, currency: string): OfflineCardLimit {

@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sampleSale, testAgent } from "../testing/fixtures.ts";
+
+describe("outbox: what the sync engine uses", () => {
+  let agent: ReturnType<typeof testAgent>;
+  beforeEach(() => {
+    agent = testAgent();
+    for (let i = 0; i < 6; i++) agent.service.recordSale(sampleSale());
+  });
+  afterEach(() => agent.done());
+
+  it("gives pending rows in seq order, cut by count and bytes (always at least one)", () => {
+    expect(agent.outbox.pendingBatch(4, 1 << 20).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    const one = agent.outbox.pendingBatch(10, 1 << 20)[0]?.bytes as number;
+    expect(agent.outbox.pendingBatch(10, one * 2 + 1).map((r) => r.seq)).toEqual([1, 2]);
+    expect(agent.outbox.pendingBatch(10, 1).map((r) => r.seq)).toEqual([1]);
+    expect(agent.outbox.pendingBatch(10, 1 << 20, 4).map((r) => r.seq)).toEqual([5, 6]);
+    const row = agent.outbox.pendingBatch(1, 1 << 20)[0];
+    expect(JSON.parse(row?.body as string)).toMatchObject({
+      seq: 1,
+      eventId: row?.eventId,
+      storeId: "store-1",
+      registerId: "reg-1",
+    });
+  });
+
+  it("acks, dead letters, failures, replication and gaps move rows between states", () => {
+    agent.outbox.markAcked([1, 2, 3], "A", 1000);
+    agent.outbox.markDead([{ seq: 4, reason: "rejected: invalid" }]);
+    agent.outbox.recordFailure([5, 6], "timeout", 5000);
+    expect(agent.outbox.pendingBatch(10, 1 << 20).map((r) => r.seq)).toEqual([5, 6]);
+    expect(agent.outbox.ackedUnreplicated(10, 1 << 20).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(agent.outbox.markReplicatedUpTo(2)).toBe(2);
+    expect(agent.outbox.ackedUnreplicated(10, 1 << 20).map((r) => r.seq)).toEqual([3]);
+    // A dead letter is not resent for a gap; acked rows are.
+    expect(agent.outbox.rowsInRange(3, 5, 10).map((r) => r.seq)).toEqual([3, 5]);
+    // An ack for a row already acked by another region records the newer region.
+    agent.outbox.markAcked([3], "B", 2000);
+    expect(agent.db.prepare("SELECT acked_region AS r FROM outbox WHERE seq = 3").get()).toEqual({ r: "B" });
+    agent.outbox.setCloudGaps("B", [{ from: 5, to: 6 }]);
+
+    const q = agent.queue.read();
+    expect(q.counts).toEqual({ pending: 2, acked: 3, dead: 1, unreplicated: 1 });
+    expect(q.deadLetters).toMatchObject([{ seq: 4, reason: "rejected: invalid" }]);
+    expect(q.oldestPendingSeq).toBe(5);
+    expect(q.cloudGaps).toMatchObject([{ region: "B", from: 5, to: 6 }]);
+    expect(agent.db.prepare("SELECT attempts, last_error AS e FROM outbox WHERE seq = 5").get()).toEqual({
+      attempts: 1,
+      e: "timeout",
+    });
+  });
+
+  it("append outside a transaction is refused", () => {
+    expect(() => agent.outbox.append({ type: "sale.completed", occurredAt: new Date().toISOString(), payload: {} })).toThrowError(
+      /inside Outbox.transaction/,
+    );
+  });
+});
