@@ -10,7 +10,9 @@ const LEAK = /4111\D?1111\D?1111\D?1111|5500\D?0000\D?0000\D?0004|3782\D?822463\
 
 function headerText(headers: Headers): string {
   const parts: string[] = [];
-  headers.forEach((value, name) => parts.push(`${name}: ${value}`));
+  headers.forEach((value, name) => {
+    parts.push(`${name}: ${value}`);
+  });
   return parts.join("\n");
 }
 
