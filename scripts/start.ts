@@ -1,68 +1,65 @@
 /**
- * `pnpm start`: until the agent and regions run, shows the shared contract at work on the
- * architecture brief's sample sale: validation, content hash and the refund allocation of a return.
+ * `pnpm start`: the whole chain on one machine — regions A and B (PGlite, or PostgreSQL with
+ * DATABASE_URL_A / DATABASE_URL_B), the processor simulator and one register's agent with its
+ * screens — keeping its data under TENDERLINE_DATA_DIR (default ./.tenderline). Ctrl-C stops it.
  */
-import {
-  allocateRefund,
-  computeTotals,
-  contentHash,
-  formatMoney,
-  money,
-  newEventId,
-  settleTenders,
-  TenderEventSchema,
-} from "@tenderline/shared";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Chain, type ChainTokens } from "@tenderline/e2e/chain";
 
-const lines = [
-  { sku: "TEE-M-BLK", description: "Tee, black, M", quantity: 2, unitPrice: money(1999, "USD"), tax: money(330, "USD") },
-];
-const totals = computeTotals(lines);
-const { tenders, change } = settleTenders(totals.total, [
-  { tenderId: "t1", type: "card" as const, amount: money(3000, "USD") },
-  { tenderId: "t2", type: "cash" as const, amount: money(1328, "USD"), tendered: money(2000, "USD") },
-]);
-console.log(`sale total ${formatMoney(totals.total)}, change ${formatMoney(change)}`);
-const event = TenderEventSchema.parse({
-  eventId: newEventId(),
-  storeId: "store-1",
-  registerId: "reg-1",
-  seq: 1,
-  type: "sale.completed",
-  occurredAt: new Date().toISOString(),
-  schemaVersion: 1,
-  payload: {
-    transactionId: "txn-1",
-    cashierId: "c-17",
-    lines,
-    totals,
-    change,
-    tenders: [
-      {
-        ...tenders[0],
-        card: {
-          token: "tok_9f2c",
-          last4: "4242",
-          brand: "visa",
-          entryMode: "chip",
-          terminalTxnId: "T-000123",
-          authCode: null,
-          processorRef: null,
-        },
-        offline: true,
-      },
-      tenders[1],
-    ],
+const dataDir = resolve(process.env.TENDERLINE_DATA_DIR ?? ".tenderline");
+mkdirSync(dataDir, { recursive: true });
+const tokensFile = join(dataDir, "tokens.json");
+const tokens = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as ChainTokens) : undefined;
+const storeId = process.env.TENDERLINE_DEMO_STORE ?? "store-001";
+const registerId = process.env.TENDERLINE_DEMO_REGISTER ?? "reg-01";
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const chain = new Chain({
+  dataDir,
+  stores: [{ storeId, registers: [registerId] }],
+  regionPorts: { A: port("TENDERLINE_PORT_A", 7431), B: port("TENDERLINE_PORT_B", 7432) },
+  processorPort: port("TENDERLINE_PORT_PROCESSOR", 7440),
+  agentPorts: { [registerId]: port("TENDERLINE_PORT_AGENT", 7420) },
+  databaseUrls: { A: process.env.DATABASE_URL_A, B: process.env.DATABASE_URL_B },
+  tokens,
+  logLevel: process.env.TENDERLINE_LOG_LEVEL ?? "warn",
+  onLine: (service, line) => {
+    if (!line.startsWith('{"listening"')) process.stderr.write(`[${service}] ${line}\n`);
   },
 });
-console.log(`event ${event.eventId} valid, content hash ${contentHash(event).slice(0, 16)}…`);
-const allocation = allocateRefund(
-  [
-    {
-      transactionId: "txn-1",
-      tenders: tenders.map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
-      priorRefunds: [],
-    },
-  ],
-  [{ transactionId: "txn-1", amount: money(3500, "USD") }],
-);
-for (const a of allocation) console.log(`refund ${formatMoney(a.amount)} to ${a.tenderType} tender ${a.tenderId}`);
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping the chain…");
+  await chain.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  await chain.start();
+} catch (error) {
+  console.error(`tenderline: the chain did not start: ${(error as Error).message}`);
+  await stop(1);
+}
+writeFileSync(tokensFile, `${JSON.stringify(chain.tokens, null, 2)}\n`, { mode: 0o600 });
+const agent = chain.agents.get(registerId);
+console.log(`
+Tenderline is running (data in ${dataDir}; Ctrl-C stops it)
+
+  Cashier screen        ${agent?.url}/
+  Store manager screen  ${agent?.url}/manager
+  Register API          ${agent?.url}/api/v1/queue
+  Region A              ${chain.regionUrl("A")}/v1/health  (${process.env.DATABASE_URL_A ? "PostgreSQL" : "PGlite"})
+  Region B              ${chain.regionUrl("B")}/v1/health  (${process.env.DATABASE_URL_B ? "PostgreSQL" : "PGlite"})
+  Processor simulator   ${chain.processorUrl}/v1/health
+
+  Demo store            ${storeId} (register ${registerId})
+  Store token           ${chain.tokens.stores[storeId]}
+  Consumer token        ${chain.tokens.consumer}   (GET /v1/feed)
+  Admin token           ${chain.tokens.admin}
+`);

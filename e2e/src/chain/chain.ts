@@ -1,0 +1,231 @@
+/**
+ * The whole chain as real processes: regions (PGlite or PostgreSQL each), the processor simulator,
+ * and agents, with tokens seeded. `pnpm start`, the drill and the browser tests build on it.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { freePort } from "./free-port.ts";
+import { LinkProxy } from "./link-proxy.ts";
+import { ServiceProcess } from "./service-process.ts";
+
+const repoRoot = resolve(import.meta.dirname, "../../..");
+export const ENTRIES = {
+  region: join(repoRoot, "cloud-sync/src/main.ts"),
+  processor: join(repoRoot, "cloud-sync/src/processor/simulator-main.ts"),
+  agent: join(repoRoot, "edge-agent/src/main.ts"),
+};
+
+export interface StoreSpec {
+  storeId: string;
+  registers: string[];
+}
+
+export interface ChainOptions {
+  /** Everything the chain keeps: region data dirs, agent outboxes, logs. */
+  dataDir: string;
+  regionNames?: string[];
+  /** Region name -> PostgreSQL URL; a region without one runs on PGlite under dataDir. */
+  databaseUrls?: Record<string, string | undefined>;
+  /** Fixed ports (the demo's defaults); 0 or absent picks free ones. */
+  regionPorts?: Record<string, number>;
+  processorPort?: number;
+  agentPorts?: Record<string, number>;
+  stores: StoreSpec[];
+  /** Agents reach the regions through a cuttable link per store (drills, tests). */
+  viaStoreLinks?: boolean;
+  /** Extra agent config, e.g. sync probe settings for fast failover in tests. */
+  agentConfig?: Record<string, unknown>;
+  regionArgs?: string[];
+  /** Reuse tokens from an earlier run (the demo keeps them in its data dir). */
+  tokens?: ChainTokens;
+  logLevel?: string;
+  onLine?: (service: string, line: string) => void;
+}
+
+export interface ChainTokens {
+  admin: string;
+  consumer: string;
+  stores: Record<string, string>;
+  regions: Record<string, string>;
+}
+
+function token(kind: string): string {
+  return `tl_${kind}_${randomBytes(24).toString("base64url")}`;
+}
+
+export class Chain {
+  readonly regions = new Map<string, ServiceProcess>();
+  readonly agents = new Map<string, ServiceProcess>();
+  readonly links = new Map<string, LinkProxy>();
+  processor: ServiceProcess | undefined;
+  readonly tokens: ChainTokens;
+  private readonly regionNames: string[];
+  private readonly regionPorts = new Map<string, number>();
+
+  constructor(readonly options: ChainOptions) {
+    this.regionNames = options.regionNames ?? ["A", "B"];
+    this.tokens = options.tokens ?? {
+      admin: token("admin"),
+      consumer: token("consumer"),
+      stores: Object.fromEntries(options.stores.map((s) => [s.storeId, token("store")])),
+      regions: Object.fromEntries(this.regionNames.map((r) => [r, token("region")])),
+    };
+  }
+
+  regionUrl(name: string): string {
+    return `http://127.0.0.1:${this.regionPorts.get(name)}`;
+  }
+
+  get processorUrl(): string {
+    if (!this.processor) throw new Error("the processor simulator is not started");
+    return this.processor.url;
+  }
+
+  async start(): Promise<this> {
+    const { options } = this;
+    mkdirSync(options.dataDir, { recursive: true });
+    for (const name of this.regionNames) {
+      this.regionPorts.set(name, options.regionPorts?.[name] || (await freePort()));
+    }
+    this.processor = new ServiceProcess({
+      name: "processor",
+      entry: ENTRIES.processor,
+      args: ["--port", String(options.processorPort ?? 0), "--auto-approve", "--data", join(options.dataDir, "processor.json")],
+      onLine: (line) => options.onLine?.("processor", line),
+    });
+    await this.processor.start();
+    await Promise.all(this.regionNames.map((name) => this.startRegion(name)));
+    if (options.viaStoreLinks) {
+      for (const store of options.stores) {
+        for (const name of this.regionNames) {
+          const link = await new LinkProxy(() => this.regionPorts.get(name) as number).start();
+          this.links.set(`${store.storeId}/${name}`, link);
+        }
+      }
+    }
+    for (const store of options.stores) {
+      await Promise.all(store.registers.map((registerId) => this.startAgent(store.storeId, registerId)));
+    }
+    return this;
+  }
+
+  private regionProcess(name: string): ServiceProcess {
+    const { options } = this;
+    const bootstrap = [
+      { kind: "admin", token: this.tokens.admin, label: "chain admin" },
+      { kind: "consumer", token: this.tokens.consumer, label: "chain consumer" },
+      ...Object.entries(this.tokens.stores).map(([storeId, t]) => ({ kind: "store", storeId, token: t })),
+      ...this.regionNames
+        .filter((r) => r !== name)
+        .map((r) => ({ kind: "region", regionName: r, token: this.tokens.regions[r] })),
+    ];
+    const peers = this.regionNames
+      .filter((r) => r !== name)
+      .map((r) => ({ name: r, url: this.regionUrl(r), token: this.tokens.regions[name] }));
+    const databaseUrl = options.databaseUrls?.[name];
+    const storage = databaseUrl ? ["--database-url", databaseUrl] : ["--data-dir", join(options.dataDir, "regions", name)];
+    return new ServiceProcess({
+      name: `region-${name}`,
+      entry: ENTRIES.region,
+      args: [
+        "--region",
+        name,
+        "--port",
+        String(this.regionPorts.get(name)),
+        ...storage,
+        "--bootstrap-tokens",
+        JSON.stringify(bootstrap),
+        "--peers",
+        JSON.stringify(peers),
+        "--processor-url",
+        this.processorUrl,
+        "--log-level",
+        options.logLevel ?? "warn",
+        ...(options.regionArgs ?? []),
+      ],
+      startTimeoutMs: 60_000,
+      onLine: (line) => options.onLine?.(`region-${name}`, line),
+    });
+  }
+
+  /** Starts (or restarts, on the same port and data) one region. */
+  async startRegion(name: string): Promise<ServiceProcess> {
+    const existing = this.regions.get(name);
+    if (existing?.running) return existing;
+    const proc = this.regionProcess(name);
+    this.regions.set(name, proc);
+    await proc.start();
+    return proc;
+  }
+
+  agentConfigFile(storeId: string, registerId: string): string {
+    const dir = join(this.options.dataDir, "agents", registerId);
+    mkdirSync(dir, { recursive: true });
+    const regions = this.regionNames.map((name) => ({
+      name,
+      url: this.options.viaStoreLinks ? (this.links.get(`${storeId}/${name}`) as LinkProxy).url : this.regionUrl(name),
+    }));
+    const config = {
+      storeId,
+      registerId,
+      dataDir: dir,
+      port: this.options.agentPorts?.[registerId] ?? 0,
+      regions,
+      storeToken: this.tokens.stores[storeId],
+      logFile: join(dir, "agent.log"),
+      logLevel: this.options.logLevel ?? "info",
+      overrideCodes: ["MGR-0000"],
+      ...this.options.agentConfig,
+    };
+    const file = join(dir, "agent.json");
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    return file;
+  }
+
+  /** Starts (or restarts, keeping its outbox) one register's agent. */
+  async startAgent(storeId: string, registerId: string): Promise<ServiceProcess> {
+    const existing = this.agents.get(registerId);
+    if (existing?.running) return existing;
+    const proc =
+      existing ??
+      new ServiceProcess({
+        name: `agent-${registerId}`,
+        entry: ENTRIES.agent,
+        args: ["--config", this.agentConfigFile(storeId, registerId)],
+        startTimeoutMs: 30_000,
+        onLine: (line) => this.options.onLine?.(`agent-${registerId}`, line),
+      });
+    this.agents.set(registerId, proc);
+    await proc.start();
+    return proc;
+  }
+
+  /** Cuts (or restores) one store's link to every region. */
+  setStoreLink(storeId: string, up: boolean): void {
+    for (const name of this.regionNames) {
+      const link = this.links.get(`${storeId}/${name}`);
+      if (!link) throw new Error(`store ${storeId} has no cuttable link: start the chain with viaStoreLinks`);
+      if (up) link.restore();
+      else link.cutLink();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.stop()));
+    await Promise.all([...this.regions.values()].map((r) => r.stop()));
+    await this.processor?.stop();
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+  }
+}
+
+/** A JSON request to one of our services, with a clear error when it fails. */
+export async function api<T>(url: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  const response = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}

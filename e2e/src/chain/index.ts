@@ -1,0 +1,4 @@
+export * from "./chain.ts";
+export * from "./free-port.ts";
+export * from "./link-proxy.ts";
+export * from "./service-process.ts";
