@@ -6,8 +6,8 @@ import {
   hasPanIssue,
   sha256Hex,
   type TenderEvent,
-  TenderEventSchema,
 } from "@tenderline/shared";
+import { RegionEventSchema } from "./event-schema.ts";
 
 /** An event that passed validation and may be new: stored unless the database already holds its id or seq. */
 export interface Candidate {
@@ -51,7 +51,7 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
   const idBySeq = new Map<number, string>();
 
   events.forEach((raw, index) => {
-    const parsed = TenderEventSchema.safeParse(raw);
+    const parsed = RegionEventSchema.safeParse(raw);
     const eventId = parsed.success ? parsed.data.eventId : rawEventId(raw);
     if (!parsed.success) {
       const pan = hasPanIssue(parsed.error);

@@ -7,7 +7,7 @@ export type Logger = pino.Logger;
  * JSON logs on stderr (stdout carries the `{"listening":port}` line parent processes read).
  * Every string that goes out is PAN-masked as a last line of defence; request bodies are never logged.
  */
-export function createLogger(region: string, level: string): Logger {
+export function createLogger(region: string, level: string, destination: pino.DestinationStream = pino.destination(2)): Logger {
   return pino(
     {
       level,
@@ -21,6 +21,6 @@ export function createLogger(region: string, level: string): Logger {
         log: (object) => JSON.parse(maskPans(JSON.stringify(object))) as Record<string, unknown>,
       },
     },
-    pino.destination(2),
+    destination,
   );
 }

@@ -1,0 +1,279 @@
+import type { TenderEvent } from "@tenderline/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IngestOutput } from "../ingest/ingest-batch.ts";
+import type { Database } from "../storage/database.ts";
+import { saleEvent } from "../testing/events.ts";
+import { seedTestTokens, TOKENS, testApp } from "../testing/test-app.ts";
+import { type Backend, type TestStore, testStore } from "../testing/test-databases.ts";
+
+const PAN = "4111 1111 1111 1111";
+
+/** The ingest behaviour, run once per storage backend (ingest.test.ts, ingest.pg.test.ts). */
+export function ingestSuite(backend: Backend): void {
+  describe(`ingest over ${backend}`, () => {
+    let store: TestStore;
+    let db: Database;
+    let register = 0;
+    // Each test writes its own register so tests stay independent within one database.
+    const nextRegister = () => `r${++register}`;
+
+    beforeAll(async () => {
+      store = await testStore(backend, "ingest");
+      db = await store.open();
+      await seedTestTokens(db);
+    });
+    afterAll(async () => {
+      await store.cleanup();
+    });
+
+    async function ingest(registerId: string, events: unknown[], token: string = TOKENS.s1, storeId = "s1") {
+      const res = await testApp(db).post({ storeId, registerId, events }, token);
+      return { status: res.status, body: (await res.json()) as IngestOutput & { error?: string; message?: string } };
+    }
+    async function storedCount(registerId: string): Promise<number> {
+      const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM records WHERE register_id = $1", [registerId]);
+      return Number(rows[0]?.n);
+    }
+
+    it("accepts new events, acknowledges a retried batch as duplicates and stores each event once", async () => {
+      const r = nextRegister();
+      const events = [1, 2, 3].map((seq) => saleEvent({ registerId: r, seq }));
+      const first = await ingest(r, events);
+      expect(first.status).toBe(200);
+      expect(first.body.results.map((x) => x.status)).toEqual(["accepted", "accepted", "accepted"]);
+      expect(first.body.results.map((x) => x.eventId)).toEqual(events.map((e) => e.eventId));
+      expect(first.body.watermark).toEqual({ contiguousSeq: 3, replicatedSeq: 3, gaps: [] });
+
+      const again = await ingest(r, [...events].reverse());
+      expect(again.body.results.map((x) => x.status)).toEqual(["duplicate", "duplicate", "duplicate"]);
+      expect(again.body.watermark.contiguousSeq).toBe(3);
+      expect(await storedCount(r)).toBe(3);
+    });
+
+    it("treats the same event twice in one batch as one accepted and one duplicate", async () => {
+      const r = nextRegister();
+      const e = saleEvent({ registerId: r, seq: 1 });
+      // Same content with keys in another order is the same canonical content.
+      const reordered = Object.fromEntries(Object.entries(e).reverse());
+      const { body } = await ingest(r, [e, reordered]);
+      expect(body.results.map((x) => x.status)).toEqual(["accepted", "duplicate"]);
+      expect(await storedCount(r)).toBe(1);
+    });
+
+    it("rejects the same eventId with other content as a conflict and never overwrites the stored event", async () => {
+      const r = nextRegister();
+      const original = saleEvent({ registerId: r, seq: 1, cardAmount: 3000 });
+      await ingest(r, [original]);
+      const altered = { ...original, payload: { ...original.payload, cashierId: "someone-else" } };
+      const { body } = await ingest(r, [altered]);
+      expect(body.results[0]).toMatchObject({ eventId: original.eventId, status: "rejected", reason: "conflict" });
+      const inBatch = saleEvent({ registerId: r, seq: 2 });
+      const second = await ingest(r, [inBatch, { ...inBatch, occurredAt: "2026-11-26T11:00:00.000Z" }]);
+      expect(second.body.results.map((x) => [x.status, x.reason])).toEqual([
+        ["accepted", undefined],
+        ["rejected", "conflict"],
+      ]);
+      const rows = await db.query<{ body: string }>("SELECT body FROM records WHERE record_id = $1", [original.eventId]);
+      expect((JSON.parse(rows[0]?.body ?? "{}") as TenderEvent).payload).toMatchObject({ cashierId: "c-17" });
+    });
+
+    it("rejects a (store, register, seq) reused by another eventId, across and within batches", async () => {
+      const r = nextRegister();
+      await ingest(r, [saleEvent({ registerId: r, seq: 1 })]);
+      const clone = saleEvent({ registerId: r, seq: 1 });
+      const twins = [saleEvent({ registerId: r, seq: 2 }), saleEvent({ registerId: r, seq: 2 })];
+      const { body } = await ingest(r, [clone, ...twins]);
+      expect(body.results.map((x) => [x.status, x.reason])).toEqual([
+        ["rejected", "seq_conflict"],
+        ["accepted", undefined],
+        ["rejected", "seq_conflict"],
+      ]);
+      expect(await storedCount(r)).toBe(2);
+    });
+
+    it("reports the gaps that out-of-order seqs leave and closes them as the missing events arrive", async () => {
+      const r = nextRegister();
+      const e = Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((seq) => [seq, saleEvent({ registerId: r, seq })]));
+      const a = await ingest(r, [e[7], e[2], e[4]]);
+      expect(a.body.watermark).toEqual({
+        contiguousSeq: 0,
+        replicatedSeq: 0,
+        gaps: [
+          { from: 1, to: 1 },
+          { from: 3, to: 3 },
+          { from: 5, to: 6 },
+        ],
+      });
+      const b = await ingest(r, [e[1], e[5]]);
+      expect(b.body.watermark).toMatchObject({
+        contiguousSeq: 2,
+        gaps: [
+          { from: 3, to: 3 },
+          { from: 6, to: 6 },
+        ],
+      });
+      const c = await ingest(r, [e[6], e[3]]);
+      expect(c.body.watermark).toEqual({ contiguousSeq: 7, replicatedSeq: 7, gaps: [] });
+
+      const status = await testApp(db).get(`/v1/stores/s1/registers/${r}`, TOKENS.s1);
+      expect(status.status).toBe(200);
+      expect(await status.json()).toMatchObject({ storeId: "s1", registerId: r, contiguousSeq: 7, gaps: [], maxSeq: 7 });
+    });
+
+    it("rejects one invalid event with its reason and still stores the others", async () => {
+      const r = nextRegister();
+      const good = saleEvent({ registerId: r, seq: 1 });
+      const bad = { ...saleEvent({ registerId: r, seq: 2 }), occurredAt: "yesterday" };
+      const otherRegister = saleEvent({ registerId: "somewhere-else", seq: 3 });
+      const { status, body } = await ingest(r, [good, bad, otherRegister, 42]);
+      expect(status).toBe(200);
+      expect(body.results.map((x) => [x.status, x.reason])).toEqual([
+        ["accepted", undefined],
+        ["rejected", "invalid"],
+        ["rejected", "wrong_register"],
+        ["rejected", "invalid"],
+      ]);
+      expect(body.results[1]?.detail).toContain("occurredAt");
+      expect(await storedCount(r)).toBe(1);
+    });
+
+    it("refuses an event holding a card number with 422 semantics, stores it nowhere and never logs the number", async () => {
+      const r = nextRegister();
+      const t = testApp(db);
+      const withPan = saleEvent({ registerId: r, seq: 1 }) as TenderEvent & { payload: { note?: string } };
+      withPan.payload.note = `card ${PAN}`;
+      const res = await t.post({ storeId: "s1", registerId: r, events: [withPan, saleEvent({ registerId: r, seq: 2 })] });
+      const body = (await res.json()) as IngestOutput;
+      expect(body.results[0]).toMatchObject({ status: "rejected", reason: "pan_detected", httpStatus: 422 });
+      expect(body.results[1]?.status).toBe("accepted");
+      expect(JSON.stringify(body)).not.toContain("4111");
+      const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM records WHERE body LIKE '%4111%'");
+      expect(Number(rows[0]?.n)).toBe(0);
+      const header = await t.post({ storeId: "s1", registerId: `r-${PAN}`, events: [saleEvent({ registerId: r, seq: 3 })] });
+      expect(header.status).toBe(422);
+      const garbled = await t.post(`{"storeId":"s1","registerId":"${r}","events":[{"pan":"${PAN}"`);
+      expect(garbled.status).toBe(400);
+      expect(JSON.stringify(await garbled.json())).not.toContain("4111");
+      expect(t.logs.length).toBeGreaterThan(0);
+      expect(t.logs.join("")).not.toMatch(/4111[ -]?1111/);
+    });
+
+    it("answers 401 without a known token and 403 for another store, storing nothing", async () => {
+      const r = nextRegister();
+      const events = [saleEvent({ registerId: r, seq: 1 })];
+      expect((await ingest(r, events, "")).status).toBe(401);
+      expect((await ingest(r, events, "tl_store_not_a_real_token_00000")).status).toBe(401);
+      const wrong = await ingest(r, events, TOKENS.s2);
+      expect(wrong.status).toBe(403);
+      expect(wrong.body.error).toBe("wrong_store");
+      // A batch addressed to its own store but carrying another store's event.
+      const smuggled = await ingest(r, [saleEvent({ registerId: r, seq: 1, storeId: "s1" })], TOKENS.s2, "s2");
+      expect(smuggled.status).toBe(403);
+      expect((await ingest(r, events, TOKENS.consumer)).status).toBe(403);
+      expect(await storedCount(r)).toBe(0);
+      const t = testApp(db);
+      expect((await t.get(`/v1/stores/s1/registers/${r}`, TOKENS.s2)).status).toBe(403);
+      expect((await t.get(`/v1/stores/s1/registers/${r}`)).status).toBe(401);
+      expect((await t.get(`/v1/stores/s1/registers/${r}`, TOKENS.admin)).status).toBe(404);
+    });
+
+    it("refuses oversized and malformed bodies with a clear error and stores nothing", async () => {
+      const r = nextRegister();
+      const t = testApp(db, { bodyLimitBytes: 2048 });
+      const big = await t.post({
+        storeId: "s1",
+        registerId: r,
+        events: [1, 2, 3, 4, 5].map((seq) => saleEvent({ registerId: r, seq })),
+      });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ error: "body_too_large" });
+      const notJson = await t.post("{not json");
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toMatchObject({ error: "malformed_json" });
+      const noEvents = await t.post({ storeId: "s1", registerId: r, events: [] });
+      expect(noEvents.status).toBe(400);
+      expect(((await noEvents.json()) as { message: string }).message).toContain("events");
+      expect(await storedCount(r)).toBe(0);
+    });
+
+    it("serves the feed in ingest order by cursor, to consumer tokens only, with a limit of at most 1000", async () => {
+      const r = nextRegister();
+      const events = [1, 2, 3, 4, 5].map((seq) => saleEvent({ registerId: r, seq }));
+      await ingest(r, events.slice(0, 3));
+      await ingest(r, events.slice(3));
+      const t = testApp(db);
+      expect((await t.get("/v1/feed", TOKENS.s1)).status).toBe(403);
+      expect((await t.get("/v1/feed")).status).toBe(401);
+      expect((await t.get("/v1/feed?limit=1001", TOKENS.consumer)).status).toBe(400);
+      expect((await t.get("/v1/feed?after=-1", TOKENS.consumer)).status).toBe(400);
+      const seen: string[] = [];
+      let cursor = "0";
+      for (;;) {
+        const res = await t.get(`/v1/feed?after=${cursor}&limit=2`, TOKENS.consumer);
+        const page = (await res.json()) as {
+          items: Array<{ event: TenderEvent; reconciliation: { state: string } }>;
+          nextCursor: string;
+        };
+        if (page.items.length === 0) break;
+        for (const item of page.items) {
+          if (item.event.registerId === r) seen.push(item.event.eventId);
+          expect(item.reconciliation.state).toBe("pending");
+        }
+        cursor = page.nextCursor;
+      }
+      expect(seen).toEqual(events.map((e) => e.eventId));
+    });
+
+    it("counts ingest outcomes in the metrics", async () => {
+      const r = nextRegister();
+      const t = testApp(db);
+      const e = saleEvent({ registerId: r, seq: 1 });
+      await t.post({ storeId: "s1", registerId: r, events: [e, e, { ...e, seq: 1, occurredAt: "2026-01-01T00:00:00Z" }] });
+      const text = await (await t.get("/metrics")).text();
+      expect(text).toMatch(/tenderline_ingest_events_total\{outcome="accepted",reason="",region="A"\} 1/);
+      expect(text).toMatch(/tenderline_ingest_events_total\{outcome="duplicate",reason="",region="A"\} 1/);
+      expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="conflict",region="A"\} 1/);
+      expect(text).toMatch(/tenderline_ingest_batch_seconds_count\{region="A"\} 1/);
+    });
+
+    it("keeps tokens only as hashes", async () => {
+      const rows = await db.query<{ token_hash: string }>("SELECT token_hash FROM tokens");
+      expect(rows.length).toBeGreaterThanOrEqual(4);
+      for (const token of Object.values(TOKENS)) expect(rows.some((row) => row.token_hash === token)).toBe(false);
+    });
+
+    it("stores each event once when two service instances ingest the same batch at the same moment", async () => {
+      const r = nextRegister();
+      // With PostgreSQL a second pool: another instance's connections. PGlite is one process's
+      // database, so there the second instance shares the handle and its transaction queue.
+      const other = backend === "postgres" ? await store.open() : db;
+      const a = testApp(db);
+      const b = testApp(other);
+      const events = Array.from({ length: 200 }, (_, i) => saleEvent({ registerId: r, seq: i + 1 }));
+      for (let round = 0; round < 3; round++) {
+        const slice = events.slice(0, 50 * (round + 2));
+        const [ra, rb] = await Promise.all([
+          a.post({ storeId: "s1", registerId: r, events: slice }),
+          b.post({ storeId: "s1", registerId: r, events: slice }),
+        ]);
+        const [ba, bb] = [(await ra.json()) as IngestOutput, (await rb.json()) as IngestOutput];
+        for (const body of [ba, bb]) {
+          expect(body.results.every((x) => x.status === "accepted" || x.status === "duplicate")).toBe(true);
+          expect(body.watermark).toEqual({ contiguousSeq: slice.length, replicatedSeq: slice.length, gaps: [] });
+        }
+        // Whatever the interleaving, each event is accepted by at most one instance, and new ones by exactly one.
+        const newOnes = round === 0 ? slice : slice.slice(50 * (round + 1));
+        for (const e of newOnes) {
+          const verdicts = [ba, bb].map((body) => body.results.find((x) => x.eventId === e.eventId)?.status);
+          expect(verdicts.sort()).toEqual(["accepted", "duplicate"]);
+        }
+      }
+      expect(await storedCount(r)).toBe(200);
+      const positions = await db.query<{ n: number }>(
+        "SELECT count(DISTINCT pos)::int AS n FROM records WHERE register_id = $1",
+        [r],
+      );
+      expect(Number(positions[0]?.n)).toBe(200);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IngestOutput } from "../ingest/ingest-batch.ts";
+import { saleEvent } from "../testing/events.ts";
+import { type Backend, type TestStore, testStore } from "../testing/test-databases.ts";
+import { type RegionProcess, startRegionProcess } from "./region-process.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const run = promisify(execFile);
+
+/** The region as a real process: the entry, its stdout contract, persistence, and the admin command. */
+export function regionProcessSuite(backend: Backend): void {
+  describe(`region process over ${backend}`, () => {
+    let store: TestStore;
+    let dir: string;
+    const running: RegionProcess[] = [];
+    beforeAll(async () => {
+      store = await testStore(backend, "process");
+      dir = mkdtempSync(join(tmpdir(), "tl-region-"));
+    });
+    afterAll(async () => {
+      await Promise.all(running.map((p) => p.stop()));
+      await store.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Where this backend keeps the region's data across restarts: a PGlite directory or a PostgreSQL database. */
+    async function storageFlags(): Promise<string[]> {
+      return backend === "pglite" ? ["--data-dir", join(dir, "A")] : store.processFlags("a");
+    }
+
+    it("creates a token with the admin command, serves on the printed port, and keeps its data across a restart", async () => {
+      const flags = await storageFlags();
+      const created = await run(process.execPath, [
+        "--import",
+        "tsx",
+        MAIN,
+        "token",
+        "create",
+        "--kind",
+        "store",
+        "--store-id",
+        "s9",
+        "--region",
+        "A",
+        ...flags,
+      ]);
+      const token = created.stdout.trim();
+      expect(token).toMatch(/^tl_store_[A-Za-z0-9_-]{40,}$/);
+
+      const start = () =>
+        startRegionProcess({
+          region: "A",
+          ...(flags[0] === "--data-dir" ? { dataDir: flags[1] } : { databaseUrl: flags[1] }),
+        }).then((p) => {
+          running.push(p);
+          return p;
+        });
+      const first = await start();
+      expect(first.port).toBeGreaterThan(0);
+      const health = (await (await fetch(`${first.url}/v1/health`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ region: "A", status: "ok", backend });
+
+      const post = (url: string, events: unknown[]) =>
+        fetch(`${url}/v1/events/batch`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ storeId: "s9", registerId: "r1", events }),
+        });
+      const e1 = saleEvent({ storeId: "s9", registerId: "r1", seq: 1 });
+      const res = await post(first.url, [e1]);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as IngestOutput).results[0]?.status).toBe("accepted");
+      await first.stop();
+      expect(first.child.exitCode).toBe(0);
+
+      const second = await start();
+      const again = (await (
+        await post(second.url, [e1, saleEvent({ storeId: "s9", registerId: "r1", seq: 2 })])
+      ).json()) as IngestOutput;
+      expect(again.results.map((r) => r.status)).toEqual(["duplicate", "accepted"]);
+      expect(again.watermark.contiguousSeq).toBe(2);
+    });
+
+    it("seeds bootstrap tokens, answers with them, and refuses unknown ones", async () => {
+      const flags = backend === "pglite" ? ["--data-dir", "memory://"] : await store.processFlags("b");
+      const region = await startRegionProcess({
+        region: "B",
+        ...(flags[0] === "--data-dir" ? { dataDir: flags[1] } : { databaseUrl: flags[1] }),
+        bootstrapTokens: [{ token: "tl_consumer_bootstrap_0000000001", kind: "consumer" }],
+      });
+      running.push(region);
+      const ok = await fetch(`${region.url}/v1/feed`, { headers: { authorization: "Bearer tl_consumer_bootstrap_0000000001" } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ items: [], nextCursor: "0" });
+      const no = await fetch(`${region.url}/v1/feed`, { headers: { authorization: "Bearer tl_consumer_other_00000000000001" } });
+      expect(no.status).toBe(401);
+    });
+
+    it("exits with code 2 and names the field when its configuration is wrong", async () => {
+      const failed = await run(process.execPath, ["--import", "tsx", MAIN, "--region", "A", "--port", "70000"]).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(2);
+      expect(failed?.stderr).toContain("port");
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { regionProcessSuite } from "./region-process.suite.ts";
+
+regionProcessSuite("pglite");
