@@ -64,7 +64,8 @@ export function checkHistory(
     } else refused++;
   }
   const verdicts = regions.map((r): RegionVerdict => {
-    const lost = [...acked].filter((id) => !r.stored.has(id) || !r.feed.has(id));
+    // A resolved unknown was answered 201 on retry: it is owed to every region like any ack.
+    const lost = [...acked, ...unknownResolved].filter((id) => !r.stored.has(id) || !r.feed.has(id));
     const duplicated = [...new Set([...r.stored, ...r.feed].filter(([, n]) => n > 1).map(([id]) => id))];
     const unexpected = [...r.stored.keys()].filter((id) => !recordedByAgents.has(id));
     const recovered = [...unknownResolved].filter((id) => r.stored.has(id));

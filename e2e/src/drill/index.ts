@@ -1,0 +1,3 @@
+export * from "./history-checker.ts";
+export * from "./html-report.ts";
+export * from "./run-drill.ts";

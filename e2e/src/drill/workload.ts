@@ -1,0 +1,214 @@
+/**
+ * One register's cashier, as the drill plays it: a realistic mix of sales (a share with split
+ * tenders, offline card approvals while the store's link is cut), returns and exchanges, each
+ * posted with an Idempotency-Key so an unanswered request can be resolved later.
+ */
+import { randomUUID } from "node:crypto";
+import { itemRefund, money } from "@tenderline/shared";
+import type { ClientOp, OpOutcome } from "./history-checker.ts";
+
+export interface CatalogueItem {
+  sku: string;
+  description: string;
+  price: number;
+  /** Tax in basis points of the price. */
+  taxBp: number;
+}
+
+export const DRILL_CATALOGUE: CatalogueItem[] = [
+  { sku: "TEE-M-BLK", description: "Tee, black, M", price: 1999, taxBp: 825 },
+  { sku: "CAP-RED", description: "Cap, red", price: 1250, taxBp: 825 },
+  { sku: "SOCK-3PK", description: "Socks, 3 pack", price: 899, taxBp: 825 },
+  { sku: "MUG-LOGO", description: "Mug, logo", price: 1500, taxBp: 825 },
+  { sku: "BAG-TOTE", description: "Tote bag", price: 2400, taxBp: 825 },
+  { sku: "PEN-SET", description: "Pen set", price: 650, taxBp: 0 },
+];
+
+interface SaleLine {
+  sku: string;
+  description: string;
+  quantity: number;
+  unitPrice: { amount: number; currency: string };
+  tax: { amount: number; currency: string };
+}
+
+interface KnownSale {
+  transactionId: string;
+  lines: SaleLine[];
+  returned: Map<string, number>;
+}
+
+/** A small deterministic PRNG so a drill's workload can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RegisterClientOptions {
+  registerId: string;
+  /** The agent's base URL now (it changes if the agent restarts on another port). */
+  baseUrl: () => string;
+  /** Whether the store's link is cut right now: the card terminal then approves offline. */
+  linkDown: () => boolean;
+  random: () => number;
+  requestTimeoutMs?: number;
+}
+
+export class RegisterClient {
+  readonly ops: ClientOp[] = [];
+  private readonly pendingRequests = new Map<string, { path: string; body: unknown }>();
+  private readonly sales: KnownSale[] = [];
+  private txnCounter = 0;
+
+  constructor(private readonly options: RegisterClientOptions) {}
+
+  private line(item: CatalogueItem, quantity: number): SaleLine {
+    const tax = Math.round((item.price * quantity * item.taxBp) / 10_000);
+    return {
+      sku: item.sku,
+      description: item.description,
+      quantity,
+      unitPrice: money(item.price, "USD"),
+      tax: money(tax, "USD"),
+    };
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.options.random() * items.length)] as T;
+  }
+
+  private cardTender(amount: number) {
+    const offline = this.options.linkDown();
+    const terminalTxnId = `T-${this.options.registerId}-${++this.txnCounter}-${randomUUID().slice(0, 8)}`;
+    return {
+      type: "card",
+      amount: money(amount, "USD"),
+      card: {
+        token: `tok_${randomUUID().slice(0, 12)}`,
+        last4: String(1000 + Math.floor(this.options.random() * 9000)),
+        brand: this.pick(["visa", "mastercard", "amex"]),
+        entryMode: this.pick(["chip", "contactless"]),
+        terminalTxnId,
+        authCode: offline ? null : `A${terminalTxnId.slice(-6)}`,
+        processorRef: offline ? null : `PR-${terminalTxnId}`,
+      },
+      offline,
+    };
+  }
+
+  private saleBody() {
+    const lines = Array.from({ length: 1 + Math.floor(this.options.random() * 3) }, () =>
+      this.line(this.pick(DRILL_CATALOGUE), 1 + Math.floor(this.options.random() * 2)),
+    );
+    const total = lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity + l.tax.amount, 0);
+    const r = this.options.random();
+    let tenders: unknown[];
+    if (r < 0.3) {
+      const card = Math.floor(total / 2);
+      tenders = [
+        this.cardTender(card),
+        { type: "cash", amount: money(total - card, "USD"), tendered: money(total - card + 500, "USD") },
+      ];
+    } else if (r < 0.75) tenders = [this.cardTender(total)];
+    else tenders = [{ type: "cash", amount: money(total, "USD"), tendered: money(Math.ceil(total / 1000) * 1000, "USD") }];
+    return { cashierId: `c-${this.options.registerId}`, lines, tenders };
+  }
+
+  private returnable(): { sale: KnownSale; line: SaleLine } | undefined {
+    for (let i = 0; i < 5 && this.sales.length > 0; i++) {
+      const sale = this.pick(this.sales);
+      const line = this.pick(sale.lines);
+      if ((sale.returned.get(line.sku) ?? 0) < line.quantity) return { sale, line };
+    }
+    return undefined;
+  }
+
+  /** Plays one cashier action and records what the client was told. */
+  async step(): Promise<void> {
+    const r = this.options.random();
+    const candidate = this.returnable();
+    if (r < 0.1 && candidate) {
+      const { sale, line } = candidate;
+      sale.returned.set(line.sku, (sale.returned.get(line.sku) ?? 0) + 1);
+      await this.send("/api/v1/returns", {
+        cashierId: `c-${this.options.registerId}`,
+        items: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1 }],
+        reason: "customer return",
+      });
+      return;
+    }
+    if (r < 0.15 && candidate) {
+      const { sale, line } = candidate;
+      const already = sale.returned.get(line.sku) ?? 0;
+      sale.returned.set(line.sku, already + 1);
+      const refund = itemRefund({ ...line, description: line.description }, already, 1).amount;
+      const newLine = this.line(this.pick(DRILL_CATALOGUE), 1);
+      const newTotal = newLine.unitPrice.amount + newLine.tax.amount;
+      const net = newTotal - refund;
+      await this.send("/api/v1/exchanges", {
+        cashierId: `c-${this.options.registerId}`,
+        returnItems: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1 }],
+        lines: [newLine],
+        tenders: net > 0 ? [{ type: "cash", amount: money(net, "USD"), tendered: money(net + 100, "USD") }] : [],
+        reason: "exchange",
+      });
+      return;
+    }
+    const body = this.saleBody();
+    const answer = await this.send("/api/v1/sales", body);
+    if (answer && typeof answer.transactionId === "string") {
+      this.sales.push({ transactionId: answer.transactionId, lines: body.lines, returned: new Map() });
+      if (this.sales.length > 200) this.sales.shift();
+    }
+  }
+
+  private async post(path: string, body: unknown, key: string): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${this.options.baseUrl()}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": key },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+
+  private async send(path: string, body: unknown): Promise<Record<string, unknown> | undefined> {
+    const opId = randomUUID();
+    let outcome: OpOutcome;
+    let answer: Record<string, unknown> | undefined;
+    try {
+      const { status, json } = await this.post(path, body, opId);
+      if (status === 201 && typeof json.eventId === "string") {
+        outcome = { kind: "acked", eventId: json.eventId };
+        answer = json;
+      } else if (status >= 500 && status !== 503) {
+        outcome = { kind: "unknown" };
+        this.pendingRequests.set(opId, { path, body });
+      } else outcome = { kind: "refused", status };
+    } catch (error) {
+      // No answer at all: the agent was killed, or the request timed out. Resolved after the run.
+      if (!(error instanceof Error)) throw error;
+      outcome = { kind: "unknown" };
+      this.pendingRequests.set(opId, { path, body });
+    }
+    this.ops.push({ opId, agent: this.options.registerId, outcome });
+    return answer;
+  }
+
+  /** Retries every unanswered request with its Idempotency-Key: the agent answers with what it recorded. */
+  async resolveUnknowns(): Promise<void> {
+    for (const op of this.ops) {
+      if (op.outcome.kind !== "unknown" || op.outcome.eventId) continue;
+      const request = this.pendingRequests.get(op.opId);
+      if (!request) continue;
+      const { status, json } = await this.post(request.path, request.body, op.opId);
+      if (status === 201 && typeof json.eventId === "string") op.outcome = { kind: "unknown", eventId: json.eventId };
+    }
+  }
+}
