@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allocateRefund, type OriginalTransaction, type RefundAllocationLine } from "@tenderline/shared";
 import Database from "better-sqlite3";
-import { api, Chain } from "../chain/chain.ts";
+import { Chain } from "../chain/chain.ts";
 import { checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
 import { acceptedCount, type FeedEventItem, readDigest, readRegister, readWholeFeed } from "./region-reader.ts";
