@@ -1,0 +1,65 @@
+import type { Child } from "hono/jsx";
+
+/** The strict Content-Security-Policy of every screen: only this agent's own scripts, styles and API. */
+export const SCREENS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export interface PageProps {
+  title: string;
+  script: string;
+  current: "cashier" | "manager";
+  storeId: string;
+  registerId: string;
+  status?: Child;
+  children: Child;
+}
+
+/** The shell both screens share: a top bar with where this register is, the two screens, and a status pill. */
+export function Page(props: PageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <link rel="stylesheet" href="/screens/screens.css" />
+        <script src={props.script} defer />
+      </head>
+      <body>
+        <header class="topbar">
+          <h1>Tenderline</h1>
+          <span class="where">
+            Store {props.storeId} · Register {props.registerId}
+          </span>
+          <nav aria-label="Screens">
+            <a href="/cashier" class={props.current === "cashier" ? "current" : undefined}>
+              Cashier
+            </a>
+            <a href="/manager" class={props.current === "manager" ? "current" : undefined}>
+              Store manager
+            </a>
+          </nav>
+          <span class="spacer" />
+          {props.status}
+        </header>
+        {props.children}
+      </body>
+    </html>
+  );
+}
+
+export function LinkPill(props: { online: boolean; id?: string }) {
+  return (
+    <span id={props.id} class={`pill ${props.online ? "online" : "offline"}`} data-online={String(props.online)}>
+      {props.online ? "Cloud connected" : "Offline"}
+    </span>
+  );
+}

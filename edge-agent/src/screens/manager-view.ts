@@ -1,0 +1,122 @@
+import type { LocalQueueStatus } from "../outbox/queue-status.ts";
+import type { RecentEvent } from "./recent-events.ts";
+import type { ExceptionsView } from "./region-exceptions.ts";
+import type { Connectivity } from "./region-probes.ts";
+import { type RegionRow, summarizeSync } from "./sync-status-view.ts";
+
+export type QueueJson = LocalQueueStatus & { sync: unknown };
+
+export interface OfflineCardRow {
+  currency: string;
+  outstanding: number;
+  limit: number;
+  count: number;
+  oldestAgeMs: number | null;
+  deadlineMs: number;
+  /** ok; near: the oldest tender has used 75% of the forwarding window; over: past it; full: at 90% of the limit. */
+  level: "ok" | "near" | "over";
+  nearLimit: boolean;
+}
+
+export interface ManagerView {
+  storeId: string;
+  registerId: string;
+  online: boolean;
+  offlineSince: string | null;
+  alert: string | null;
+  counts: LocalQueueStatus["counts"];
+  byType: Array<{ type: string; pending: number; acked: number; dead: number }>;
+  oldestPendingAgeMs: number | null;
+  drainRatePerSec: number | null;
+  regions: RegionRow[];
+  deadLetters: LocalQueueStatus["deadLetters"];
+  cloudGaps: LocalQueueStatus["cloudGaps"];
+  offlineCards: OfflineCardRow[];
+  exceptions: ExceptionsView;
+  recent: RecentEvent[];
+}
+
+export interface ManagerInputs {
+  storeId: string;
+  registerId: string;
+  queue: QueueJson;
+  connectivity: Connectivity;
+  drainRatePerSec: number | null;
+  limitFor: (currency: string) => { outstanding: number };
+  forwardingDeadlineMs: number;
+  exceptions: ExceptionsView;
+  recent: RecentEvent[];
+}
+
+/** Warn once the oldest offline card tender has used this share of the processor's forwarding window. */
+export const DEADLINE_WARNING_SHARE = 0.75;
+
+/** Everything the store manager's screen shows, from the queue status, the sync engine and the probes. */
+export function buildManagerView(input: ManagerInputs): ManagerView {
+  const { queue, connectivity } = input;
+  const sync = summarizeSync(queue.sync);
+  const regions: RegionRow[] =
+    sync.regions ??
+    connectivity.regions.map((r) => ({
+      name: r.name,
+      state: r.reachable === null ? "unknown" : r.reachable ? "reachable" : "unreachable",
+      healthy: r.reachable === true,
+      lastError: r.reachable ? null : r.lastError,
+      latencyMs: r.latencyMs,
+    }));
+  const online = sync.regions ? sync.regions.some((r) => r.healthy) : connectivity.online;
+  const offlineSince =
+    sync.offlineSince !== undefined
+      ? sync.offlineSince
+      : connectivity.offlineSince === null
+        ? null
+        : new Date(connectivity.offlineSince).toISOString();
+
+  const types = new Map<string, { type: string; pending: number; acked: number; dead: number }>();
+  for (const row of queue.byType) {
+    const t = types.get(row.type) ?? { type: row.type, pending: 0, acked: 0, dead: 0 };
+    if (row.state === "pending" || row.state === "acked" || row.state === "dead") t[row.state] += row.count;
+    types.set(row.type, t);
+  }
+
+  const offlineCards = queue.offlineCards.map((c): OfflineCardRow => {
+    const limit = input.limitFor(c.currency).outstanding;
+    const age = c.oldestAgeMs;
+    const level =
+      age === null
+        ? "ok"
+        : age >= input.forwardingDeadlineMs
+          ? "over"
+          : age >= input.forwardingDeadlineMs * DEADLINE_WARNING_SHARE
+            ? "near"
+            : "ok";
+    return {
+      currency: c.currency,
+      outstanding: c.outstanding,
+      limit,
+      count: c.count,
+      oldestAgeMs: age,
+      deadlineMs: input.forwardingDeadlineMs,
+      level,
+      nearLimit: limit > 0 && c.outstanding >= limit * 0.9,
+    };
+  });
+
+  return {
+    storeId: input.storeId,
+    registerId: input.registerId,
+    online,
+    offlineSince: online ? null : (offlineSince ?? null),
+    alert: sync.alert,
+    counts: queue.counts,
+    byType: [...types.values()].sort((a, b) => a.type.localeCompare(b.type)),
+    oldestPendingAgeMs: queue.oldestPendingAgeMs,
+    drainRatePerSec: sync.drainRatePerSec ?? input.drainRatePerSec,
+    regions,
+    deadLetters: queue.deadLetters,
+    cloudGaps: queue.cloudGaps,
+    offlineCards,
+    exceptions: input.exceptions,
+    recent: input.recent,
+  };
+}

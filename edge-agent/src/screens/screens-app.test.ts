@@ -1,0 +1,348 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Script } from "node:vm";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AgentConfigInput } from "../config/config.ts";
+import { card, testAgent, usd } from "../testing/fixtures.ts";
+import { RegionProbes } from "./region-probes.ts";
+import { createScreens } from "./screens-app.tsx";
+
+const open: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of open.splice(0)) await close();
+});
+
+/** An agent with the screens mounted the way agent.ts mounts them. */
+function screensAgent(overrides: Partial<AgentConfigInput> = {}) {
+  const agent = testAgent(overrides);
+  open.push(agent.done);
+  agent.app.route("/", createScreens({ config: agent.config, api: agent.app, ledger: agent.ledger, db: agent.db }));
+  return agent;
+}
+
+/** A stand-in region that only answers its health probe: enough for the screens to call the link up. */
+async function healthyRegion(): Promise<string> {
+  const server: Server = createServer((req, res) => {
+    res.writeHead(req.url === "/v1/health" ? 200 : 404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ region: "A", status: "ok" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  open.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const json = (body: unknown) => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+
+function sale(agent: ReturnType<typeof screensAgent>, tenders: unknown[]) {
+  return agent.app.request(
+    "/api/v1/sales",
+    json({
+      cashierId: "c-9",
+      lines: [
+        { sku: "TEE-M-BLK", description: "Tee, black, M", quantity: 2, unitPrice: usd(1999), tax: usd(330) },
+        { sku: "MUG-LOGO", description: "Mug, logo", quantity: 1, unitPrice: usd(1450), tax: usd(120) },
+      ],
+      tenders,
+    }),
+  );
+}
+
+describe("screens pages and assets", () => {
+  it("serves both pages with a strict CSP, no inline script and only the agent's own assets", async () => {
+    const agent = screensAgent();
+    for (const path of ["/cashier", "/manager"]) {
+      const res = await agent.app.request(path);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).not.toContain("unsafe-inline");
+      const html = await res.text();
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      expect(html).not.toMatch(/\sstyle=/);
+      expect(html).not.toMatch(/(src|href)="https?:/);
+    }
+    expect((await agent.app.request("/")).headers.get("location")).toBe("/cashier");
+    const cashier = await (await agent.app.request("/cashier")).text();
+    expect(cashier).toContain('id="scan"');
+    expect(cashier).toContain('src="/screens/cashier.js"');
+  });
+
+  it("serves client scripts that parse as plain JavaScript, and the stylesheet", async () => {
+    const agent = screensAgent();
+    for (const path of ["/screens/cashier.js", "/screens/manager.js"]) {
+      const res = await agent.app.request(path);
+      expect(res.headers.get("content-type")).toContain("text/javascript");
+      const text = await res.text();
+      expect(() => new Script(text)).not.toThrow();
+    }
+    const css = await agent.app.request("/screens/screens.css");
+    expect(css.headers.get("content-type")).toContain("text/css");
+    expect(await css.text()).toContain(".banner");
+  });
+});
+
+describe("checkout", () => {
+  it("quotes scanned items (sku or barcode, merged per sku) with per-line tax, and settles split tenders with change", async () => {
+    const agent = screensAgent();
+    const res = await agent.app.request(
+      "/screens/api/checkout",
+      json({
+        items: [
+          { sku: "TEE-M-BLK", quantity: 1 },
+          { sku: "0012345000093", quantity: 1 },
+          { sku: "tee-m-blk", quantity: 1 },
+        ],
+        tenders: [card(3000, { offline: true }), { type: "cash", amount: usd(2000), tendered: usd(2000) }],
+      }),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      lines: Array<{ sku: string; quantity: number; tax: { amount: number } }>;
+      settlement: { complete: boolean; change: { amount: number }; remaining: { amount: number } };
+      totalsHtml: string;
+      tendersHtml: string;
+    };
+    expect(body.lines.map((l) => [l.sku, l.quantity, l.tax.amount])).toEqual([
+      ["TEE-M-BLK", 2, 330],
+      ["BAR-CHOC", 1, 7],
+    ]);
+    // 3998 + 299 + 337 tax = 4634; card 3000 + cash 2000 = 5000 -> change 366.
+    expect(body.settlement.complete).toBe(true);
+    expect(body.settlement.change.amount).toBe(366);
+    expect(body.totalsHtml).toContain("$46.34");
+    expect(body.totalsHtml).toContain("$3.66");
+    expect(body.tendersHtml).toContain("Visa •••• 4242");
+    expect(body.tendersHtml).toContain("approved offline");
+  });
+
+  it("shows what is still due, and refuses an unknown item or a card number by name", async () => {
+    const agent = screensAgent();
+    const due = (await (
+      await agent.app.request("/screens/api/checkout", json({ items: [{ sku: "CAP-NVY", quantity: 1 }], tenders: [] }))
+    ).json()) as { settlement: { complete: boolean; remaining: { amount: number } } };
+    expect(due.settlement).toMatchObject({ complete: false, remaining: { amount: 2250 + 186 } });
+
+    const unknown = await agent.app.request(
+      "/screens/api/checkout",
+      json({ items: [{ sku: "NOPE", quantity: 1 }], tenders: [] }),
+    );
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("NOPE");
+
+    const pan = await agent.app.request(
+      "/screens/api/checkout",
+      json({ items: [{ sku: "4111111111111111", quantity: 1 }], tenders: [] }),
+    );
+    expect(pan.status).toBe(422);
+    const text = await pan.text();
+    expect(text).toContain("items[0].sku");
+    expect(text).not.toContain("4111111111111111");
+  });
+});
+
+describe("card terminal and gift cards", () => {
+  it("approves offline (no authCode, offline: true) when no region answers, online with an authCode when one does", async () => {
+    const offlineAgent = screensAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }] });
+    const offline = (await (
+      await offlineAgent.app.request("/screens/api/terminal", json({ amount: usd(1234), card: "visa", entryMode: "chip" }))
+    ).json()) as { tender: { card: Record<string, unknown>; offline: boolean; amount: unknown } };
+    expect(offline.tender.offline).toBe(true);
+    expect(offline.tender.amount).toEqual(usd(1234));
+    expect(offline.tender.card).toMatchObject({
+      last4: "4242",
+      brand: "visa",
+      entryMode: "chip",
+      authCode: null,
+      processorRef: null,
+    });
+    expect(offline.tender.card.token).toMatch(/^tok_/);
+    expect(offline.tender.card.terminalTxnId).toMatch(/^T-/);
+    expect(Object.keys(offline.tender.card).sort()).toEqual([
+      "authCode",
+      "brand",
+      "entryMode",
+      "last4",
+      "processorRef",
+      "terminalTxnId",
+      "token",
+    ]);
+
+    const onlineAgent = screensAgent({ regions: [{ name: "A", url: await healthyRegion() }] });
+    const online = (await (
+      await onlineAgent.app.request("/screens/api/terminal", json({ amount: usd(500), card: "amex", entryMode: "contactless" }))
+    ).json()) as { tender: { card: { authCode: string | null; last4: string }; offline: boolean } };
+    expect(online.tender.offline).toBe(false);
+    expect(online.tender.card.authCode).toMatch(/^[0-9A-F]{6}$/);
+    expect(online.tender.card.last4).toBe("0005");
+  });
+
+  it("tokenizes a gift card code and refuses a payment card number without echoing it", async () => {
+    const agent = screensAgent();
+    const ok = (await (await agent.app.request("/screens/api/gift-card", json({ code: "GC-2024-0042" }))).json()) as {
+      giftCard: { token: string; last4: string };
+    };
+    expect(ok.giftCard.last4).toBe("0042");
+    expect(ok.giftCard.token).toMatch(/^gc_[0-9a-f]{32}$/);
+    expect(ok.giftCard.token).not.toContain("2024");
+    const pan = await agent.app.request("/screens/api/gift-card", json({ code: "5555555555554444" }));
+    expect(pan.status).toBe(422);
+    expect(await pan.text()).not.toContain("5555555555554444");
+  });
+});
+
+describe("receipts, returns and exchanges", () => {
+  it("renders a split-tender receipt, previews a partial return's allocation without recording it, then records it", async () => {
+    const agent = screensAgent();
+    const total = 2 * 1999 + 330 + 1450 + 120; // 5898
+    const recorded = (await (
+      await sale(agent, [card(4000, { offline: true }), { type: "cash", amount: usd(total - 4000) }])
+    ).json()) as {
+      transactionId: string;
+    };
+    const receipt = (await (await agent.app.request(`/screens/cashier/receipt/${recorded.transactionId}`)).json()) as {
+      html: string;
+    };
+    expect(receipt.html).toContain(recorded.transactionId);
+    expect(receipt.html).toContain("Visa •••• 4242");
+    expect(receipt.html).toContain("approved offline");
+    expect(receipt.html).toContain("waiting to sync");
+    expect(receipt.html).toContain("$58.98");
+
+    const original = (await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json()) as {
+      html: string;
+    };
+    expect(original.html).toContain('data-return-sku="TEE-M-BLK"');
+    expect(original.html).toContain("Tee, black, M");
+
+    const items = [{ transactionId: recorded.transactionId, sku: "TEE-M-BLK", quantity: 1 }];
+    const preview = (await (await agent.app.request("/screens/api/return-preview", json({ items }))).json()) as {
+      kind: string;
+      html: string;
+      preview: { refund: { amount: number }; allocation: Array<{ tenderType: string; amount: { amount: number } }> };
+    };
+    expect(preview.kind).toBe("return");
+    // One tee of two: 1999 + half the line's 330 tax.
+    expect(preview.preview.refund.amount).toBe(1999 + 165);
+    expect(preview.preview.allocation).toEqual([expect.objectContaining({ tenderType: "card", amount: usd(2164) })]);
+    expect(preview.html).toContain("Visa •••• 4242");
+    expect(preview.html).toContain("$21.64");
+    // The preview recorded nothing.
+    expect(agent.outbox.seq).toBe(1);
+    const again = (await (await agent.app.request("/screens/api/return-preview", json({ items }))).json()) as typeof preview;
+    expect(again.preview.refund.amount).toBe(2164);
+
+    const returned = (await (
+      await agent.app.request("/api/v1/returns", json({ cashierId: "c-9", items, reason: "too small" }))
+    ).json()) as { transactionId: string; allocation: unknown };
+    expect(returned.allocation).toEqual(preview.preview.allocation.map(({ ...a }) => a).map((a) => expect.objectContaining(a)));
+    const returnReceipt = (await (await agent.app.request(`/screens/cashier/receipt/${returned.transactionId}`)).json()) as {
+      html: string;
+    };
+    expect(returnReceipt.html).toContain("Return receipt");
+    expect(returnReceipt.html).toContain("Visa •••• 4242");
+    expect(returnReceipt.html).toContain("$21.64");
+    const after = (await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json()) as {
+      html: string;
+    };
+    expect(after.html).toMatch(/max="1"[^>]*data-return-sku="TEE-M-BLK"/);
+  });
+
+  it("previews an exchange: the customer pays the difference, or gets the rest back on the original tender", async () => {
+    const agent = screensAgent();
+    const total = 2 * 1999 + 330 + 1450 + 120;
+    const { transactionId } = (await (await sale(agent, [{ type: "cash", amount: usd(total) }])).json()) as {
+      transactionId: string;
+    };
+    const items = [{ transactionId, sku: "TEE-M-BLK", quantity: 1 }];
+    const up = (await (
+      await agent.app.request("/screens/api/return-preview", json({ items, exchangeItems: [{ sku: "HOOD-M-GRY", quantity: 1 }] }))
+    ).json()) as { kind: string; net: { amount: number } };
+    expect(up.kind).toBe("exchange");
+    expect(up.net.amount).toBe(4999 + 412 - 2164);
+    const down = (await (
+      await agent.app.request("/screens/api/return-preview", json({ items, exchangeItems: [{ sku: "BAR-CHOC", quantity: 1 }] }))
+    ).json()) as { net: { amount: number }; html: string };
+    expect(down.net.amount).toBe(299 + 7 - 2164);
+    expect(down.html).toContain("Cash");
+    expect(down.html).toContain("$18.58");
+  });
+
+  it("refuses a return of more than is returnable, naming the item", async () => {
+    const agent = screensAgent();
+    const { transactionId } = (await (await sale(agent, [{ type: "cash", amount: usd(5898) }])).json()) as {
+      transactionId: string;
+    };
+    const res = await agent.app.request(
+      "/screens/api/return-preview",
+      json({ items: [{ transactionId, sku: "MUG-LOGO", quantity: 2 }] }),
+    );
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain("MUG-LOGO");
+  });
+});
+
+describe("offline banner and the manager panel", () => {
+  it("counts sales waiting to sync while offline", async () => {
+    const agent = screensAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }] });
+    for (let i = 0; i < 3; i++) await sale(agent, [{ type: "cash", amount: usd(5898) }]);
+    const status = (await (await agent.app.request("/screens/api/status")).json()) as {
+      online: boolean;
+      pending: number;
+      noun: string;
+    };
+    expect(status).toMatchObject({ online: false, pending: 3, noun: "sales" });
+    const panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toMatch(/id="count-pending">3</);
+    expect(panel).toContain('data-region="A"');
+    expect(panel).toContain("unreachable");
+    expect(panel).toContain("Offline since");
+  });
+
+  it("shows dead letters with their reason and puts one back in the queue on retry", async () => {
+    const agent = screensAgent();
+    await sale(agent, [{ type: "cash", amount: usd(5898) }]);
+    await sale(agent, [{ type: "cash", amount: usd(5898) }]);
+    agent.outbox.markDead([{ seq: 2, reason: "rejected: invalid (payload.lines[0].tax: amount must not be negative)" }]);
+    const panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toMatch(/id="count-dead">1</);
+    expect(panel).toContain("amount must not be negative");
+    expect(panel).toContain('data-retry-seq="2"');
+
+    const retried = await agent.app.request("/screens/api/dead-letters/2/retry", { method: "POST" });
+    expect(retried.status).toBe(200);
+    const queue = (await (await agent.app.request("/api/v1/queue")).json()) as { counts: { pending: number; dead: number } };
+    expect(queue.counts).toMatchObject({ pending: 2, dead: 0 });
+    expect((await agent.app.request("/screens/api/dead-letters/2/retry", { method: "POST" })).status).toBe(404);
+    expect((await agent.app.request("/screens/api/dead-letters/x/retry", { method: "POST" })).status).toBe(400);
+  });
+
+  it("warns as the oldest offline card approval nears the forwarding deadline, against the outstanding limit", async () => {
+    let now = Date.parse("2026-01-01T10:00:00Z");
+    const agent = testAgent({ regions: [] }, { clock: () => now });
+    open.push(agent.done);
+    agent.app.route(
+      "/",
+      createScreens({
+        config: agent.config,
+        api: agent.app,
+        ledger: agent.ledger,
+        db: agent.db,
+        forwardingDeadlineHours: 24,
+        probes: new RegionProbes([], { clock: () => now }),
+      }),
+    );
+    await sale(agent, [card(5898, { offline: true })]);
+    let panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toContain("$58.98");
+    expect(panel).toContain("$2,500.00 limit");
+    expect(panel).not.toContain("forwarding deadline");
+    now += 19 * 3_600_000;
+    panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toContain("nears the processor");
+    now += 6 * 3_600_000;
+    panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toContain("past the processor");
+  });
+});

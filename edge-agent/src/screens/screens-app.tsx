@@ -1,0 +1,390 @@
+import {
+  findPanFields,
+  formatPath,
+  type Money,
+  type SaleLine,
+  settleTenders,
+  sum,
+  type TenderInput,
+  TenderInputSchema,
+} from "@tenderline/shared";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { ApiError } from "../api/errors.ts";
+import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { Db } from "../storage/database.ts";
+import { approveOnTerminal, ENTRY_MODES, TEST_CARDS, type TestCard } from "./card-terminal.ts";
+import {
+  CartView,
+  CashierBody,
+  ExchangePreviewView,
+  type ReceiptData,
+  ReceiptView,
+  type ReturnableLine,
+  ReturnOriginalView,
+  ReturnPreviewView,
+  type Settlement,
+  TendersView,
+  TotalsView,
+} from "./cashier-views.tsx";
+import { quoteCart, UnknownItemError } from "./catalogue.ts";
+import { cashierClient } from "./client/cashier-client.ts";
+import { managerClient } from "./client/manager-client.ts";
+import { scriptFrom } from "./client/serialize.ts";
+import { DeadLetterRetry } from "./dead-letter-retry.ts";
+import { DrainRate } from "./drain-rate.ts";
+import { GiftCardCodeError, tokenizeGiftCard } from "./gift-card.ts";
+import { LinkPill, Page, SCREENS_CSP } from "./layout.tsx";
+import { buildManagerView, type QueueJson } from "./manager-view.ts";
+import { ManagerPanel } from "./manager-views.tsx";
+import { RecentEvents } from "./recent-events.ts";
+import { RegionExceptions } from "./region-exceptions.ts";
+import { RegionProbes } from "./region-probes.ts";
+import { previewExchange, previewReturn, tenderLabel } from "./return-preview.ts";
+import { SCREENS_CSS } from "./styles.ts";
+import { summarizeSync } from "./sync-status-view.ts";
+
+/** The agent's own register API, called in-process so the screens see exactly what any client sees. */
+export interface RegisterApi {
+  request(path: string, init?: RequestInit): Response | Promise<Response>;
+}
+
+export interface ScreensDeps {
+  config: Pick<AgentConfig, "storeId" | "registerId" | "regions" | "storeToken" | "offlineCardLimits">;
+  api: RegisterApi;
+  ledger: Ledger;
+  db: Db;
+  /** Puts a dead letter back in the queue; defaults to the outbox update in dead-letter-retry.ts. */
+  retryDeadLetter?: (seq: number) => boolean;
+  /** The processor's window for forwarding offline card approvals (hours); the manager is warned at 75%. */
+  forwardingDeadlineHours?: number;
+  probes?: RegionProbes;
+  defaultCashierId?: string;
+}
+
+const CartSchema = z.array(
+  z.object({
+    sku: z.string().min(1, "sku is required").max(64),
+    quantity: z.number().int("quantity must be a whole number").min(1, "quantity must be at least 1").max(999),
+  }),
+);
+
+const CheckoutSchema = z.object({ items: CartSchema.max(200), tenders: z.array(TenderInputSchema).max(20) });
+const TerminalSchema = z.object({
+  amount: z.object({
+    amount: z.number().int().positive("the amount to charge must be above zero"),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+  }),
+  card: z.enum(Object.keys(TEST_CARDS) as [TestCard, ...TestCard[]]),
+  entryMode: z.enum(ENTRY_MODES),
+});
+const ReturnItemsSchema = z
+  .array(
+    z.object({ transactionId: z.string().min(1).max(64), sku: z.string().min(1).max(64), quantity: z.number().int().positive() }),
+  )
+  .min(1, "choose at least one item to return")
+  .max(200);
+const PreviewSchema = z.object({ items: ReturnItemsSchema, exchangeItems: CartSchema.max(200).default([]) });
+
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await c.req.text());
+  } catch {
+    // The parser's message may quote the input: say only what to fix.
+    throw new ApiError(400, "invalid_json", "the request body must be a JSON object");
+  }
+  const pans = findPanFields(raw);
+  if (pans.length > 0) {
+    throw new ApiError(
+      422,
+      "pan_detected",
+      `a full card number is not accepted (${pans.map(formatPath).join(", ")}); use the card terminal`,
+    );
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw ApiError.invalid(parsed.error, false);
+  return parsed.data;
+}
+
+function quote(items: ReadonlyArray<{ sku: string; quantity: number }>) {
+  try {
+    // One line per sku: scanning an item twice adds to its quantity.
+    const merged = new Map<string, number>();
+    const canonical = quoteCart(items);
+    for (const l of canonical?.lines ?? []) merged.set(l.sku, (merged.get(l.sku) ?? 0) + l.quantity);
+    return quoteCart([...merged].map(([sku, quantity]) => ({ sku, quantity })));
+  } catch (error) {
+    if (error instanceof UnknownItemError) throw new ApiError(422, "unknown_item", error.message);
+    throw error;
+  }
+}
+
+function settle(total: Money, tenders: readonly TenderInput[]): Settlement {
+  const paid = sum(
+    tenders.map((t) => (t.type === "cash" && t.tendered ? t.tendered : t.amount)),
+    total.currency,
+  );
+  const remaining = { amount: Math.max(0, total.amount - paid.amount), currency: total.currency };
+  if (remaining.amount > 0)
+    return { total, paid, remaining, change: { amount: 0, currency: total.currency }, complete: false, problem: null };
+  try {
+    const settled = settleTenders(total, tenders);
+    return { total, paid, remaining, change: settled.change, complete: true, problem: null };
+  } catch (error) {
+    return {
+      total,
+      paid,
+      remaining,
+      change: { amount: 0, currency: total.currency },
+      complete: false,
+      problem: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+function page(c: Context, html: string) {
+  c.header("Content-Security-Policy", SCREENS_CSP);
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("Cache-Control", "no-store");
+  return c.html(`<!doctype html>${html}`);
+}
+
+function asset(c: Context, text: string, type: string) {
+  c.header("Content-Type", type);
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Cache-Control", "no-cache");
+  return c.body(text);
+}
+
+/**
+ * The cashier and store-manager screens, served by the agent itself: hono JSX rendered here, a
+ * small client script per screen, one stylesheet, nothing external. Mounted on the agent's app.
+ */
+export function createScreens(deps: ScreensDeps): Hono {
+  const app = new Hono();
+  const { config } = deps;
+  const probes = deps.probes ?? new RegionProbes(config.regions);
+  const exceptions = new RegionExceptions(config.storeId, config.storeToken);
+  const recent = new RecentEvents(deps.db);
+  const drain = new DrainRate();
+  const retry = deps.retryDeadLetter ?? ((seq: number) => new DeadLetterRetry(deps.db).retry(seq));
+  const deadlineMs = (deps.forwardingDeadlineHours ?? 24) * 3_600_000;
+  const cashierScript = scriptFrom(cashierClient);
+  const managerScript = scriptFrom(managerClient);
+
+  async function apiJson<T>(path: string): Promise<{ status: number; body: T }> {
+    const res = await deps.api.request(path);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  const queue = async () => (await apiJson<QueueJson>("/api/v1/queue")).body;
+
+  /** Online when the sync engine says a region is healthy; without its view, when a probe answers. */
+  async function link(q: QueueJson) {
+    const connectivity = await probes.current();
+    const sync = summarizeSync(q.sync);
+    const online = sync.regions ? sync.regions.some((r) => r.healthy) : connectivity.online;
+    return { online, connectivity };
+  }
+
+  async function labelsFor(transactionIds: Iterable<string>): Promise<Map<string, string>> {
+    const labels = new Map<string, string>();
+    for (const id of new Set(transactionIds)) {
+      const { status, body: tx } = await apiJson<{ receipt?: { tenders?: TenderInput[] & Array<{ tenderId: string }> } }>(
+        `/api/v1/transactions/${encodeURIComponent(id)}`,
+      );
+      if (status !== 200) continue;
+      for (const t of tx.receipt?.tenders ?? []) labels.set((t as { tenderId: string }).tenderId, tenderLabel(t as never));
+    }
+    return labels;
+  }
+
+  async function managerHtml(): Promise<string> {
+    const q = await queue();
+    const { connectivity } = await link(q);
+    const reachable = connectivity.regions.filter((r) => r.reachable).map((r) => ({ name: r.name, url: r.url }));
+    const view = buildManagerView({
+      storeId: config.storeId,
+      registerId: config.registerId,
+      queue: q,
+      connectivity,
+      drainRatePerSec: drain.sample(q.lastSeq, q.counts.pending),
+      limitFor: (currency) => offlineCardLimit(config, currency),
+      forwardingDeadlineMs: deadlineMs,
+      exceptions: await exceptions.read(reachable),
+      recent: recent.read(8),
+    });
+    return (<ManagerPanel view={view} />).toString();
+  }
+
+  app.get("/", (c) => c.redirect("/cashier"));
+
+  app.get("/cashier", async (c) => {
+    const { online } = await link(await queue());
+    const html = (
+      <Page
+        title="Tenderline — cashier"
+        script="/screens/cashier.js"
+        current="cashier"
+        storeId={config.storeId}
+        registerId={config.registerId}
+        status={<LinkPill id="link-state" online={online} />}
+      >
+        <CashierBody cashierId={deps.defaultCashierId ?? "c-1"} />
+      </Page>
+    ).toString();
+    return page(c, html);
+  });
+
+  app.get("/manager", async (c) => {
+    const html = (
+      <Page
+        title="Tenderline — store manager"
+        script="/screens/manager.js"
+        current="manager"
+        storeId={config.storeId}
+        registerId={config.registerId}
+      >
+        <div id="panel-host">{/* filled below */}</div>
+      </Page>
+    ).toString();
+    // The first paint already holds the panel; the script keeps it live.
+    return page(c, html.replace('<div id="panel-host"></div>', `<div id="panel-host">${await managerHtml()}</div>`));
+  });
+
+  app.get("/screens/screens.css", (c) => asset(c, SCREENS_CSS, "text/css; charset=utf-8"));
+  app.get("/screens/cashier.js", (c) => asset(c, cashierScript, "text/javascript; charset=utf-8"));
+  app.get("/screens/manager.js", (c) => asset(c, managerScript, "text/javascript; charset=utf-8"));
+
+  app.post("/screens/api/checkout", async (c) => {
+    const input = await body(c, CheckoutSchema);
+    const q = quote(input.items);
+    const lines: SaleLine[] = q?.lines ?? [];
+    const settlement = q ? settle(q.totals.total, input.tenders) : null;
+    return c.json({
+      lines,
+      currency: q?.totals.total.currency ?? "USD",
+      settlement,
+      cartHtml: (<CartView lines={lines} />).toString(),
+      totalsHtml: (<TotalsView totals={q?.totals ?? null} settlement={settlement} />).toString(),
+      tendersHtml: (<TendersView tenders={input.tenders} />).toString(),
+    });
+  });
+
+  app.post("/screens/api/terminal", async (c) => {
+    const input = await body(c, TerminalSchema);
+    const { online } = await link(await queue());
+    const approval = approveOnTerminal({ amount: input.amount, card: input.card, entryMode: input.entryMode, online });
+    return c.json({ tender: { type: "card", amount: approval.amount, card: approval.card, offline: approval.offline } });
+  });
+
+  app.post("/screens/api/gift-card", async (c) => {
+    const input = await body(c, z.object({ code: z.string().max(64) }));
+    try {
+      return c.json({ giftCard: tokenizeGiftCard(input.code) });
+    } catch (error) {
+      if (error instanceof GiftCardCodeError) throw new ApiError(422, "invalid_gift_card", error.message);
+      throw error;
+    }
+  });
+
+  app.get("/screens/api/status", async (c) => {
+    const q = await queue();
+    const { online, connectivity } = await link(q);
+    const pendingSales = q.byType
+      .filter((t) => t.state === "pending" && t.type === "sale.completed")
+      .reduce((s, t) => s + t.count, 0);
+    return c.json({
+      online,
+      offlineSince: connectivity.offlineSince === null ? null : new Date(connectivity.offlineSince).toISOString(),
+      pending: q.counts.pending,
+      noun: pendingSales === q.counts.pending ? (q.counts.pending === 1 ? "sale" : "sales") : "transactions",
+    });
+  });
+
+  app.get("/screens/cashier/receipt/:id", async (c) => {
+    const { status, body: tx } = await apiJson<ReceiptData>(`/api/v1/transactions/${encodeURIComponent(c.req.param("id"))}`);
+    if (status !== 200) throw new ApiError(404, "transaction_not_found", "no receipt with that number on this register");
+    const allocation = (tx.receipt as { allocation?: Array<{ originalTransactionId: string }> } | null)?.allocation ?? [];
+    const labels = await labelsFor(allocation.map((a) => a.originalTransactionId));
+    return c.json({ html: (<ReceiptView tx={tx} sync={recent.stateOf(tx.seq)} labels={labels} />).toString() });
+  });
+
+  app.get("/screens/cashier/return-original/:id", async (c) => {
+    const id = c.req.param("id").trim();
+    const { status, body: tx } = await apiJson<
+      ReceiptData & { lines: Array<{ sku: string; quantity: number; returnable: number }>; receipt: { lines?: SaleLine[] } }
+    >(`/api/v1/transactions/${encodeURIComponent(id)}`);
+    if (status !== 200) {
+      throw new ApiError(
+        404,
+        "transaction_not_found",
+        "no receipt with that number on this register; check the number on the receipt",
+      );
+    }
+    if (tx.kind === "return")
+      throw new ApiError(422, "not_returnable", "that receipt is itself a return; scan the original sale's receipt");
+    const described = new Map((tx.receipt.lines ?? []).map((l) => [l.sku, l.description]));
+    const bySku = new Map<string, ReturnableLine>();
+    for (const l of tx.lines) {
+      const row = bySku.get(l.sku) ?? { sku: l.sku, description: described.get(l.sku) || l.sku, quantity: 0, returnable: 0 };
+      row.quantity += l.quantity;
+      row.returnable += l.returnable;
+      bySku.set(l.sku, row);
+    }
+    return c.json({
+      transactionId: tx.transactionId,
+      html: (<ReturnOriginalView transactionId={tx.transactionId} lines={[...bySku.values()]} total={tx.total} />).toString(),
+    });
+  });
+
+  app.post("/screens/api/return-preview", async (c) => {
+    const input = await body(c, PreviewSchema);
+    const labels = await labelsFor(input.items.map((i) => i.transactionId));
+    if (input.exchangeItems.length === 0) {
+      const preview = previewReturn(deps.ledger, input.items);
+      const allocation = preview.allocation.map((a) => ({
+        ...a,
+        label: labels.get(a.tenderId) ?? tenderLabel({ type: a.tenderType }),
+      }));
+      return c.json({
+        kind: "return",
+        net: null,
+        preview,
+        html: (<ReturnPreviewView preview={{ ...preview, allocation }} />).toString(),
+      });
+    }
+    const lines = quote(input.exchangeItems)?.lines ?? [];
+    const preview = previewExchange(deps.ledger, input.items, lines);
+    const allocation = preview.allocation.map((a) => ({
+      ...a,
+      label: labels.get(a.tenderId) ?? tenderLabel({ type: a.tenderType }),
+    }));
+    return c.json({
+      kind: "exchange",
+      net: preview.net,
+      lines,
+      preview,
+      html: (<ExchangePreviewView preview={{ ...preview, allocation }} />).toString(),
+    });
+  });
+
+  app.get("/screens/manager/panel", async (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.html(await managerHtml());
+  });
+
+  app.post("/screens/api/dead-letters/:seq/retry", (c) => {
+    const seq = Number(c.req.param("seq"));
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new ApiError(400, "invalid_seq", "seq must be a positive whole number");
+    if (!retry(seq))
+      throw new ApiError(404, "not_a_dead_letter", `seq ${seq} is not a dead letter (it may have been retried already)`);
+    return c.json({ retried: seq });
+  });
+
+  return app;
+}
