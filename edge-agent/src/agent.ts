@@ -6,11 +6,13 @@ import type { AgentConfig } from "./config/config.ts";
 import { IdempotencyStore } from "./idempotency/idempotency-store.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
+import { GroupCommit } from "./outbox/group-commit.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { QueueStatusReader } from "./outbox/queue-status.ts";
 import { RegisterService } from "./register/register-service.ts";
 import { type PruneResult, pruneExpired } from "./retention/retention.ts";
 import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
+import { startCheckpointer } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
 
@@ -67,12 +69,14 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
   let syncStatus = options.syncStatus;
   const app = createApp({
     service,
+    commits: new GroupCommit(outbox),
     ledger,
     queue,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
   });
+  const checkpointer = config.backgroundCheckpoint ? startCheckpointer(db, logger) : undefined;
   let server: ReturnType<typeof serve> | undefined;
   let closed = false;
 
@@ -116,6 +120,7 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
           if ("closeAllConnections" in s) (s as { closeAllConnections(): void }).closeAllConnections();
         });
       }
+      await checkpointer?.stop();
       db.close();
       logger.flush();
     },

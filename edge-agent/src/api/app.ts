@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { IdempotencyStore } from "../idempotency/idempotency-store.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { toApiError } from "./error-mapping.ts";
@@ -15,6 +16,8 @@ import { returnItemsWithPrices } from "./return-items.ts";
 
 export interface AppDeps {
   service: RegisterService;
+  /** Records from concurrent requests share one commit (see GroupCommit). */
+  commits: GroupCommit;
   ledger: Ledger;
   queue: QueueStatusReader;
   logger: Logger;
@@ -71,7 +74,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/api/v1/sales", async (c) => {
     const raw = await readJson(c);
     const request = validate(SaleRequestSchema, raw);
-    const result = deps.service.recordSale(request, { idempotency: idempotencyOf(c, "sales", raw) });
+    const idempotency = idempotencyOf(c, "sales", raw);
+    const result = await deps.commits.run(() => deps.service.recordSale(request, { idempotency }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -80,7 +84,8 @@ export function createApp(deps: AppDeps): Hono {
     const raw = await readJson(c);
     const request = validate(ReturnRequestSchema, raw);
     const items = returnItemsWithPrices(request, raw);
-    const result = deps.service.recordReturn(request, items, { idempotency: idempotencyOf(c, "returns", raw) });
+    const idempotency = idempotencyOf(c, "returns", raw);
+    const result = await deps.commits.run(() => deps.service.recordReturn(request, items, { idempotency }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -88,7 +93,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/api/v1/exchanges", async (c) => {
     const raw = await readJson(c);
     const request = validate(ExchangeRequestSchema, raw);
-    const result = deps.service.recordExchange(request, { idempotency: idempotencyOf(c, "exchanges", raw) });
+    const idempotency = idempotencyOf(c, "exchanges", raw);
+    const result = await deps.commits.run(() => deps.service.recordExchange(request, { idempotency }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

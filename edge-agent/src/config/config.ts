@@ -71,6 +71,8 @@ export const AgentConfigSchema = z.object({
   /** Start even when the data directory belongs to another register and holds unsynced events (they are archived, never deleted). */
   replaceUnsynced: z.boolean().default(false),
   logFile: z.string().optional(),
+  /** Checkpoint the WAL from a worker thread instead of on the request path. */
+  backgroundCheckpoint: z.boolean().default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   sync: SyncSettingsSchema.default(SyncSettingsSchema.parse({})),
 });

@@ -31,6 +31,7 @@ export interface LedgerTransaction {
   recordedAt: number;
   currency: string;
   total: number;
+  /** The recorded event's payload: the receipt. */
   receipt: unknown;
   lines: LedgerLine[];
   tenders: LedgerTender[];
@@ -40,48 +41,48 @@ export interface NewLedgerTransaction {
   transactionId: string;
   kind: TransactionKind;
   seq: number;
-  eventId: string;
-  occurredAt: string;
   recordedAt: number;
   total: Money;
-  receipt: unknown;
+  /** The recorded event exactly as stored in the outbox (JSON), kept as the receipt. */
+  eventJson: string;
   /** Lines that can be returned later (sales and the new side of exchanges). */
   lines: readonly SaleLine[];
   /** Tenders refunds can go back to. */
   tenders: ReadonlyArray<{ tenderId: string; type: TenderType; amount: Money }>;
 }
 
+interface LedgerState {
+  lines: LedgerLine[];
+  tenders: LedgerTender[];
+}
+
+interface Row {
+  seq: number;
+  transactionId: string;
+  kind: TransactionKind;
+  recordedAt: number;
+  currency: string;
+  total: number;
+  receipt: string;
+  state: string;
+}
+
 /**
- * The register's local ledger: enough of every transaction to print a receipt and to work out,
- * offline, what is still returnable per line and refundable per tender.
+ * The register's local ledger: one row per transaction, enough to print the receipt and to work
+ * out offline what is still returnable per line and refundable per tender.
  */
 export class Ledger {
   private readonly stmts;
 
   constructor(readonly db: Db) {
     this.stmts = {
-      insertTx: db.prepare(
-        "INSERT INTO transactions (transaction_id, kind, seq, event_id, occurred_at, recorded_at, currency, total, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      insert: db.prepare(
+        "INSERT INTO transactions (seq, transaction_id, kind, recorded_at, currency, total, receipt, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      insertLine: db.prepare(
-        "INSERT INTO transaction_lines (transaction_id, line_no, sku, quantity, unit_price, tax, currency) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      get: db.prepare(
+        "SELECT seq, transaction_id AS transactionId, kind, recorded_at AS recordedAt, currency, total, receipt, state FROM transactions WHERE transaction_id = ?",
       ),
-      insertTender: db.prepare(
-        "INSERT INTO transaction_tenders (transaction_id, position, tender_id, type, amount, currency) VALUES (?, ?, ?, ?, ?, ?)",
-      ),
-      getTx: db.prepare(
-        "SELECT transaction_id AS transactionId, kind, seq, event_id AS eventId, occurred_at AS occurredAt, recorded_at AS recordedAt, currency, total, receipt FROM transactions WHERE transaction_id = ?",
-      ),
-      getLines: db.prepare(
-        "SELECT line_no AS lineNo, sku, quantity, unit_price AS unitPrice, tax, currency, returned FROM transaction_lines WHERE transaction_id = ? ORDER BY line_no",
-      ),
-      getTenders: db.prepare(
-        "SELECT position, tender_id AS tenderId, type, amount, currency, refunded FROM transaction_tenders WHERE transaction_id = ? ORDER BY position",
-      ),
-      addReturned: db.prepare("UPDATE transaction_lines SET returned = returned + ? WHERE transaction_id = ? AND line_no = ?"),
-      addRefunded: db.prepare(
-        "UPDATE transaction_tenders SET refunded = refunded + ? WHERE transaction_id = ? AND tender_id = ?",
-      ),
+      setState: db.prepare("UPDATE transactions SET state = ? WHERE transaction_id = ?"),
       insertRefund: db.prepare(
         "INSERT INTO refunds (refund_transaction_id, original_transaction_id, tender_id, amount, currency) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -89,35 +90,54 @@ export class Ledger {
   }
 
   insert(tx: NewLedgerTransaction): void {
-    this.stmts.insertTx.run(
+    const state: LedgerState = {
+      lines: tx.lines.map((l, lineNo) => ({
+        lineNo,
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice.amount,
+        tax: l.tax.amount,
+        currency: l.unitPrice.currency,
+        returned: 0,
+      })),
+      tenders: tx.tenders.map((t, position) => ({
+        position,
+        tenderId: t.tenderId,
+        type: t.type,
+        amount: t.amount.amount,
+        currency: t.amount.currency,
+        refunded: 0,
+      })),
+    };
+    this.stmts.insert.run(
+      tx.seq,
       tx.transactionId,
       tx.kind,
-      tx.seq,
-      tx.eventId,
-      tx.occurredAt,
       tx.recordedAt,
       tx.total.currency,
       tx.total.amount,
-      JSON.stringify(tx.receipt),
+      tx.eventJson,
+      JSON.stringify(state),
     );
-    tx.lines.forEach((l, i) => {
-      this.stmts.insertLine.run(tx.transactionId, i, l.sku, l.quantity, l.unitPrice.amount, l.tax.amount, l.unitPrice.currency);
-    });
-    tx.tenders.forEach((t, i) => {
-      this.stmts.insertTender.run(tx.transactionId, i, t.tenderId, t.type, t.amount.amount, t.amount.currency);
-    });
   }
 
   get(transactionId: string): LedgerTransaction | undefined {
-    const row = this.stmts.getTx.get(transactionId) as
-      | (Omit<LedgerTransaction, "receipt" | "lines" | "tenders"> & { receipt: string })
-      | undefined;
+    const row = this.stmts.get.get(transactionId) as Row | undefined;
     if (!row) return undefined;
+    const event = JSON.parse(row.receipt) as { eventId: string; occurredAt: string; payload: unknown };
+    const state = JSON.parse(row.state) as LedgerState;
     return {
-      ...row,
-      receipt: JSON.parse(row.receipt),
-      lines: this.stmts.getLines.all(transactionId) as LedgerLine[],
-      tenders: this.stmts.getTenders.all(transactionId) as LedgerTender[],
+      transactionId: row.transactionId,
+      kind: row.kind,
+      seq: row.seq,
+      eventId: event.eventId,
+      occurredAt: event.occurredAt,
+      recordedAt: row.recordedAt,
+      currency: row.currency,
+      total: row.total,
+      receipt: event.payload,
+      lines: state.lines,
+      tenders: state.tenders,
     };
   }
 
@@ -146,12 +166,37 @@ export class Ledger {
     };
   }
 
-  addReturned(transactionId: string, lineNo: number, quantity: number): void {
-    this.stmts.addReturned.run(quantity, transactionId, lineNo);
-  }
-
-  addRefund(refundTransactionId: string, originalTransactionId: string, tenderId: string, amount: Money): void {
-    this.stmts.addRefunded.run(amount.amount, originalTransactionId, tenderId);
-    this.stmts.insertRefund.run(refundTransactionId, originalTransactionId, tenderId, amount.amount, amount.currency);
+  /**
+   * Applies a return to its originals: units returned per line, amounts refunded per tender (with
+   * a refunds row each, naming the return). Runs inside the recording transaction.
+   */
+  applyReturn(
+    refundTransactionId: string,
+    returned: ReadonlyArray<{ transactionId: string; lineNo: number; quantity: number }>,
+    refunds: ReadonlyArray<{ originalTransactionId: string; tenderId: string; amount: Money }>,
+  ): void {
+    const touched = new Map<string, LedgerState>();
+    const stateOf = (id: string): LedgerState => {
+      let state = touched.get(id);
+      if (!state) {
+        const row = this.stmts.get.get(id) as Row | undefined;
+        if (!row) throw new Error(`ledger has no transaction ${id} to apply a return to`);
+        state = JSON.parse(row.state) as LedgerState;
+        touched.set(id, state);
+      }
+      return state;
+    };
+    for (const r of returned) {
+      const line = stateOf(r.transactionId).lines[r.lineNo];
+      if (!line) throw new Error(`ledger transaction ${r.transactionId} has no line ${r.lineNo}`);
+      line.returned += r.quantity;
+    }
+    for (const r of refunds) {
+      const tender = stateOf(r.originalTransactionId).tenders.find((t) => t.tenderId === r.tenderId);
+      if (!tender) throw new Error(`ledger transaction ${r.originalTransactionId} has no tender ${r.tenderId}`);
+      tender.refunded += r.amount.amount;
+      this.stmts.insertRefund.run(refundTransactionId, r.originalTransactionId, r.tenderId, r.amount.amount, r.amount.currency);
+    }
+    for (const [id, state] of touched) this.stmts.setState.run(JSON.stringify(state), id);
   }
 }

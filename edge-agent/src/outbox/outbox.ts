@@ -1,4 +1,5 @@
-import { CURRENT_SCHEMA_VERSION, newEventId } from "@tenderline/shared";
+import { CURRENT_SCHEMA_VERSION } from "@tenderline/shared";
+import { mintId } from "../ids/ids.ts";
 import type { Db } from "../storage/database.ts";
 
 export type OutboxState = "pending" | "acked" | "dead";
@@ -28,8 +29,8 @@ export interface OutboxEnvelopeInput {
 /**
  * The durable outbox. `record` assigns the register's next seq and writes the event in the
  * caller's transaction together with whatever `alsoWrite` adds (ledger rows, idempotency record),
- * so either all of it is on disk or none of it. Seqs come from a counter in `meta`, not from
- * MAX(seq), so pruning old rows never lets a seq be reused.
+ * so either all of it is on disk or none of it. The next seq is kept in memory (one writer: this
+ * process) and follows only committed transactions.
  */
 export class Outbox {
   private lastSeq: number;
@@ -45,10 +46,6 @@ export class Outbox {
       insert: db.prepare(
         "INSERT INTO outbox (seq, event_id, type, body, bytes, recorded_at, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
       ),
-      setLastSeq: db.prepare(
-        "INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      getLastSeq: db.prepare("SELECT value FROM meta WHERE key = 'last_seq'"),
       pending: db.prepare(
         "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
       ),
@@ -72,8 +69,17 @@ export class Outbox {
       clearGaps: db.prepare("DELETE FROM cloud_gaps WHERE region = ?"),
       insertGap: db.prepare("INSERT OR REPLACE INTO cloud_gaps (region, from_seq, to_seq, reported_at) VALUES (?, ?, ?, ?)"),
     };
-    const row = this.stmts.getLastSeq.get() as { value: string } | undefined;
-    this.lastSeq = row ? Number(row.value) : 0;
+    this.lastSeq = Outbox.lastRecordedSeq(db);
+  }
+
+  /**
+   * The highest seq ever recorded: the outbox's own maximum, or the floor retention leaves in
+   * `meta` when it prunes the newest rows, so a seq is never reused.
+   */
+  static lastRecordedSeq(db: Db): number {
+    const max = (db.prepare("SELECT MAX(seq) AS seq FROM outbox").get() as { seq: number | null }).seq ?? 0;
+    const floor = db.prepare("SELECT value FROM meta WHERE key = 'seq_floor'").get() as { value: string } | undefined;
+    return Math.max(max, floor ? Number(floor.value) : 0);
   }
 
   /** The highest seq recorded so far (0 before the first event). */
@@ -96,10 +102,10 @@ export class Outbox {
    * Appends one event. Must run inside `transaction` so the ledger rows written next to it commit
    * with it. Returns the envelope's identity; the body is the full event envelope as JSON.
    */
-  append(input: OutboxEnvelopeInput): RecordedEvent & { event: Record<string, unknown> } {
+  append(input: OutboxEnvelopeInput): RecordedEvent & { body: string } {
     if (!this.db.inTransaction) throw new Error("Outbox.append must run inside Outbox.transaction");
     const seq = this.lastSeq + 1;
-    const eventId = newEventId();
+    const eventId = mintId();
     const recordedAt = this.clock();
     const event = {
       eventId,
@@ -113,9 +119,8 @@ export class Outbox {
     };
     const body = JSON.stringify(event);
     this.stmts.insert.run(seq, eventId, input.type, body, Buffer.byteLength(body), recordedAt);
-    this.stmts.setLastSeq.run(String(seq));
     this.lastSeq = seq;
-    return { seq, eventId, recordedAt, event };
+    return { seq, eventId, recordedAt, body };
   }
 
   // ---- what the sync engine needs ----

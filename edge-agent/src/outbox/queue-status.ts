@@ -1,5 +1,6 @@
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import type { Db } from "../storage/database.ts";
+import { Outbox } from "./outbox.ts";
 
 export interface DeadLetter {
   seq: number;
@@ -26,7 +27,7 @@ export class QueueStatusReader {
   private readonly stmts;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly risk: OfflineCardRisk,
     private readonly clock: () => number = Date.now,
   ) {
@@ -40,7 +41,6 @@ export class QueueStatusReader {
       gaps: db.prepare(
         'SELECT region, from_seq AS "from", to_seq AS "to", reported_at AS reportedAt FROM cloud_gaps ORDER BY region, from_seq',
       ),
-      lastSeq: db.prepare("SELECT value FROM meta WHERE key = 'last_seq'"),
     };
   }
 
@@ -51,9 +51,8 @@ export class QueueStatusReader {
     for (const r of byType) counts[r.state as "pending" | "acked" | "dead"] += r.count;
     counts.unreplicated = (this.stmts.unreplicated.get() as { n: number }).n;
     const oldest = this.stmts.oldestPending.get() as { seq: number; recordedAt: number } | undefined;
-    const last = this.stmts.lastSeq.get() as { value: string } | undefined;
     return {
-      lastSeq: last ? Number(last.value) : 0,
+      lastSeq: Outbox.lastRecordedSeq(this.db),
       counts,
       byType,
       oldestPendingAgeMs: oldest ? now - oldest.recordedAt : null,

@@ -5,15 +5,18 @@ import { type ApiBody, allocationPairs, card, cash, line, post, sampleSale, test
 type TestAgent = ReturnType<typeof testAgent>;
 
 function tenderRows(agent: TestAgent, transactionId: string) {
-  return agent.db
-    .prepare("SELECT type, amount, refunded FROM transaction_tenders WHERE transaction_id = ? ORDER BY position")
-    .all(transactionId) as Array<{ type: string; amount: number; refunded: number }>;
+  return (agent.ledger.get(transactionId)?.tenders ?? []).map((t) => ({ type: t.type, amount: t.amount, refunded: t.refunded }));
 }
 
 function lineRows(agent: TestAgent, transactionId: string) {
+  return (agent.ledger.get(transactionId)?.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity, returned: l.returned }));
+}
+
+/** Refund rows the ledger holds against an original, per tender. */
+function refundRows(agent: TestAgent, originalId: string) {
   return agent.db
-    .prepare("SELECT sku, quantity, returned FROM transaction_lines WHERE transaction_id = ? ORDER BY line_no")
-    .all(transactionId) as Array<{ sku: string; quantity: number; returned: number }>;
+    .prepare("SELECT tender_id AS tenderId, amount FROM refunds WHERE original_transaction_id = ? ORDER BY rowid")
+    .all(originalId) as Array<{ tenderId: string; amount: number }>;
 }
 
 function outboxEvents(agent: TestAgent) {
@@ -109,6 +112,7 @@ describe("register flows against the local ledger", () => {
       { type: "cash", amount: 3378, refunded: 3378 },
     ]);
     expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([2, 1, 1]);
+    expect(refundRows(agent, tx).map((r) => r.amount)).toEqual([2164, 836, 3378]);
 
     const again = await post(agent.app, "/api/v1/returns", {
       cashierId: "c-17",

@@ -2,7 +2,6 @@ import {
   computeTotals,
   type ExchangeRequest,
   type Money,
-  newId,
   PAYLOAD_SCHEMAS,
   type RefundAllocationLine,
   type ReturnRequest,
@@ -11,6 +10,7 @@ import {
   zero,
 } from "@tenderline/shared";
 import type { IdempotencyStore, StoredAnswer } from "../idempotency/idempotency-store.ts";
+import { mintId } from "../ids/ids.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
@@ -75,7 +75,7 @@ export class RegisterService {
       const prepared = prepareTenders(totals.total, request.tenders);
       const overridden = this.risk.check(prepared.offlineCards, request.overrideCode);
       const tenders = applyOverride(prepared.tenders, overridden, request.overrideCode);
-      const transactionId = newId();
+      const transactionId = mintId();
       const payload = PAYLOAD_SCHEMAS["sale.completed"].parse({
         transactionId,
         cashierId: request.cashierId,
@@ -90,11 +90,9 @@ export class RegisterService {
         transactionId,
         kind: "sale",
         seq: recorded.seq,
-        eventId: recorded.eventId,
-        occurredAt,
         recordedAt: recorded.recordedAt,
         total: totals.total,
-        receipt: payload,
+        eventJson: recorded.body,
         lines: payload.lines,
         tenders: payload.tenders,
       });
@@ -114,12 +112,12 @@ export class RegisterService {
       const occurredAt = options.occurredAt ?? new Date().toISOString();
       const plan = planReturn(this.ledger, items, { allowUnverified: true });
       const allocation = allocate(plan, plan.perOriginal);
-      const transactionId = newId();
+      const transactionId = mintId();
       const refund = plan.items.reduce(
         (s, i) => ({ amount: s.amount + i.refund.amount, currency: s.currency }),
         zero(plan.currency),
       );
-      const storeCredit = plan.verified ? undefined : { creditId: newId(), amount: plan.unverified };
+      const storeCredit = plan.verified ? undefined : { creditId: mintId(), amount: plan.unverified };
       const payload = PAYLOAD_SCHEMAS["return.completed"].parse({
         transactionId,
         cashierId: request.cashierId,
@@ -135,11 +133,9 @@ export class RegisterService {
         transactionId,
         kind: "return",
         seq: recorded.seq,
-        eventId: recorded.eventId,
-        occurredAt,
         recordedAt: recorded.recordedAt,
         total: refund,
-        receipt: payload,
+        eventJson: recorded.body,
         lines: [],
         tenders: [],
       });
@@ -194,7 +190,7 @@ export class RegisterService {
         }
         allocation = allocate(plan, refundsAfterNewSale(plan.perOriginal, totals.total));
       }
-      const transactionId = newId();
+      const transactionId = mintId();
       const payload = PAYLOAD_SCHEMAS["exchange.completed"].parse({
         transactionId,
         cashierId: request.cashierId,
@@ -228,11 +224,9 @@ export class RegisterService {
         transactionId,
         kind: "exchange",
         seq: recorded.seq,
-        eventId: recorded.eventId,
-        occurredAt,
         recordedAt: recorded.recordedAt,
         total: totals.total,
-        receipt: payload,
+        eventJson: recorded.body,
         lines: payload.lines,
         tenders: ledgerTenders,
       });
@@ -256,8 +250,7 @@ export class RegisterService {
     lines: ReadonlyArray<{ transactionId: string; lineNo: number; quantity: number }>,
     allocation: readonly RefundAllocationLine[],
   ): void {
-    for (const l of lines) this.ledger.addReturned(l.transactionId, l.lineNo, l.quantity);
-    for (const a of allocation) this.ledger.addRefund(transactionId, a.originalTransactionId, a.tenderId, a.amount);
+    this.ledger.applyReturn(transactionId, lines, allocation);
   }
 }
 

@@ -1,4 +1,5 @@
-import { type Money, newId, settleTenders, type Tender, type TenderInput } from "@tenderline/shared";
+import { type Money, settleTenders, type Tender, type TenderInput } from "@tenderline/shared";
+import { mintId } from "../ids/ids.ts";
 import type { OfflineCardCandidate } from "../risk/offline-card-limits.ts";
 
 export interface PreparedTenders {
@@ -14,7 +15,7 @@ export interface PreparedTenders {
  * tenders do not cover the amount.
  */
 export function prepareTenders(owed: Money, inputs: readonly TenderInput[]): PreparedTenders {
-  const withIds = inputs.map((t) => ({ ...t, tenderId: newId() }));
+  const withIds = inputs.map((t) => ({ ...t, tenderId: mintId() }));
   const settled = settleTenders(owed, withIds);
   const offlineCards: OfflineCardCandidate[] = [];
   const tenders = settled.tenders.map((t): Tender => {

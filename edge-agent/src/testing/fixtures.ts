@@ -19,6 +19,7 @@ export function testConfig(dataDir: string, overrides: Partial<AgentConfigInput>
     port: 0,
     overrideCodes: ["MGR-2468"],
     logLevel: "silent",
+    backgroundCheckpoint: false,
     ...overrides,
   });
 }

@@ -1,0 +1,156 @@
+/**
+ * Recording benchmark (issue 3): checkouts of 3 lines and 2 tenders through the core (the
+ * RegisterService call the HTTP handler makes) and through the HTTP API of a real agent process
+ * with 16 concurrent keep-alive clients, against a raw better-sqlite3 single-row autocommit
+ * insert with the same pragmas. Prints throughput, p50/p99 and the ratios; with BENCH_OUT set,
+ * merges its figures into that JSON file under "edge-agent.record".
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pino from "pino";
+import { createAgent } from "../src/agent.ts";
+import { parseConfig } from "../src/config/config.ts";
+import { applyPragmas } from "../src/storage/database.ts";
+import { startAgentProcess, writeConfig } from "../src/testing/agent-process.ts";
+import { sampleSale } from "../src/testing/fixtures.ts";
+import { writeBenchOut } from "./bench-out.ts";
+import { figures, type RunFigures, round } from "./stats.ts";
+
+const N = Number(process.env.BENCH_RECORDS ?? 10_000);
+const WARMUP = 500;
+const HTTP_N = Number(process.env.BENCH_HTTP_SALES ?? 20_000);
+const CLIENTS = 16;
+
+function rawInsertBaseline(dir: string, body: string): RunFigures {
+  const db = new Database(join(dir, "raw.db"));
+  applyPragmas(db);
+  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  const insert = db.prepare("INSERT INTO t (body) VALUES (?)");
+  for (let i = 0; i < WARMUP; i++) insert.run(body);
+  const lat: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    insert.run(body);
+    lat.push(performance.now() - t0);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  db.close();
+  return figures(lat, seconds);
+}
+
+function coreRecord(dir: string): { run: RunFigures; bodyBytes: number } {
+  const agent = createAgent(parseConfig({ storeId: "bench", registerId: "r1", dataDir: join(dir, "core"), logLevel: "silent" }), {
+    logger: pino({ level: "silent" }),
+  });
+  const requests = Array.from({ length: N + WARMUP }, () => sampleSale());
+  for (let i = 0; i < WARMUP; i++) agent.service.recordSale(requests[i] as ReturnType<typeof sampleSale>);
+  const lat: number[] = [];
+  const start = performance.now();
+  for (let i = WARMUP; i < N + WARMUP; i++) {
+    const t0 = performance.now();
+    agent.service.recordSale(requests[i] as ReturnType<typeof sampleSale>);
+    lat.push(performance.now() - t0);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const bodyBytes = (agent.db.prepare("SELECT bytes FROM outbox WHERE seq = 1").get() as { bytes: number }).bytes;
+  void agent.close();
+  return { run: figures(lat, seconds), bodyBytes };
+}
+
+function postSale(agentPool: http.Agent, port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/api/v1/sales",
+        method: "POST",
+        agent: agentPool,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function httpRecord(dir: string): Promise<RunFigures> {
+  const configFile = writeConfig(dir, { storeId: "bench", registerId: "r2", dataDir: "http", port: 0, logLevel: "warn" });
+  const agent = await startAgentProcess(configFile);
+  const pool = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const bodies = Array.from({ length: HTTP_N + WARMUP }, () => JSON.stringify(sampleSale()));
+  try {
+    let next = 0;
+    const run = async (from: number, limit: number, lat: number[] | null) => {
+      next = from;
+      const client = async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= limit) return;
+          const t0 = performance.now();
+          const status = await postSale(pool, agent.port, bodies[i] as string);
+          if (status !== 201) throw new Error(`sale answered ${status}`);
+          lat?.push(performance.now() - t0);
+        }
+      };
+      await Promise.all(Array.from({ length: CLIENTS }, client));
+    };
+    await run(0, WARMUP, null);
+    const lat: number[] = [];
+    const start = performance.now();
+    await run(WARMUP, WARMUP + HTTP_N, lat);
+    return figures(lat, (performance.now() - start) / 1000);
+  } finally {
+    pool.destroy();
+    await agent.kill("SIGTERM");
+  }
+}
+
+export async function recordBench() {
+  const dir = mkdtempSync(join(tmpdir(), "tl-bench-record-"));
+  try {
+    const core = coreRecord(dir);
+    const raw = rawInsertBaseline(dir, "x".repeat(core.bodyBytes));
+    const viaHttp = await httpRecord(dir);
+    const result = {
+      eventBytes: core.bodyBytes,
+      rawInsert: raw,
+      core: core.run,
+      http: { ...viaHttp, clients: CLIENTS },
+      ratios: {
+        coreVsRaw: round(core.run.perSecond / raw.perSecond, 3),
+        httpVsRaw: round(viaHttp.perSecond / raw.perSecond, 3),
+      },
+      targets: {
+        coreP99Under1ms: core.run.p99Ms < 1,
+        coreAtLeast60PctOfRaw: core.run.perSecond >= 0.6 * raw.perSecond,
+        httpAtLeast2000PerSecond: viaHttp.perSecond >= 2000,
+      },
+    };
+    console.log("edge-agent record benchmark (checkout = 3 lines, 2 tenders)");
+    console.table({
+      "raw insert (baseline)": raw,
+      "core record": core.run,
+      [`HTTP (${CLIENTS} clients)`]: viaHttp,
+    });
+    console.log(
+      `core/raw ${result.ratios.coreVsRaw}  http/raw ${result.ratios.httpVsRaw}  targets ${JSON.stringify(result.targets)}`,
+    );
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await recordBench();
+  writeBenchOut({ record: result });
+}
