@@ -12,6 +12,7 @@ import { QueueStatusReader } from "./outbox/queue-status.ts";
 import { RegisterService } from "./register/register-service.ts";
 import { type PruneResult, pruneExpired } from "./retention/retention.ts";
 import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
+import { createScreens } from "./screens/screens-app.tsx";
 import { startCheckpointer } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
@@ -76,6 +77,8 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
   });
+  // The cashier and store-manager screens, served by this same app (see src/screens).
+  app.route("/", createScreens({ config, api: app, ledger, db }));
   const checkpointer = config.backgroundCheckpoint ? startCheckpointer(db, logger) : undefined;
   let server: ReturnType<typeof serve> | undefined;
   let closed = false;
