@@ -12,11 +12,10 @@ afterEach(async () => {
   for (const close of open.splice(0)) await close();
 });
 
-/** An agent with the screens mounted the way agent.ts mounts them. */
+/** An agent on a fresh data directory: agent.ts mounts the screens on its app. */
 function screensAgent(overrides: Partial<AgentConfigInput> = {}) {
   const agent = testAgent(overrides);
   open.push(agent.done);
-  agent.app.route("/", createScreens({ config: agent.config, api: agent.app, ledger: agent.ledger, db: agent.db }));
   return agent;
 }
 
@@ -322,27 +321,26 @@ describe("offline banner and the manager panel", () => {
     let now = Date.parse("2026-01-01T10:00:00Z");
     const agent = testAgent({ regions: [] }, { clock: () => now });
     open.push(agent.done);
-    agent.app.route(
-      "/",
-      createScreens({
-        config: agent.config,
-        api: agent.app,
-        ledger: agent.ledger,
-        db: agent.db,
-        forwardingDeadlineHours: 24,
-        probes: new RegionProbes([], { clock: () => now }),
-      }),
-    );
+    // Screens with their own clock and deadline, in front of the agent's API.
+    const screens = createScreens({
+      config: agent.config,
+      api: agent.app,
+      ledger: agent.ledger,
+      db: agent.db,
+      forwardingDeadlineHours: 20,
+      probes: new RegionProbes([], { clock: () => now }),
+    });
     await sale(agent, [card(5898, { offline: true })]);
-    let panel = await (await agent.app.request("/screens/manager/panel")).text();
+    let panel = await (await screens.request("/screens/manager/panel")).text();
     expect(panel).toContain("$58.98");
     expect(panel).toContain("$2,500.00 limit");
-    expect(panel).not.toContain("forwarding deadline");
-    now += 19 * 3_600_000;
-    panel = await (await agent.app.request("/screens/manager/panel")).text();
-    expect(panel).toContain("nears the processor");
-    now += 6 * 3_600_000;
-    panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).not.toContain("forwarding");
+    now += 16 * 3_600_000; // 80% of the 20 h window
+    panel = await (await screens.request("/screens/manager/panel")).text();
+    expect(panel).toMatch(/nears the processor.{1,8}s 20 h 0 min forwarding deadline/);
+    expect(panel).toContain("4 h 0 min left");
+    now += 5 * 3_600_000;
+    panel = await (await screens.request("/screens/manager/panel")).text();
     expect(panel).toContain("past the processor");
   });
 });

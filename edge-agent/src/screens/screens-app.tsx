@@ -222,6 +222,8 @@ export function createScreens(deps: ScreensDeps): Hono {
   }
 
   app.get("/", (c) => c.redirect("/cashier"));
+  // Browsers ask for it on their own; answering keeps the console clean.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
 
   app.get("/cashier", async (c) => {
     const { online } = await link(await queue());

@@ -53,7 +53,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .totals .due { color: var(--brand); font-weight: 700; font-size: 1.2rem; }
 .totals .change { color: var(--ok); font-weight: 700; font-size: 1.2rem; }
 .tender-tabs { display: flex; gap: .4rem; margin-bottom: .6rem; }
-.tender-tabs button[aria-pressed="true"] { background: #e6effa; border-color: var(--brand); color: var(--brand); font-weight: 600; }
+.tender-tabs button[aria-pressed="true"], .mode-button[aria-pressed="true"] { background: #e6effa; border-color: var(--brand); color: var(--brand); font-weight: 600; }
 .error { color: var(--bad); min-height: 1.3em; margin: .4rem 0 0; }
 .note { color: var(--muted); font-size: .9rem; }
 .tag { display: inline-block; font-size: .78rem; font-weight: 600; padding: .1rem .45rem; border-radius: 4px; background: #eef1f4; color: var(--muted); }
