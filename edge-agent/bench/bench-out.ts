@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** Merges this package's figures into the JSON file named by BENCH_OUT (if set), under "edge-agent". */
+/** Merges this package's figures into the JSON file named by BENCH_OUT (if set); each benchmark adds its own key. */
 export function writeBenchOut(figures: Record<string, unknown>): void {
   const out = process.env.BENCH_OUT;
   if (!out) return;
   const existing = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>) : {};
-  const mine = { ...((existing["edge-agent"] as Record<string, unknown> | undefined) ?? {}), ...figures };
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ ...existing, "edge-agent": mine }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ ...existing, ...figures }, null, 2)}\n`);
 }
