@@ -39,7 +39,12 @@ export async function readRegister(
   storeId: string,
   registerId: string,
 ): Promise<{ contiguousSeq: number; gaps: Array<{ from: number; to: number }> }> {
-  return api(`${baseUrl}/v1/stores/${encodeURIComponent(storeId)}/registers/${encodeURIComponent(registerId)}`, { token });
+  const url = `${baseUrl}/v1/stores/${encodeURIComponent(storeId)}/registers/${encodeURIComponent(registerId)}`;
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  // A register that never reached this region has nothing here: seq 0, which the check reports.
+  if (response.status === 404) return { contiguousSeq: 0, gaps: [] };
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  return (await response.json()) as { contiguousSeq: number; gaps: Array<{ from: number; to: number }> };
 }
 
 /** Events a region has accepted so far (its ingest counter), or undefined when it does not answer. */

@@ -131,302 +131,313 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
   say(`starting ${options.agents} agents in ${storeCount} stores, two regions, the processor simulator…`);
   await chain.start();
-  const cutStore = stores[0]?.storeId as string;
-  const killedAgent = stores.at(-1)?.registers.at(-1) as string;
-  const random = prng(options.seed);
-  const clients = new Map(
-    [...storeOf.keys()].map((registerId) => [
-      registerId,
-      new RegisterClient({
+  try {
+    return await driveAndCheck();
+  } finally {
+  }
+
+  async function driveAndCheck(): Promise<DrillReport> {
+    const cutStore = stores[0]?.storeId as string;
+    const killedAgent = stores.at(-1)?.registers.at(-1) as string;
+    const random = prng(options.seed);
+    const clients = new Map(
+      [...storeOf.keys()].map((registerId) => [
         registerId,
-        baseUrl: () => chain.agents.get(registerId)?.url ?? "http://127.0.0.1:1",
-        linkDown: () => chain.links.get(`${storeOf.get(registerId)}/A`)?.isCut ?? false,
-        random: prng(Math.floor(random() * 2 ** 31)),
-      }),
-    ]),
-  );
-
-  // Cashiers: each register acts at its rate until the selling window closes.
-  const sellingUntil = Date.now() + options.durationSec * 1000;
-  const cashiers = [...clients.values()].map(async (client) => {
-    const gap = 1000 / options.rate;
-    while (Date.now() < sellingUntil) {
-      const started = Date.now();
-      await client.step();
-      await sleep(Math.max(0, gap - (Date.now() - started)));
-    }
-  });
-
-  // Sampler: acks per second per region, backlog per agent.
-  const lastAccepted = new Map<string, number>();
-  let sampling = true;
-  const lastQueues = new Map<string, QueueView>();
-  const sampler = (async () => {
-    while (sampling) {
-      const sample: TimelineSample = { t: Math.round(now()), acks: {}, backlog: {} };
-      for (const name of ["A", "B"]) {
-        const count = await acceptedCount(chain.regionUrl(name));
-        const before = lastAccepted.get(name) ?? 0;
-        // A restarted region's counter starts again from zero.
-        sample.acks[name] = count === undefined ? 0 : count >= before ? count - before : count;
-        if (count !== undefined) lastAccepted.set(name, count);
-      }
-      await Promise.all(
-        [...chain.agents.entries()].map(async ([registerId, proc]) => {
-          const q = proc.running ? await queueOf(proc.url) : undefined;
-          if (q) lastQueues.set(registerId, q);
-          sample.backlog[registerId] = q?.counts.pending ?? lastQueues.get(registerId)?.counts.pending ?? 0;
+        new RegisterClient({
+          registerId,
+          baseUrl: () => chain.agents.get(registerId)?.url ?? "http://127.0.0.1:1",
+          linkDown: () => chain.links.get(`${storeOf.get(registerId)}/A`)?.isCut ?? false,
+          random: prng(Math.floor(random() * 2 ** 31)),
         }),
-      );
-      samples.push(sample);
-      const pending = Object.values(sample.backlog).reduce((s, n) => s + n, 0);
-      const acked = [...clients.values()].reduce((s, c) => s + c.ops.filter((o) => o.outcome.kind === "acked").length, 0);
-      say(
-        `\r[${now().toFixed(0).padStart(4)}s] answered 201: ${acked}  pending: ${pending}  acks/s A=${sample.acks.A} B=${sample.acks.B}   `,
-      );
-      await sleep(1000);
-    }
-  })();
+      ]),
+    );
 
-  // Faults, at fixed shares of the selling window.
-  const at = (share: number) => sleep(Math.max(0, t0 + share * options.durationSec * 1000 - Date.now()));
-  const failover: Record<string, number | null> = {};
-  let restoredAt = 0;
-  let drainAfterRestoreSec = null as number | null;
-  const faultPlan = (async () => {
-    await at(0.2);
-    const ackedAtKill = new Map<string, number>();
-    for (const [registerId, proc] of chain.agents) ackedAtKill.set(registerId, (await queueOf(proc.url))?.counts.acked ?? 0);
-    const killTime = Date.now();
-    await chain.regions.get("A")?.kill();
-    mark("region A killed (SIGKILL)");
-    // Failover: from the kill to each agent's first ack elsewhere.
-    const waiting = new Set(ackedAtKill.keys());
-    while (waiting.size > 0 && Date.now() - killTime < 30_000) {
-      for (const registerId of [...waiting]) {
-        const q = await queueOf(chain.agents.get(registerId)?.url as string);
-        if (q && q.counts.acked > (ackedAtKill.get(registerId) ?? 0)) {
-          failover[registerId] = (Date.now() - killTime) / 1000;
-          waiting.delete(registerId);
+    // Cashiers: each register acts at its rate until the selling window closes.
+    const sellingUntil = Date.now() + options.durationSec * 1000;
+    const cashiers = [...clients.values()].map(async (client) => {
+      const gap = 1000 / options.rate;
+      while (Date.now() < sellingUntil) {
+        const started = Date.now();
+        await client.step();
+        await sleep(Math.max(0, gap - (Date.now() - started)));
+      }
+    });
+
+    // Sampler: acks per second per region, backlog per agent.
+    const lastAccepted = new Map<string, number>();
+    let sampling = true;
+    const lastQueues = new Map<string, QueueView>();
+    const sampler = (async () => {
+      while (sampling) {
+        const sample: TimelineSample = { t: Math.round(now()), acks: {}, backlog: {} };
+        for (const name of ["A", "B"]) {
+          const count = await acceptedCount(chain.regionUrl(name));
+          const before = lastAccepted.get(name) ?? 0;
+          // A restarted region's counter starts again from zero.
+          sample.acks[name] = count === undefined ? 0 : count >= before ? count - before : count;
+          if (count !== undefined) lastAccepted.set(name, count);
+        }
+        await Promise.all(
+          [...chain.agents.entries()].map(async ([registerId, proc]) => {
+            const q = proc.running ? await queueOf(proc.url) : undefined;
+            if (q) lastQueues.set(registerId, q);
+            sample.backlog[registerId] = q?.counts.pending ?? lastQueues.get(registerId)?.counts.pending ?? 0;
+          }),
+        );
+        samples.push(sample);
+        const pending = Object.values(sample.backlog).reduce((s, n) => s + n, 0);
+        const acked = [...clients.values()].reduce((s, c) => s + c.ops.filter((o) => o.outcome.kind === "acked").length, 0);
+        say(
+          `\r[${now().toFixed(0).padStart(4)}s] answered 201: ${acked}  pending: ${pending}  acks/s A=${sample.acks.A} B=${sample.acks.B}   `,
+        );
+        await sleep(1000);
+      }
+    })();
+
+    // Faults, at fixed shares of the selling window.
+    const at = (share: number) => sleep(Math.max(0, t0 + share * options.durationSec * 1000 - Date.now()));
+    const failover: Record<string, number | null> = {};
+    let restoredAt = 0;
+    let drainAfterRestoreSec = null as number | null;
+    const faultPlan = (async () => {
+      await at(0.2);
+      const ackedAtKill = new Map<string, number>();
+      for (const [registerId, proc] of chain.agents) ackedAtKill.set(registerId, (await queueOf(proc.url))?.counts.acked ?? 0);
+      const killTime = Date.now();
+      await chain.regions.get("A")?.kill();
+      mark("region A killed (SIGKILL)");
+      // Failover: from the kill to each agent's first ack elsewhere.
+      const waiting = new Set(ackedAtKill.keys());
+      while (waiting.size > 0 && Date.now() - killTime < 30_000) {
+        for (const registerId of [...waiting]) {
+          const q = await queueOf(chain.agents.get(registerId)?.url as string);
+          if (q && q.counts.acked > (ackedAtKill.get(registerId) ?? 0)) {
+            failover[registerId] = (Date.now() - killTime) / 1000;
+            waiting.delete(registerId);
+          }
+        }
+        await sleep(100);
+      }
+      for (const registerId of waiting) failover[registerId] = null;
+      await at(0.35);
+      chain.setStoreLink(cutStore, false);
+      mark(`store ${cutStore} cut off`);
+      await at(0.45);
+      await chain.agents.get(killedAgent)?.kill();
+      mark(`agent ${killedAgent} killed (SIGKILL)`);
+      await sleep(1500);
+      await chain.startAgent(storeOf.get(killedAgent) as string, killedAgent);
+      mark(`agent ${killedAgent} restarted`);
+      await at(0.6);
+      await chain.startRegion("A");
+      mark("region A restarted");
+      await at(0.7);
+      chain.setStoreLink(cutStore, true);
+      restoredAt = Date.now();
+      mark(`store ${cutStore} restored`);
+      const cutRegisters = stores[0]?.registers ?? [];
+      while (Date.now() - restoredAt < options.convergeTimeoutSec * 1000) {
+        const queues = await Promise.all(cutRegisters.map((r) => queueOf(chain.agents.get(r)?.url as string)));
+        if (queues.every((q) => q && q.counts.pending === 0)) {
+          drainAfterRestoreSec = (Date.now() - restoredAt) / 1000;
+          break;
+        }
+        await sleep(200);
+      }
+    })();
+
+    await Promise.all([...cashiers, faultPlan]);
+    const sellingEnded = now();
+    mark("selling stopped; resolving unanswered requests and waiting for convergence");
+    for (const client of clients.values()) await client.resolveUnknowns();
+
+    // Convergence: every outbox drained and replicated, and the regions' digests equal.
+    const convergeStart = Date.now();
+    let convergedAfterSec: number | null = null;
+    while (Date.now() - convergeStart < options.convergeTimeoutSec * 1000) {
+      const queues = await Promise.all([...chain.agents.values()].map((a) => queueOf(a.url)));
+      const drained = queues.every((q) => q && q.counts.pending === 0 && q.counts.unreplicated === 0);
+      if (drained) {
+        const [a, b] = await Promise.all(
+          ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch(() => "")),
+        );
+        if (a && a === b) {
+          convergedAfterSec = (Date.now() - convergeStart) / 1000;
+          break;
         }
       }
-      await sleep(100);
+      await sleep(500);
     }
-    for (const registerId of waiting) failover[registerId] = null;
-    await at(0.35);
-    chain.setStoreLink(cutStore, false);
-    mark(`store ${cutStore} cut off`);
-    await at(0.45);
-    await chain.agents.get(killedAgent)?.kill();
-    mark(`agent ${killedAgent} killed (SIGKILL)`);
-    await sleep(1500);
-    await chain.startAgent(storeOf.get(killedAgent) as string, killedAgent);
-    mark(`agent ${killedAgent} restarted`);
-    await at(0.6);
-    await chain.startRegion("A");
-    mark("region A restarted");
-    await at(0.7);
-    chain.setStoreLink(cutStore, true);
-    restoredAt = Date.now();
-    mark(`store ${cutStore} restored`);
-    const cutRegisters = stores[0]?.registers ?? [];
-    while (Date.now() - restoredAt < options.convergeTimeoutSec * 1000) {
-      const queues = await Promise.all(cutRegisters.map((r) => queueOf(chain.agents.get(r)?.url as string)));
-      if (queues.every((q) => q && q.counts.pending === 0)) {
-        drainAfterRestoreSec = (Date.now() - restoredAt) / 1000;
-        break;
-      }
-      await sleep(200);
-    }
-  })();
+    sampling = false;
+    await sampler;
+    say(`\nconverged: ${convergedAfterSec === null ? "NO" : `after ${convergedAfterSec.toFixed(1)} s`}; checking…`);
 
-  await Promise.all([...cashiers, faultPlan]);
-  const sellingEnded = now();
-  mark("selling stopped; resolving unanswered requests and waiting for convergence");
-  for (const client of clients.values()) await client.resolveUnknowns();
-
-  // Convergence: every outbox drained and replicated, and the regions' digests equal.
-  const convergeStart = Date.now();
-  let convergedAfterSec: number | null = null;
-  while (Date.now() - convergeStart < options.convergeTimeoutSec * 1000) {
-    const queues = await Promise.all([...chain.agents.values()].map((a) => queueOf(a.url)));
-    const drained = queues.every((q) => q && q.counts.pending === 0 && q.counts.unreplicated === 0);
-    if (drained) {
-      const [a, b] = await Promise.all(
-        ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch(() => "")),
+    // Offline tenders are reconciled by the regions in the background: give them time to finish.
+    let feeds: Record<string, FeedEventItem[]> = {};
+    const reconcileStart = Date.now();
+    for (;;) {
+      feeds = Object.fromEntries(
+        await Promise.all(
+          ["A", "B"].map(async (r) => [r, await readWholeFeed(chain.regionUrl(r), chain.tokens.consumer)] as const),
+        ),
       );
-      if (a && a === b) {
-        convergedAfterSec = (Date.now() - convergeStart) / 1000;
-        break;
-      }
+      const pending = Object.values(feeds).some((items) =>
+        items.some((i) => i.kind === "event" && i.reconciliation?.state === "pending"),
+      );
+      if (!pending || Date.now() - reconcileStart > 60_000) break;
+      await sleep(1000);
     }
-    await sleep(500);
-  }
-  sampling = false;
-  await sampler;
-  say(`\nconverged: ${convergedAfterSec === null ? "NO" : `after ${convergedAfterSec.toFixed(1)} s`}; checking…`);
+    const checks: CheckRow[] = [];
 
-  // Offline tenders are reconciled by the regions in the background: give them time to finish.
-  let feeds: Record<string, FeedEventItem[]> = {};
-  const reconcileStart = Date.now();
-  for (;;) {
-    feeds = Object.fromEntries(
-      await Promise.all(
-        ["A", "B"].map(async (r) => [r, await readWholeFeed(chain.regionUrl(r), chain.tokens.consumer)] as const),
-      ),
+    // What the registers recorded, read from their outboxes once they are stopped.
+    const lastSeqs = new Map<string, number>();
+    for (const [registerId, proc] of chain.agents) lastSeqs.set(registerId, (await queueOf(proc.url))?.lastSeq ?? -1);
+    const registerStatus = await Promise.all(
+      [...storeOf.entries()].map(async ([registerId, storeId]) => ({
+        registerId,
+        regions: await Promise.all(
+          ["A", "B"].map((r) => readRegister(chain.regionUrl(r), chain.tokens.admin, storeId, registerId)),
+        ),
+      })),
     );
-    const pending = Object.values(feeds).some((items) =>
-      items.some((i) => i.kind === "event" && i.reconciliation?.state === "pending"),
+    const digests = await Promise.all(
+      ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch((e: Error) => e.message)),
     );
-    if (!pending || Date.now() - reconcileStart > 60_000) break;
-    await sleep(1000);
-  }
-  const checks: CheckRow[] = [];
+    const recorded = new Set<string>();
+    for (const registerId of storeOf.keys()) {
+      const db = new Database(join(options.dataDir, "agents", registerId, "outbox.db"), { readonly: true });
+      for (const row of db.prepare("SELECT event_id FROM outbox").all() as Array<{ event_id: string }>)
+        recorded.add(row.event_id);
+      db.close();
+    }
 
-  // What the registers recorded, read from their outboxes once they are stopped.
-  const lastSeqs = new Map<string, number>();
-  for (const [registerId, proc] of chain.agents) lastSeqs.set(registerId, (await queueOf(proc.url))?.lastSeq ?? -1);
-  const registerStatus = await Promise.all(
-    [...storeOf.entries()].map(async ([registerId, storeId]) => ({
-      registerId,
-      regions: await Promise.all(
-        ["A", "B"].map((r) => readRegister(chain.regionUrl(r), chain.tokens.admin, storeId, registerId)),
-      ),
-    })),
-  );
-  const digests = await Promise.all(
-    ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch((e: Error) => e.message)),
-  );
-  await chain.stop();
-  const recorded = new Set<string>();
-  for (const registerId of storeOf.keys()) {
-    const db = new Database(join(options.dataDir, "agents", registerId, "outbox.db"), { readonly: true });
-    for (const row of db.prepare("SELECT event_id FROM outbox").all() as Array<{ event_id: string }>) recorded.add(row.event_id);
-    db.close();
-  }
-
-  const ops = [...clients.values()].flatMap((c) => c.ops);
-  const history = checkHistory(
-    ops,
-    recorded,
-    Object.entries(feeds).map(([region, items]) => {
-      const ids = items.filter((i) => i.kind === "event" && i.event).map((i) => i.event?.eventId as string);
-      return { region, stored: countIds(ids), feed: countIds(ids) };
-    }),
-  );
-  for (const v of history.regions) {
+    const ops = [...clients.values()].flatMap((c) => c.ops);
+    const history = checkHistory(
+      ops,
+      recorded,
+      Object.entries(feeds).map(([region, items]) => {
+        const ids = items.filter((i) => i.kind === "event" && i.event).map((i) => i.event?.eventId as string);
+        return { region, stored: countIds(ids), feed: countIds(ids) };
+      }),
+    );
+    for (const v of history.regions) {
+      checks.push({
+        name: `region ${v.region}: nothing lost`,
+        passed: v.lost.length === 0,
+        detail: `${v.lost.length} lost of ${history.acked} answered 201`,
+      });
+      checks.push({
+        name: `region ${v.region}: nothing duplicated`,
+        passed: v.duplicated.length === 0,
+        detail: `${v.duplicated.length} duplicated`,
+      });
+      checks.push({
+        name: `region ${v.region}: nothing unexpected`,
+        passed: v.unexpected.length === 0,
+        detail: `${v.unexpected.length} stored but recorded by no register; ${v.recovered.length} recovered`,
+      });
+    }
     checks.push({
-      name: `region ${v.region}: nothing lost`,
-      passed: v.lost.length === 0,
-      detail: `${v.lost.length} lost of ${history.acked} answered 201`,
+      name: "digests equal",
+      passed: digests[0] === digests[1] && digests[0] !== "",
+      detail: digests[0] === digests[1] ? "A = B" : "A ≠ B",
+    });
+    const incomplete = registerStatus.filter((s) =>
+      s.regions.some((r) => r.contiguousSeq !== lastSeqs.get(s.registerId) || r.gaps.length > 0),
+    );
+    checks.push({
+      name: "every register's seq complete in both regions",
+      passed: incomplete.length === 0,
+      detail:
+        incomplete.length === 0
+          ? `${registerStatus.length} registers complete`
+          : `incomplete: ${incomplete.map((s) => s.registerId).join(", ")}`,
+    });
+    const offline =
+      Object.values(feeds)[0]?.filter(
+        (i) => i.kind === "event" && i.reconciliation && i.reconciliation.state !== "not_required",
+      ) ?? [];
+    const unreconciled = offline.filter((i) => i.reconciliation?.state !== "complete");
+    checks.push({
+      name: "offline tenders reconciled or raised as exceptions",
+      passed: unreconciled.length === 0,
+      detail: `${offline.length - unreconciled.length} of ${offline.length} complete`,
+    });
+    const refundMismatches = checkRefunds(Object.values(feeds)[0] ?? []);
+    checks.push({
+      name: "refunds match the allocator",
+      passed: refundMismatches.length === 0,
+      detail: refundMismatches.length === 0 ? "every return re-allocated identically" : refundMismatches.slice(0, 3).join("; "),
+    });
+    const failoverValues = Object.values(failover).filter((v): v is number => v !== null);
+    const failoverMax = failoverValues.length > 0 ? Math.max(...failoverValues) : null;
+    const missingFailover = Object.entries(failover)
+      .filter(([, v]) => v === null)
+      .map(([k]) => k);
+    checks.push({
+      name: `failover under ${options.maxFailoverSec} s for every agent`,
+      passed: failoverMax !== null && failoverMax < options.maxFailoverSec && missingFailover.length === 0,
+      detail:
+        missingFailover.length > 0 ? `no ack after the kill: ${missingFailover.join(", ")}` : `max ${failoverMax?.toFixed(2)} s`,
     });
     checks.push({
-      name: `region ${v.region}: nothing duplicated`,
-      passed: v.duplicated.length === 0,
-      detail: `${v.duplicated.length} duplicated`,
+      name: "converged",
+      passed: convergedAfterSec !== null,
+      detail: convergedAfterSec === null ? "timed out" : `${convergedAfterSec.toFixed(1)} s after selling stopped`,
     });
-    checks.push({
-      name: `region ${v.region}: nothing unexpected`,
-      passed: v.unexpected.length === 0,
-      detail: `${v.unexpected.length} stored but recorded by no register; ${v.recovered.length} recovered`,
-    });
-  }
-  checks.push({
-    name: "digests equal",
-    passed: digests[0] === digests[1] && digests[0] !== "",
-    detail: digests[0] === digests[1] ? "A = B" : "A ≠ B",
-  });
-  const incomplete = registerStatus.filter((s) =>
-    s.regions.some((r) => r.contiguousSeq !== lastSeqs.get(s.registerId) || r.gaps.length > 0),
-  );
-  checks.push({
-    name: "every register's seq complete in both regions",
-    passed: incomplete.length === 0,
-    detail:
-      incomplete.length === 0
-        ? `${registerStatus.length} registers complete`
-        : `incomplete: ${incomplete.map((s) => s.registerId).join(", ")}`,
-  });
-  const offline =
-    Object.values(feeds)[0]?.filter((i) => i.kind === "event" && i.reconciliation && i.reconciliation.state !== "not_required") ??
-    [];
-  const unreconciled = offline.filter((i) => i.reconciliation?.state !== "complete");
-  checks.push({
-    name: "offline tenders reconciled or raised as exceptions",
-    passed: unreconciled.length === 0,
-    detail: `${offline.length - unreconciled.length} of ${offline.length} complete`,
-  });
-  const refundMismatches = checkRefunds(Object.values(feeds)[0] ?? []);
-  checks.push({
-    name: "refunds match the allocator",
-    passed: refundMismatches.length === 0,
-    detail: refundMismatches.length === 0 ? "every return re-allocated identically" : refundMismatches.slice(0, 3).join("; "),
-  });
-  const failoverValues = Object.values(failover).filter((v): v is number => v !== null);
-  const failoverMax = failoverValues.length > 0 ? Math.max(...failoverValues) : null;
-  const missingFailover = Object.entries(failover)
-    .filter(([, v]) => v === null)
-    .map(([k]) => k);
-  checks.push({
-    name: `failover under ${options.maxFailoverSec} s for every agent`,
-    passed: failoverMax !== null && failoverMax < options.maxFailoverSec && missingFailover.length === 0,
-    detail:
-      missingFailover.length > 0 ? `no ack after the kill: ${missingFailover.join(", ")}` : `max ${failoverMax?.toFixed(2)} s`,
-  });
-  checks.push({
-    name: "converged",
-    passed: convergedAfterSec !== null,
-    detail: convergedAfterSec === null ? "timed out" : `${convergedAfterSec.toFixed(1)} s after selling stopped`,
-  });
 
-  const totalEvents = recorded.size;
-  const lost = new Set(history.regions.flatMap((v) => v.lost)).size;
-  const duplicates = history.regions.reduce((s, v) => s + v.duplicated.length, 0);
-  const report: DrillReport = {
-    options: { ...options, progress: undefined } as Omit<DrillOptions, "progress">,
-    passed: checks.every((c) => c.passed),
-    checks,
-    figures: {
-      opsAttempted: ops.length,
-      acked: history.acked,
-      unknown: history.unknown,
-      refused: history.refused,
-      eventsLost: lost,
-      duplicatesSeenByConsumer: duplicates,
-      failoverP50Sec: percentile(failoverValues, 50),
-      failoverMaxSec: failoverMax,
-      failoverPerAgentSec: failover,
-      drainAfterRestoreSec,
-      throughputEventsPerSec: Math.round((totalEvents / sellingEnded) * 10) / 10,
-      convergedAfterSec,
-    },
-    history,
-    faults,
-    samples,
-  };
-  writeFileSync(join(options.outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(
-    join(options.outDir, "report.html"),
-    renderHtmlReport({
-      title: `Outage drill: ${options.agents} agents, ${options.durationSec} s`,
-      startedAt: new Date(t0).toISOString(),
-      samples,
-      faults,
+    const totalEvents = recorded.size;
+    const lost = new Set(history.regions.flatMap((v) => v.lost)).size;
+    const duplicates = history.regions.reduce((s, v) => s + v.duplicated.length, 0);
+    const report: DrillReport = {
+      options: { ...options, progress: undefined } as Omit<DrillOptions, "progress">,
+      passed: checks.every((c) => c.passed),
       checks,
-      figures: [
-        ["cashier actions", String(ops.length)],
-        ["answered 201", String(history.acked)],
-        ["unanswered, resolved by retry", String(history.unknown)],
-        ["refused", String(history.refused)],
-        ["events lost", String(lost)],
-        ["duplicates seen by a consumer", String(duplicates)],
-        ["failover p50 / max", `${report.figures.failoverP50Sec?.toFixed(2) ?? "–"} s / ${failoverMax?.toFixed(2) ?? "–"} s`],
-        ["drain after the store's link came back", drainAfterRestoreSec === null ? "–" : `${drainAfterRestoreSec.toFixed(1)} s`],
-        ["throughput", `${report.figures.throughputEventsPerSec} events/s`],
-      ],
-    }),
-  );
-  return report;
+      figures: {
+        opsAttempted: ops.length,
+        acked: history.acked,
+        unknown: history.unknown,
+        refused: history.refused,
+        eventsLost: lost,
+        duplicatesSeenByConsumer: duplicates,
+        failoverP50Sec: percentile(failoverValues, 50),
+        failoverMaxSec: failoverMax,
+        failoverPerAgentSec: failover,
+        drainAfterRestoreSec,
+        throughputEventsPerSec: Math.round((totalEvents / sellingEnded) * 10) / 10,
+        convergedAfterSec,
+      },
+      history,
+      faults,
+      samples,
+    };
+    writeFileSync(join(options.outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(options.outDir, "report.html"),
+      renderHtmlReport({
+        title: `Outage drill: ${options.agents} agents, ${options.durationSec} s`,
+        startedAt: new Date(t0).toISOString(),
+        samples,
+        faults,
+        checks,
+        figures: [
+          ["cashier actions", String(ops.length)],
+          ["answered 201", String(history.acked)],
+          ["unanswered, resolved by retry", String(history.unknown)],
+          ["refused", String(history.refused)],
+          ["events lost", String(lost)],
+          ["duplicates seen by a consumer", String(duplicates)],
+          ["failover p50 / max", `${report.figures.failoverP50Sec?.toFixed(2) ?? "–"} s / ${failoverMax?.toFixed(2) ?? "–"} s`],
+          [
+            "drain after the store's link came back",
+            drainAfterRestoreSec === null ? "–" : `${drainAfterRestoreSec.toFixed(1)} s`,
+          ],
+          ["throughput", `${report.figures.throughputEventsPerSec} events/s`],
+        ],
+      }),
+    );
+    return report;
+  }
 }
 
 /** Re-allocates every return with the shared allocator, in each register's order, and lists any that differ. */
