@@ -134,6 +134,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   try {
     return await driveAndCheck();
   } finally {
+    await chain.stop();
   }
 
   async function driveAndCheck(): Promise<DrillReport> {
