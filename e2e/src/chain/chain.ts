@@ -82,7 +82,17 @@ export class Chain {
     return this.processor.url;
   }
 
+  /** Starts everything; if any part fails to start, stops what did start and rethrows. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async startAll(): Promise<this> {
     const { options } = this;
     mkdirSync(options.dataDir, { recursive: true });
     for (const name of this.regionNames) {
