@@ -59,7 +59,7 @@ export class ServiceProcess {
     this.child = child;
     this.tail = "";
     const keep = (line: string) => {
-      this.tail = (this.tail + line + "\n").slice(-16_000);
+      this.tail = `${this.tail}${line}\n`.slice(-16_000);
       this.spec.onLine?.(line);
     };
     createInterface({ input: child.stderr! }).on("line", keep);
