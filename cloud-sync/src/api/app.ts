@@ -2,6 +2,7 @@ import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/share
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { cachedPrincipals } from "../auth/principal-cache.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const { db, metrics, logger, region } = deps;
   const replication = deps.replication ?? singleRegion;
   const app = new Hono<AuthEnv>();
+  const principals = cachedPrincipals(db);
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
 
   app.post(
     "/v1/events/batch",
-    requireToken(db, "store"),
+    requireToken(principals, "store"),
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: () =>
@@ -125,7 +127,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     },
   );
 
-  app.get("/v1/stores/:storeId/registers/:registerId", requireToken(db, "store", "admin"), async (c) => {
+  app.get("/v1/stores/:storeId/registers/:registerId", requireToken(principals, "store", "admin"), async (c) => {
     const principal = c.get("principal");
     const { storeId, registerId } = c.req.param();
     if (principal.kind === "store" && principal.storeId !== storeId) {
@@ -146,7 +148,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     });
   });
 
-  app.get("/v1/feed", requireToken(db, "consumer", "admin"), async (c) => {
+  app.get("/v1/feed", requireToken(principals, "consumer", "admin"), async (c) => {
     const after = nonNegativeInt(c.req.query("after"), "after", 0);
     const limit = nonNegativeInt(c.req.query("limit"), "limit", 100);
     if (limit < 1 || limit > FEED_MAX_LIMIT) fail(400, "invalid_query", `limit must be between 1 and ${FEED_MAX_LIMIT}`);

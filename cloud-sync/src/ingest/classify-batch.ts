@@ -1,20 +1,12 @@
-import {
-  canonicalJson,
-  containsPan,
-  describeIssues,
-  type EventResult,
-  hasPanIssue,
-  sha256Hex,
-  type TenderEvent,
-} from "@tenderline/shared";
-import { RegionEventSchema } from "./event-schema.ts";
+import { containsPan, describeIssues, type EventResult, type TenderEvent } from "@tenderline/shared";
+import { checkEvent } from "./event-schema.ts";
 
 /** An event that passed validation and may be new: stored unless the database already holds its id or seq. */
 export interface Candidate {
   index: number;
   eventId: string;
   event: TenderEvent;
-  /** Canonical JSON of the validated event: what is stored and hashed. */
+  /** Canonical JSON of the event as received: what is stored and hashed. */
   body: string;
   hash: string;
 }
@@ -51,22 +43,22 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
   const idBySeq = new Map<number, string>();
 
   events.forEach((raw, index) => {
-    const parsed = RegionEventSchema.safeParse(raw);
-    const eventId = parsed.success ? parsed.data.eventId : rawEventId(raw);
-    if (!parsed.success) {
-      const pan = hasPanIssue(parsed.error);
+    const checked = checkEvent(raw);
+    const eventId = checked.ok ? checked.event.eventId : rawEventId(raw);
+    if (!checked.ok) {
+      const pan = checked.pan;
       results[index] = {
         index,
         eventId: containsPan(eventId) ? "" : eventId,
         status: "rejected",
         reason: pan ? "pan_detected" : "invalid",
         // describeIssues names fields and rules, never input values, so no card digits leak here.
-        detail: describeIssues(parsed.error),
+        detail: describeIssues(checked.error),
         ...(pan ? { httpStatus: 422 } : {}),
       };
       return;
     }
-    const event = parsed.data;
+    const { event, body, hash } = checked;
     if (event.registerId !== registerId) {
       results[index] = {
         index,
@@ -77,8 +69,6 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
       };
       return;
     }
-    const body = canonicalJson(event);
-    const hash = sha256Hex(body);
     const seenHash = hashById.get(eventId);
     if (seenHash !== undefined) {
       results[index] =

@@ -1,5 +1,14 @@
-import { findPanFields, formatPath, TenderEventSchema } from "@tenderline/shared";
+import {
+  containsPan,
+  findPanFields,
+  formatPath,
+  hasPanIssue,
+  sha256Hex,
+  type TenderEvent,
+  TenderEventSchema,
+} from "@tenderline/shared";
 import { z } from "zod";
+import { fastCanonicalJson } from "../canonical/fast-canonical-json.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,3 +48,30 @@ export const RegionEventSchema = z
     }
   })
   .pipe(TenderEventSchema.out);
+
+/** 13 or more digits, optionally single-space/dash separated: the only text a card number can hide in. */
+const LONG_DIGIT_RUN = /\d(?:[ -]?\d){12}/;
+
+export type EventCheck =
+  | { ok: true; event: TenderEvent; body: string; hash: string }
+  | { ok: false; error: z.ZodError; pan: boolean };
+
+/**
+ * Validates one event as received and gives its canonical JSON and content hash. What is stored is
+ * the event as the register sent it (canonical form), unknown fields included: the contract lets
+ * registers add fields. The canonical text holds every digit of every key, string and number, so
+ * when it has no card-number-shaped run the per-field PAN walk is skipped (the common, fast case).
+ */
+export function checkEvent(raw: unknown): EventCheck {
+  let body: string;
+  try {
+    body = fastCanonicalJson(raw);
+  } catch (error) {
+    const issue = { code: "custom" as const, path: [], message: `not a JSON event: ${(error as Error).message}`, input: raw };
+    return { ok: false, error: new z.ZodError([issue]), pan: false };
+  }
+  const parsed =
+    LONG_DIGIT_RUN.test(body) && containsPan(body) ? RegionEventSchema.safeParse(raw) : TenderEventSchema.out.safeParse(raw);
+  if (!parsed.success) return { ok: false, error: parsed.error, pan: hasPanIssue(parsed.error) };
+  return { ok: true, event: parsed.data, body, hash: sha256Hex(body) };
+}

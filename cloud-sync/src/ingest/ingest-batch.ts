@@ -2,7 +2,7 @@ import type { Watermark } from "@tenderline/shared";
 import type { Database, Queryable } from "../storage/database.ts";
 import { type Candidate, classifyBatch, type IngestResult } from "./classify-batch.ts";
 import { type NewRecord, storeRecords } from "./store-records.ts";
-import { advanceWatermarks, type RegisterKey, readWatermark, touchRegister } from "./watermark.ts";
+import { advanceWatermarks, gapsOf, type RegisterKey, type RegisterState, touchRegister } from "./watermark.ts";
 
 export interface IngestInput {
   storeId: string;
@@ -67,17 +67,17 @@ export async function ingestBatch(
       });
     }
     const final = results as IngestResult[];
-    if (final.some((r) => r.status === "accepted")) await advanceWatermarks(tx, [key], true);
-    else await touchRegister(tx, key);
+    const state = final.some((r) => r.status === "accepted")
+      ? ((await advanceWatermarks(tx, [key], true))[0] as RegisterState)
+      : await touchRegister(tx, key);
     await countOutcomes(tx, input.storeId, final);
-    const mark = await readWatermark(tx, key);
     return {
       region,
       results: final,
       watermark: {
-        contiguousSeq: mark.contiguousSeq,
-        replicatedSeq: await replication.replicatedSeq(tx, key, mark.contiguousSeq),
-        gaps: mark.gaps,
+        contiguousSeq: state.contiguousSeq,
+        replicatedSeq: await replication.replicatedSeq(tx, key, state.contiguousSeq),
+        gaps: await gapsOf(tx, state),
       },
     };
   });

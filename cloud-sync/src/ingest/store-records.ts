@@ -32,7 +32,7 @@ const LOG_APPEND_LOCK = 74_310_002;
  */
 export async function storeRecords(tx: Queryable, records: readonly NewRecord[]): Promise<StoreOutcome[]> {
   const outcomes: Array<StoreOutcome | undefined> = new Array(records.length);
-  let pending = await settleKnown(
+  const pending = await settleKnown(
     tx,
     records,
     outcomes,
@@ -41,10 +41,7 @@ export async function storeRecords(tx: Queryable, records: readonly NewRecord[])
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
   await tx.query("SELECT pg_advisory_xact_lock($1)", [LOG_APPEND_LOCK]);
-  // Someone may have stored these between our look-up and the lock: look again, now that they committed.
-  pending = await settleKnown(tx, records, outcomes, pending);
-  if (pending.length === 0) return outcomes as StoreOutcome[];
-
+  // Anything stored between our look-up and the lock is skipped by ON CONFLICT and settled below.
   const rows = pending.map((i) => records[i] as NewRecord);
   const inserted = await tx.query<{ record_id: string }>(
     `INSERT INTO records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)
@@ -85,75 +82,65 @@ async function settleKnown(
   outcomes: Array<StoreOutcome | undefined>,
   indexes: readonly number[],
 ): Promise<number[]> {
-  const byId = await tx.query<{ record_id: string; content_hash: string }>(
-    "SELECT record_id::text, content_hash FROM records WHERE record_id = ANY($1::uuid[])",
-    [indexes.map((i) => (records[i] as NewRecord).recordId)],
+  const pick = <T>(f: (r: NewRecord) => T) => indexes.map((i) => f(records[i] as NewRecord));
+  // One statement for the three ways a record can already be known: its id, its register seq, its tender result.
+  const known = await tx.query<{ k: "id" | "seq" | "result"; i: number; record_id: string; content_hash: string }>(
+    `WITH k AS (
+       SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::uuid[], $8::text[])
+         AS k(i, record_id, kind, store_id, register_id, seq, subject_event_id, tender_id)
+     )
+     SELECT 'id' AS k, k.i, r.record_id::text, r.content_hash FROM k JOIN records r ON r.record_id = k.record_id
+     UNION ALL
+     SELECT 'seq', k.i, r.record_id::text, r.content_hash FROM k JOIN records r
+       ON k.kind = 'event' AND r.kind = 'event' AND r.store_id = k.store_id AND r.register_id = k.register_id AND r.seq = k.seq
+     UNION ALL
+     SELECT 'result', k.i, r.record_id::text, r.content_hash FROM k JOIN records r
+       ON k.kind = 'tender_result' AND r.kind = 'tender_result' AND r.subject_event_id = k.subject_event_id AND r.tender_id = k.tender_id`,
+    [
+      [...indexes],
+      pick((r) => r.recordId),
+      pick((r) => r.kind),
+      pick((r) => r.storeId),
+      pick((r) => r.registerId),
+      pick((r) => r.seq),
+      pick((r) => r.subjectEventId),
+      pick((r) => r.tenderId),
+    ],
   );
-  const hashById = new Map(byId.map((r) => [r.record_id.toLowerCase(), r.content_hash]));
-  const rest: number[] = [];
+  const byId = new Map<number, string>();
+  const owner = new Map<number, string>();
+  for (const row of known) {
+    if (row.k === "id") byId.set(Number(row.i), row.content_hash);
+    else owner.set(Number(row.i), row.record_id);
+  }
+  const undecided: number[] = [];
   for (const i of indexes) {
     const record = records[i] as NewRecord;
-    const stored = hashById.get(record.recordId.toLowerCase());
-    if (stored === undefined) rest.push(i);
-    else if (stored === record.hash) outcomes[i] = { status: "duplicate" };
-    else
+    const stored = byId.get(i);
+    const taken = owner.get(i);
+    if (stored !== undefined) {
+      outcomes[i] =
+        stored === record.hash
+          ? { status: "duplicate" }
+          : {
+              status: "rejected",
+              reason: "conflict",
+              detail: "this eventId is already stored with different content; an event is never overwritten",
+            };
+    } else if (taken === undefined) {
+      undecided.push(i);
+    } else if (record.kind === "event") {
       outcomes[i] = {
         status: "rejected",
-        reason: "conflict",
-        detail: "this eventId is already stored with different content; an event is never overwritten",
+        reason: "seq_conflict",
+        detail: `seq ${record.seq} of register ${record.registerId} already belongs to event ${taken} (a cloned or restored register?)`,
       };
-  }
-  if (rest.length === 0) return rest;
-
-  const events = rest.filter((i) => records[i]?.kind === "event");
-  const seqOwners =
-    events.length === 0
-      ? []
-      : await tx.query<{ store_id: string; register_id: string; seq: number; record_id: string }>(
-          `SELECT r.store_id, r.register_id, r.seq, r.record_id::text FROM records r
-           JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(store_id, register_id, seq)
-             ON r.store_id = k.store_id AND r.register_id = k.register_id AND r.seq = k.seq
-           WHERE r.kind = 'event'`,
-          [events.map((i) => records[i]?.storeId), events.map((i) => records[i]?.registerId), events.map((i) => records[i]?.seq)],
-        );
-  const ownerBySeq = new Map(seqOwners.map((r) => [`${r.store_id}\u0000${r.register_id}\u0000${Number(r.seq)}`, r.record_id]));
-
-  const results = rest.filter((i) => records[i]?.kind === "tender_result");
-  const resultOwners =
-    results.length === 0
-      ? []
-      : await tx.query<{ subject_event_id: string; tender_id: string; record_id: string }>(
-          `SELECT r.subject_event_id::text, r.tender_id, r.record_id::text FROM records r
-           JOIN unnest($1::uuid[], $2::text[]) AS k(subject_event_id, tender_id)
-             ON r.subject_event_id = k.subject_event_id AND r.tender_id = k.tender_id
-           WHERE r.kind = 'tender_result'`,
-          [results.map((i) => records[i]?.subjectEventId), results.map((i) => records[i]?.tenderId)],
-        );
-  const ownerByTender = new Map(
-    resultOwners.map((r) => [`${r.subject_event_id.toLowerCase()}\u0000${r.tender_id}`, r.record_id]),
-  );
-
-  const undecided: number[] = [];
-  for (const i of rest) {
-    const record = records[i] as NewRecord;
-    if (record.kind === "event") {
-      const owner = ownerBySeq.get(`${record.storeId}\u0000${record.registerId}\u0000${record.seq}`);
-      if (owner === undefined) undecided.push(i);
-      else
-        outcomes[i] = {
-          status: "rejected",
-          reason: "seq_conflict",
-          detail: `seq ${record.seq} of register ${record.registerId} already belongs to event ${owner} (a cloned or restored register?)`,
-        };
     } else {
-      const owner = ownerByTender.get(`${record.subjectEventId?.toLowerCase()}\u0000${record.tenderId}`);
-      if (owner === undefined) undecided.push(i);
-      else
-        outcomes[i] = {
-          status: "rejected",
-          reason: "result_conflict",
-          detail: `tender ${record.tenderId} of event ${record.subjectEventId} already has result ${owner}`,
-        };
+      outcomes[i] = {
+        status: "rejected",
+        reason: "result_conflict",
+        detail: `tender ${record.tenderId} of event ${record.subjectEventId} already has result ${taken}`,
+      };
     }
   }
   return undecided;

@@ -32,78 +32,99 @@ export function advanceContiguous(contiguousSeq: number, heldAbove: readonly num
   return n;
 }
 
-/**
- * Moves the registers' contiguousSeq forward after new events were stored (in the caller's
- * transaction, after the log append) and records that they were seen.
- */
-export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKey[], seen: boolean): Promise<void> {
-  if (keys.length === 0) return;
-  // Locks the state rows in key order so concurrent writers of several registers never deadlock.
-  const sorted = [...keys].sort((a, b) =>
-    a.storeId === b.storeId ? (a.registerId < b.registerId ? -1 : 1) : a.storeId < b.storeId ? -1 : 1,
-  );
-  await tx.query(
-    `INSERT INTO register_state (store_id, register_id)
-     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-    [sorted.map((k) => k.storeId), sorted.map((k) => k.registerId)],
-  );
-  // One statement: for each register, the first missing seq above its contiguousSeq.
-  await tx.query(
-    `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(store_id, register_id)),
-     locked AS (
-       SELECT s.store_id, s.register_id, s.contiguous_seq FROM register_state s
-       JOIN k ON s.store_id = k.store_id AND s.register_id = k.register_id
-       ORDER BY s.store_id, s.register_id FOR UPDATE OF s
-     ),
-     held AS (
-       SELECT l.store_id, l.register_id, l.contiguous_seq, r.seq,
-              r.seq - l.contiguous_seq - row_number() OVER (PARTITION BY l.store_id, l.register_id ORDER BY r.seq) AS off
-       FROM locked l JOIN records r
-         ON r.kind = 'event' AND r.store_id = l.store_id AND r.register_id = l.register_id AND r.seq > l.contiguous_seq
-     ),
-     agg AS (
-       SELECT store_id, register_id,
-              COALESCE(MAX(seq) FILTER (WHERE off = 0), MAX(contiguous_seq)) AS contiguous_seq,
-              MAX(seq) AS max_seq
-       FROM held GROUP BY store_id, register_id
-     )
-     UPDATE register_state s SET
-       contiguous_seq = GREATEST(s.contiguous_seq, a.contiguous_seq),
-       max_seq = GREATEST(s.max_seq, a.max_seq),
-       last_seen_at = CASE WHEN $3::boolean THEN now() ELSE s.last_seen_at END
-     FROM agg a WHERE s.store_id = a.store_id AND s.register_id = a.register_id`,
-    [sorted.map((k) => k.storeId), sorted.map((k) => k.registerId), seen],
-  );
+export interface RegisterState extends RegisterKey {
+  contiguousSeq: number;
+  maxSeq: number;
 }
 
-/** Marks registers as seen (a batch arrived) without touching their sequence. */
-export async function touchRegister(tx: Queryable, key: RegisterKey): Promise<void> {
-  await tx.query(
+interface StateRow {
+  store_id: string;
+  register_id: string;
+  contiguous_seq: number;
+  max_seq: number;
+}
+
+const toState = (r: StateRow): RegisterState => ({
+  storeId: r.store_id,
+  registerId: r.register_id,
+  contiguousSeq: Number(r.contiguous_seq),
+  maxSeq: Number(r.max_seq),
+});
+
+/**
+ * Moves the registers' contiguousSeq forward after new events were stored, in one statement (in
+ * the caller's transaction, after the log append, whose lock keeps other writers of `records` out),
+ * and marks them seen when `seen`. Returns each register's new state.
+ */
+export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKey[], seen: boolean): Promise<RegisterState[]> {
+  if (keys.length === 0) return [];
+  const rows = await tx.query<StateRow>(
+    `WITH k AS (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k(store_id, register_id)),
+     cur AS (
+       SELECT k.store_id, k.register_id, COALESCE(s.contiguous_seq, 0) AS c
+       FROM k LEFT JOIN register_state s ON s.store_id = k.store_id AND s.register_id = k.register_id
+     ),
+     held AS (
+       SELECT cur.store_id, cur.register_id, r.seq,
+              r.seq - cur.c - row_number() OVER (PARTITION BY cur.store_id, cur.register_id ORDER BY r.seq) AS off
+       FROM cur JOIN records r
+         ON r.kind = 'event' AND r.store_id = cur.store_id AND r.register_id = cur.register_id AND r.seq > cur.c
+     ),
+     agg AS (
+       SELECT cur.store_id, cur.register_id,
+              COALESCE(MAX(h.seq) FILTER (WHERE h.off = 0), MAX(cur.c)) AS c,
+              COALESCE(MAX(h.seq), MAX(cur.c)) AS m
+       FROM cur LEFT JOIN held h ON h.store_id = cur.store_id AND h.register_id = cur.register_id
+       GROUP BY cur.store_id, cur.register_id
+     )
+     INSERT INTO register_state AS s (store_id, register_id, contiguous_seq, max_seq)
+     SELECT store_id, register_id, c, m FROM agg ORDER BY store_id, register_id
+     ON CONFLICT (store_id, register_id) DO UPDATE SET
+       contiguous_seq = GREATEST(s.contiguous_seq, EXCLUDED.contiguous_seq),
+       max_seq = GREATEST(s.max_seq, EXCLUDED.max_seq),
+       last_seen_at = CASE WHEN $3::boolean THEN now() ELSE s.last_seen_at END
+     RETURNING s.store_id, s.register_id, s.contiguous_seq, s.max_seq`,
+    [keys.map((k) => k.storeId), keys.map((k) => k.registerId), seen],
+  );
+  return rows.map(toState);
+}
+
+/** Marks a register as seen (a batch arrived) without touching its sequence; returns its state. */
+export async function touchRegister(tx: Queryable, key: RegisterKey): Promise<RegisterState> {
+  const rows = await tx.query<StateRow>(
     `INSERT INTO register_state (store_id, register_id) VALUES ($1, $2)
-     ON CONFLICT (store_id, register_id) DO UPDATE SET last_seen_at = now()`,
+     ON CONFLICT (store_id, register_id) DO UPDATE SET last_seen_at = now()
+     RETURNING store_id, register_id, contiguous_seq, max_seq`,
     [key.storeId, key.registerId],
+  );
+  return toState(rows[0] as StateRow);
+}
+
+/** The missing ranges of a register; a query only when something above contiguousSeq is held. */
+export async function gapsOf(db: Queryable, state: RegisterState): Promise<Array<{ from: number; to: number }>> {
+  if (state.maxSeq <= state.contiguousSeq) return [];
+  const above = await db.query<{ seq: number }>(
+    "SELECT seq FROM records WHERE kind = 'event' AND store_id = $1 AND register_id = $2 AND seq > $3 ORDER BY seq",
+    [state.storeId, state.registerId, state.contiguousSeq],
+  );
+  return gapsAbove(
+    state.contiguousSeq,
+    above.map((r) => Number(r.seq)),
   );
 }
 
 export async function readWatermark(db: Queryable, key: RegisterKey): Promise<RegisterWatermark & { lastSeenAt: string | null }> {
-  const state = await db.query<{ contiguous_seq: number; max_seq: number; last_seen_at: Date | string }>(
-    "SELECT contiguous_seq, max_seq, last_seen_at FROM register_state WHERE store_id = $1 AND register_id = $2",
+  const rows = await db.query<StateRow & { last_seen_at: Date | string }>(
+    "SELECT store_id, register_id, contiguous_seq, max_seq, last_seen_at FROM register_state WHERE store_id = $1 AND register_id = $2",
     [key.storeId, key.registerId],
   );
-  const row = state[0];
+  const row = rows[0];
   if (!row) return { contiguousSeq: 0, maxSeq: 0, gaps: [], lastSeenAt: null };
-  const contiguousSeq = Number(row.contiguous_seq);
-  const above = await db.query<{ seq: number }>(
-    "SELECT seq FROM records WHERE kind = 'event' AND store_id = $1 AND register_id = $2 AND seq > $3 ORDER BY seq",
-    [key.storeId, key.registerId, contiguousSeq],
-  );
+  const state = toState(row);
   return {
-    contiguousSeq,
-    maxSeq: Number(row.max_seq),
-    gaps: gapsAbove(
-      contiguousSeq,
-      above.map((r) => Number(r.seq)),
-    ),
+    contiguousSeq: state.contiguousSeq,
+    maxSeq: state.maxSeq,
+    gaps: await gapsOf(db, state),
     lastSeenAt: new Date(row.last_seen_at).toISOString(),
   };
 }

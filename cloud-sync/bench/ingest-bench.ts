@@ -1,0 +1,201 @@
+/**
+ * Ingest benchmark (issue 4): for each backend (PGlite in a temp directory, PostgreSQL in a fresh
+ * database), N events (default 100,000) in batches of 500 over HTTP on loopback into the region,
+ * then the same N again (a full replay: all duplicates), then the raw
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING` of the same rows into a table shaped like
+ * the log, in the same database. Then the service's memory: a region process is fed up to M events
+ * (default 1,000,000) and its RSS compared at 100k and at M.
+ *
+ *   BENCH_EVENTS=100000 BENCH_MEMORY_EVENTS=1000000 BENCH_BACKENDS=pglite,postgres BENCH_OUT=out.json
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { canonicalJson, sha256Hex } from "@tenderline/shared";
+import { parseConfig } from "../src/config/config.ts";
+import { startRegionProcess } from "../src/server/region-process.ts";
+import { startRegion } from "../src/server/start-region.ts";
+import type { Database } from "../src/storage/database.ts";
+import { createPgTestDatabase } from "../src/testing/test-databases.ts";
+import { BATCH, type Batch, BENCH_STORE, BENCH_TOKEN, makeBatches } from "./batches.ts";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 1_000_000);
+/** Registers sending at once (each register's batches in order); the raw baseline gets as many connections. */
+const LANES = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? "pglite,postgres").split(",") as Array<"pglite" | "postgres">;
+const TOKENS = [{ token: BENCH_TOKEN, kind: "store" as const, storeId: BENCH_STORE }];
+
+/** The client thread: prepares bodies once, then posts them on request. */
+class Client {
+  // Node 20 workers do not inherit the tsx loader: register it in the worker, then load the client.
+  private readonly worker = new Worker(
+    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./client-worker.ts", import.meta.url).href)}); });`,
+    { eval: true },
+  );
+  private pending: { resolve: (v: { ms: number }) => void; reject: (e: Error) => void } | undefined;
+  constructor() {
+    this.worker.on("message", (reply: { ms: number; error?: string }) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (reply.error) p?.reject(new Error(reply.error));
+      else p?.resolve(reply);
+    });
+    this.worker.on("error", (error) => this.pending?.reject(error));
+  }
+  private call(msg: unknown): Promise<{ ms: number }> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(msg);
+    });
+  }
+  prepare = (count: number) => this.call({ op: "prepare", count });
+  post = async (url: string, fromBatch: number, toBatch: number) =>
+    (await this.call({ op: "post", url, fromBatch, toBatch, lanes: LANES })).ms;
+  stream = async (url: string, from: number, count: number) =>
+    (await this.call({ op: "stream", url, from, count, lanes: LANES })).ms;
+  close = () => this.worker.terminate();
+}
+
+/** The same number and shape of rows (fresh ids) straight into a table shaped like the log. */
+async function rawInsert(db: Database, batches: readonly Batch[]): Promise<number> {
+  // Rows prepared up front: the baseline measures only the database's insert work.
+  const prepared = batches.map((b) =>
+    b.events.map((e) => {
+      const body = canonicalJson(e);
+      return [e.eventId, "event", "bench", sha256Hex(body), body, e.storeId, e.registerId, e.seq, e.type] as const;
+    }),
+  );
+  const insert = (rows: (typeof prepared)[number]) =>
+    db.query(
+      `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+       ON CONFLICT DO NOTHING`,
+      Array.from({ length: 9 }, (_, col) => rows.map((r) => r[col])),
+    );
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      for (let i = lane; i < prepared.length; i += LANES) await insert(prepared[i] as (typeof prepared)[number]);
+    }),
+  );
+  return performance.now() - started;
+}
+
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+async function throughput(backend: "pglite" | "postgres") {
+  const dir = mkdtempSync(join(tmpdir(), "tl-bench-"));
+  const pgdb = backend === "postgres" ? await createPgTestDatabase("bench") : undefined;
+  const region = await startRegion(
+    parseConfig({
+      region: "bench",
+      port: 0,
+      logLevel: "warn",
+      backgroundJobs: "false",
+      ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
+      bootstrapTokens: JSON.stringify(TOKENS),
+    }),
+  );
+  try {
+    const url = `http://127.0.0.1:${region.port}`;
+    await client.prepare(EVENTS);
+    const batchCount = Math.ceil(EVENTS / BATCH);
+    const rawBatches = makeBatches(EVENTS);
+    await region.db.query("DROP TABLE IF EXISTS bench_raw");
+    await region.db.query("CREATE TABLE bench_raw (LIKE records INCLUDING ALL)");
+    // The machine is shared (2 cores, other work running): the three measurements take turns in
+    // rounds so a burst of outside load weighs on all of them, not on whichever ran then.
+    let firstMs = 0;
+    let replayMs = 0;
+    let rawMs = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const from = Math.floor((batchCount * r) / ROUNDS);
+      const to = Math.floor((batchCount * (r + 1)) / ROUNDS);
+      firstMs += await client.post(url, from, to);
+      replayMs += await client.post(url, from, to);
+      rawMs += await rawInsert(region.db, rawBatches.slice(from, to));
+    }
+    await region.db.query("DROP TABLE bench_raw");
+    const stored = await region.db.query<{ n: number }>("SELECT count(*)::int AS n FROM records");
+    if (Number(stored[0]?.n) !== EVENTS) throw new Error(`expected ${EVENTS} stored events, found ${stored[0]?.n}`);
+    return {
+      backend,
+      events: EVENTS,
+      batchSize: BATCH,
+      concurrency: LANES,
+      endToEnd: { ms: Math.round(firstMs), eventsPerSecond: rate(EVENTS, firstMs) },
+      replay: { ms: Math.round(replayMs), eventsPerSecond: rate(EVENTS, replayMs) },
+      rawInsert: { ms: Math.round(rawMs), eventsPerSecond: rate(EVENTS, rawMs) },
+      endToEndVsRaw: Number((rawMs / firstMs).toFixed(3)),
+      replayVsFirstPass: Number((firstMs / replayMs).toFixed(3)),
+    };
+  } finally {
+    await region.close();
+    await pgdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return Number(kb) * 1024;
+}
+
+async function memory(backend: "pglite" | "postgres") {
+  const dir = mkdtempSync(join(tmpdir(), "tl-bench-mem-"));
+  const pgdb = backend === "postgres" ? await createPgTestDatabase("bench_mem") : undefined;
+  const region = await startRegionProcess({
+    region: "bench",
+    ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
+    bootstrapTokens: TOKENS,
+    extraArgs: ["--log-level", "warn", "--background-jobs", "false"],
+  });
+  try {
+    const pid = region.child.pid as number;
+    const samples: Array<{ events: number; rssMiB: number }> = [];
+    const step = 100_000;
+    const started = performance.now();
+    for (let done = 0; done < MEMORY_EVENTS; done += step) {
+      const n = Math.min(step, MEMORY_EVENTS - done);
+      await client.stream(region.url, done, n);
+      samples.push({ events: done + n, rssMiB: Math.round(rssOf(pid) / 2 ** 20) });
+      process.stdout.write(`  ${backend} memory: ${done + n} events, rss ${samples.at(-1)?.rssMiB} MiB\n`);
+    }
+    const first = samples[0] as { rssMiB: number };
+    const last = samples.at(-1) as { rssMiB: number };
+    return {
+      backend,
+      events: MEMORY_EVENTS,
+      seconds: Math.round((performance.now() - started) / 1000),
+      samples,
+      growthFrom100k: Number((last.rssMiB / first.rssMiB - 1).toFixed(3)),
+    };
+  } finally {
+    await region.stop();
+    await pgdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const client = new Client();
+const results: Record<string, unknown> = { events: EVENTS, memoryEvents: MEMORY_EVENTS, batchSize: BATCH, backends: {} };
+for (const backend of BACKENDS) {
+  console.log(`\n${backend}: ${EVENTS} events in batches of ${BATCH} over HTTP, ${LANES} registers at a time`);
+  const t = await throughput(backend);
+  console.log(
+    `  end-to-end ${t.endToEnd.eventsPerSecond}/s (${t.endToEnd.ms} ms), replay ${t.replay.eventsPerSecond}/s (${t.replay.ms} ms), raw unnest insert ${t.rawInsert.eventsPerSecond}/s (${t.rawInsert.ms} ms)`,
+  );
+  console.log(
+    `  end-to-end / raw: ${t.endToEndVsRaw} (target >= 0.5); replay speed / first pass: ${t.replayVsFirstPass} (target >= 1)`,
+  );
+  const m = MEMORY_EVENTS > 0 ? await memory(backend) : undefined;
+  if (m)
+    console.log(`  memory: rss growth from 100k to ${MEMORY_EVENTS}: ${(m.growthFrom100k * 100).toFixed(1)}% (target <= 20%)`);
+  (results.backends as Record<string, unknown>)[backend] = { ...t, memory: m };
+}
+if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, `${JSON.stringify(results, null, 2)}\n`);
+await client.close();
