@@ -16,12 +16,15 @@ import { createScreens } from "./screens/screens-app.tsx";
 import { startCheckpointer } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
+import { type SyncHandle, startSync } from "./sync/sync-host.ts";
 
 export interface AgentOptions {
   logger?: Logger;
   clock?: () => number;
   /** The sync engine's status, merged into GET /api/v1/queue. */
   syncStatus?: () => Promise<unknown>;
+  /** Start the sync worker (default: when sync is enabled and regions are configured). */
+  startSync?: boolean;
 }
 
 export interface Agent {
@@ -38,6 +41,8 @@ export interface Agent {
   /** Serves the API on config.host:config.port (0 picks a free port). */
   listen(): Promise<{ port: number; url: string }>;
   setSyncStatus(fn: () => Promise<unknown>): void;
+  /** The sync engine's worker, when regions are configured and sync is enabled. */
+  sync: SyncHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,13 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
   // The cashier and store-manager screens, served by this same app (see src/screens).
   app.route("/", createScreens({ config, api: app, ledger, db }));
   const checkpointer = config.backgroundCheckpoint ? startCheckpointer(db, logger) : undefined;
+  const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
+  const sync = wantSync ? startSync(config, logger) : undefined;
+  if (sync) {
+    // A committed event wakes the engine at once (the worker coalesces bursts).
+    outbox.onCommit(() => sync.wake());
+    syncStatus ??= () => sync.status();
+  }
   let server: ReturnType<typeof serve> | undefined;
   let closed = false;
 
@@ -101,6 +113,7 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
     risk,
     logger,
     prune,
+    sync,
     setSyncStatus(fn) {
       syncStatus = fn;
     },
@@ -123,6 +136,7 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
           if ("closeAllConnections" in s) (s as { closeAllConnections(): void }).closeAllConnections();
         });
       }
+      await sync?.close();
       await checkpointer?.stop();
       db.close();
       logger.flush();

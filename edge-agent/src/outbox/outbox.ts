@@ -34,6 +34,7 @@ export interface OutboxEnvelopeInput {
  */
 export class Outbox {
   private lastSeq: number;
+  private readonly commitListeners: Array<() => void> = [];
   private readonly stmts;
 
   constructor(
@@ -63,6 +64,13 @@ export class Outbox {
       unreplicated: db.prepare(
         "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'acked' AND replicated_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
       ),
+      ackedInRange: db.prepare(
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE seq BETWEEN ? AND ? AND state = 'acked' ORDER BY seq LIMIT ?",
+      ),
+      ackedElsewhere: db.prepare(
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'acked' AND replicated_at IS NULL AND seq > ? AND acked_region <> ? ORDER BY seq LIMIT ?",
+      ),
+      maxAcked: db.prepare("SELECT MAX(seq) AS seq FROM outbox WHERE state = 'acked'"),
       inRange: db.prepare(
         "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE seq BETWEEN ? AND ? AND state <> 'dead' ORDER BY seq LIMIT ?",
       ),
@@ -87,15 +95,24 @@ export class Outbox {
     return this.lastSeq;
   }
 
+  /** Called after each outermost transaction that appended events commits (the sync engine's wake-up). */
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
   /** Runs `fn` in one IMMEDIATE transaction; the in-memory seq follows only a successful commit. */
   transaction<T>(fn: () => T): T {
     const before = this.lastSeq;
+    const outermost = !this.db.inTransaction;
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db.transaction(fn).immediate();
     } catch (error) {
       this.lastSeq = before;
       throw error;
     }
+    if (outermost && this.lastSeq !== before) for (const listener of this.commitListeners) listener();
+    return result;
   }
 
   /**
@@ -138,6 +155,20 @@ export class Outbox {
   /** Rows the outbox still holds in an inclusive seq range (for gaps a region reports). */
   rowsInRange(fromSeq: number, toSeq: number, maxEvents: number): OutboxRow[] {
     return this.stmts.inRange.all(fromSeq, toSeq, maxEvents) as OutboxRow[];
+  }
+
+  /** Acked rows in an inclusive range: resent when a region reports it lacks them. */
+  ackedInRange(fromSeq: number, toSeq: number, maxEvents: number): OutboxRow[] {
+    return this.stmts.ackedInRange.all(fromSeq, toSeq, maxEvents) as OutboxRow[];
+  }
+
+  /** Rows another region acked that the cloud has not reported replicated: `region` may not hold them. */
+  ackedElsewhereUnreplicated(region: string, maxEvents: number, afterSeq = 0): OutboxRow[] {
+    return this.stmts.ackedElsewhere.all(afterSeq, region, maxEvents) as OutboxRow[];
+  }
+
+  maxAckedSeq(): number {
+    return (this.stmts.maxAcked.get() as { seq: number | null }).seq ?? 0;
   }
 
   markAcked(seqs: readonly number[], region: string, at = this.clock()): void {

@@ -1,0 +1,163 @@
+import type { BatchResponse } from "@tenderline/shared";
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  halfJitterGenerator,
+  handleWhen,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from "cockatiel";
+import type { SyncSettings } from "../config/config.ts";
+import { RegionCallError, RegionClient, type RegionEndpoint, type RegisterStatus } from "./region-client.ts";
+
+export type BreakerView = "closed" | "open" | "half-open";
+
+export interface RegionView {
+  name: string;
+  url: string;
+  priority: number;
+  /** healthy | unhealthy (probe failing) | open | half-open | unknown (not probed yet) */
+  state: string;
+  healthy: boolean;
+  breaker: BreakerView;
+  probeOk: boolean | null;
+  healthySince: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Round trip of the last batch, else of the last probe. */
+  latencyMs: number | null;
+  active: boolean;
+}
+
+function isRegionFault(error: unknown): boolean {
+  return error instanceof TaskCancelledError || (error instanceof RegionCallError && error.regionFault);
+}
+
+/**
+ * One region as the engine sees it: its client, a cockatiel circuit breaker (opens after
+ * `breakerFailures` consecutive faults, half-opens after a jittered cooldown) around a timeout
+ * (a region that accepts the connection and never answers is cut off), and its probe health.
+ * Only the region's own faults count: a refused token or an oversized batch is not its ill health.
+ */
+export class RegionLink {
+  readonly client: RegionClient;
+  private readonly policy;
+  private readonly breaker;
+  probeOk: boolean | null = null;
+  healthySince: number | null = null;
+  lastError: string | null = null;
+  lastErrorAt: number | null = null;
+  latencyMs: number | null = null;
+
+  constructor(
+    readonly endpoint: RegionEndpoint,
+    readonly priority: number,
+    token: string,
+    private readonly settings: SyncSettings,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.client = new RegionClient(endpoint, token);
+    this.breaker = circuitBreaker(handleWhen(isRegionFault), {
+      breaker: new ConsecutiveBreaker(settings.breakerFailures),
+      halfOpenAfter: new ExponentialBackoff({
+        initialDelay: settings.breakerCooldownMs,
+        maxDelay: settings.breakerCooldownMs * 2,
+        generator: halfJitterGenerator,
+      }),
+    });
+    this.policy = wrap(this.breaker, timeout(settings.requestTimeoutMs, TimeoutStrategy.Aggressive));
+  }
+
+  get name(): string {
+    return this.endpoint.name;
+  }
+
+  get breakerState(): BreakerView {
+    const s = this.breaker.state;
+    return s === CircuitState.Closed ? "closed" : s === CircuitState.HalfOpen ? "half-open" : "open";
+  }
+
+  /** Sends one batch through breaker and timeout; throws RegionCallError or BrokenCircuitError. */
+  async send(storeId: string, registerId: string, bodies: readonly string[]): Promise<BatchResponse> {
+    const started = this.clock();
+    try {
+      const response = await this.policy.execute(({ signal }) => this.client.postBatch(storeId, registerId, bodies, signal));
+      this.latencyMs = this.clock() - started;
+      return response;
+    } catch (error) {
+      throw this.noteFailure(error);
+    }
+  }
+
+  /** The register's state in this region (what it holds), under the same timeout. */
+  async registerStatus(storeId: string, registerId: string): Promise<RegisterStatus> {
+    try {
+      return await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+        this.client.registerStatus(storeId, registerId, signal),
+      );
+    } catch (error) {
+      throw this.noteFailure(error);
+    }
+  }
+
+  private noteFailure(error: unknown): unknown {
+    if (error instanceof BrokenCircuitError) return error;
+    const failure =
+      error instanceof TaskCancelledError
+        ? new RegionCallError(this.name, "timeout", `no answer within ${this.settings.requestTimeoutMs} ms`)
+        : error;
+    this.lastError = failure instanceof Error ? failure.message : String(failure);
+    this.lastErrorAt = this.clock();
+    if (isRegionFault(failure)) this.healthySince = null;
+    return failure;
+  }
+
+  /** One active health probe; returns true when the region went from not-ok to ok (worth waking the engine). */
+  async probe(): Promise<boolean> {
+    const started = this.clock();
+    const was = this.probeOk;
+    try {
+      const result = await timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+        this.client.probe(signal),
+      );
+      if (!result.ok) throw new RegionCallError(this.name, "server", `health says ${result.status}`);
+      this.probeOk = true;
+      if (this.latencyMs === null || this.healthySince === null) this.latencyMs = this.clock() - started;
+      if (this.healthySince === null) this.healthySince = this.clock();
+      return was !== true;
+    } catch (error) {
+      this.probeOk = false;
+      this.healthySince = null;
+      this.lastError =
+        error instanceof TaskCancelledError
+          ? `${this.name}: health probe got no answer within ${this.settings.probeTimeoutMs} ms`
+          : (error as Error).message;
+      this.lastErrorAt = this.clock();
+      return false;
+    }
+  }
+
+  view(active: boolean): RegionView {
+    const breaker = this.breakerState;
+    const state = breaker !== "closed" ? breaker : this.probeOk === null ? "unknown" : this.probeOk ? "healthy" : "unhealthy";
+    return {
+      name: this.name,
+      url: this.endpoint.url,
+      priority: this.priority,
+      state,
+      healthy: state === "healthy",
+      breaker,
+      probeOk: this.probeOk,
+      healthySince: this.healthySince === null ? null : new Date(this.healthySince).toISOString(),
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
+      latencyMs: this.latencyMs,
+      active,
+    };
+  }
+}

@@ -1,0 +1,37 @@
+export interface RegionHealthView {
+  name: string;
+  /** null until the first probe answers. */
+  probeOk: boolean | null;
+  /** Since when the region has been healthy without interruption (probes ok, no failed batch); null if not. */
+  healthySince: number | null;
+}
+
+/**
+ * The order in which to try regions for the next batch (regions given in priority order, the first
+ * is home). The current region stays first while it is usable; a higher-priority region takes over
+ * only once it has been healthy for `failbackAfterMs` (no flapping back to a region that just came
+ * up). With no current region, the first usable one by priority. Regions whose probe failed go
+ * last: the breakers, not the probes, have the final word.
+ */
+export function chooseOrder(
+  regions: readonly RegionHealthView[],
+  current: string | null,
+  now: number,
+  failbackAfterMs: number,
+): string[] {
+  const usable = regions.filter((r) => r.probeOk !== false);
+  const down = regions.filter((r) => r.probeOk === false).map((r) => r.name);
+  if (usable.length === 0) return regions.map((r) => r.name);
+  const currentIndex = usable.findIndex((r) => r.name === current);
+  let first = currentIndex >= 0 ? usable[currentIndex] : undefined;
+  const limit = currentIndex >= 0 ? currentIndex : usable.length;
+  for (let i = 0; i < limit; i++) {
+    const r = usable[i] as RegionHealthView;
+    if (!first || (r.healthySince !== null && now - r.healthySince >= failbackAfterMs)) {
+      first = r;
+      break;
+    }
+  }
+  const chosen = (first ?? usable[0]) as RegionHealthView;
+  return [chosen.name, ...usable.filter((r) => r !== chosen).map((r) => r.name), ...down];
+}

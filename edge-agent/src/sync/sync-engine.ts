@@ -1,0 +1,382 @@
+import type { BatchResponse } from "@tenderline/shared";
+import { BrokenCircuitError, ExponentialBackoff, fullJitterGenerator, type IBackoff } from "cockatiel";
+import type { SyncSettings } from "../config/config.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Outbox, OutboxRow } from "../outbox/outbox.ts";
+import { RegionCallError, type RegionEndpoint } from "./region-client.ts";
+import { RegionLink } from "./region-link.ts";
+import { chooseOrder } from "./region-selection.ts";
+import type { SyncAlert, SyncStatus } from "./sync-status.ts";
+
+export interface SyncEngineOptions {
+  outbox: Outbox;
+  storeId: string;
+  registerId: string;
+  regions: readonly RegionEndpoint[];
+  token: string;
+  settings: SyncSettings;
+  logger: Logger;
+  clock?: () => number;
+}
+
+interface BatchRow extends OutboxRow {
+  /** Already acked by some region: sent again because the target may lack it. */
+  resend: boolean;
+}
+
+type Range = { from: number; to: number };
+type WakeReason = "sale" | "region" | "operator";
+
+const THROUGHPUT_WINDOW_MS = 10_000;
+
+/**
+ * Replays the outbox to the healthiest region, in seq order, in batches bounded by count and bytes.
+ * One batch in flight at a time. Every row stays `pending` until a region's answer says accepted or
+ * duplicate, so a crash, a timeout or a lost answer only ever causes a resend (the region's
+ * idempotency makes that safe). Rows a region lacks (its gaps, everything above what it holds, rows
+ * acked by another region and not yet replicated) are sent to it again.
+ */
+export class SyncEngine {
+  private readonly links: RegionLink[];
+  private readonly clock: () => number;
+  private readonly backoffFactory;
+  private backoff: IBackoff<unknown> | undefined;
+  private current: string | null = null;
+  private lastTarget: string | null = null;
+  private readonly needStatus = new Set<string>();
+  private readonly resend = new Map<string, Range[]>();
+  private pendingFloor = 0;
+  private batchLimit: number;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private probeTimer: ReturnType<typeof setInterval> | undefined;
+  private probing = false;
+  private wakeUp: ((reason: WakeReason) => void) | null = null;
+  private wokenFor: WakeReason | null = null;
+  private manualPause = false;
+  private credentialsRejected = false;
+  private offlineSince: number | null = null;
+  private lastAckAt: number | null = null;
+  private acks: Array<{ at: number; n: number }> = [];
+  private readonly alerts: SyncAlert[] = [];
+  /** Rows a region refused when resent: not offered again (they stay acked by the region that took them). */
+  private readonly refusedResends = new Set<number>();
+  private readonly counters = { sent: 0, failed: 0, resent: 0 };
+
+  constructor(private readonly o: SyncEngineOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.links = o.regions.map((r, i) => new RegionLink(r, i, o.token, o.settings, this.clock));
+    this.batchLimit = o.settings.batchMaxEvents;
+    this.backoffFactory = new ExponentialBackoff({
+      initialDelay: o.settings.retryBaseMs,
+      maxDelay: o.settings.retryCapMs,
+      generator: fullJitterGenerator,
+    });
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.probeTimer = setInterval(() => void this.probeAll(), this.o.settings.probeIntervalMs);
+    void this.probeAll();
+    this.loop = this.run().catch((error: unknown) => {
+      this.o.logger.fatal({ err: error }, "sync loop crashed");
+      throw error;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.wake("operator");
+    await this.loop;
+  }
+
+  /** A new event was recorded (or something changed): run now unless backing off after a failure. */
+  wake(reason: WakeReason = "sale"): void {
+    if (this.wakeUp) this.wakeUp(reason);
+    else this.wokenFor = reason;
+  }
+
+  pause(): void {
+    this.manualPause = true;
+  }
+
+  resume(): void {
+    this.manualPause = false;
+    this.credentialsRejected = false;
+    this.wake("operator");
+  }
+
+  /** The manager's "sync now": clears a credentials pause and any backoff, and runs at once. */
+  syncNow(): void {
+    this.credentialsRejected = false;
+    this.manualPause = false;
+    this.backoff = undefined;
+    for (const l of this.links) this.needStatus.add(l.name);
+    this.wake("operator");
+  }
+
+  /** Resolves after `ms` or a wake-up; `acceptSales` false ignores new sales (backing off). */
+  private sleep(ms: number, acceptSales: boolean): Promise<void> {
+    if (this.wokenFor && (acceptSales || this.wokenFor !== "sale")) {
+      this.wokenFor = null;
+      return Promise.resolve();
+    }
+    this.wokenFor = null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = (reason) => {
+        if (reason === "sale" && !acceptSales) return;
+        done();
+      };
+    });
+  }
+
+  private async probeAll(): Promise<void> {
+    if (this.probing || this.stopped) return;
+    this.probing = true;
+    try {
+      const recovered = await Promise.all(this.links.map((l) => l.probe()));
+      if (recovered.some(Boolean)) this.wake("region");
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (this.manualPause || this.credentialsRejected) {
+        await this.sleep(this.o.settings.idlePollMs, false);
+        continue;
+      }
+      const order = chooseOrder(this.links, this.current, this.clock(), this.o.settings.failbackAfterMs);
+      const target = order[0] as string;
+      if (target !== this.lastTarget) {
+        if (this.lastTarget !== null) this.o.logger.info({ from: this.lastTarget, to: target }, "sync target region changed");
+        this.lastTarget = target;
+        this.needStatus.add(target);
+      }
+      if (this.needStatus.has(target)) await this.refreshStatus(target);
+      const rows = this.buildBatch(target);
+      if (rows.length === 0) {
+        await this.sleep(this.o.settings.idlePollMs, true);
+        // Idle: next time ask the target what it holds (replication progress, gaps).
+        this.needStatus.add(target);
+        this.pendingFloor = 0;
+        continue;
+      }
+      const outcome = await this.sendThrough(order, rows);
+      if (outcome === "sent" || outcome === "retry-now") continue;
+      if (outcome === "paused") continue;
+      this.offlineSince ??= this.clock();
+      this.backoff = (this.backoff ?? this.backoffFactory).next(undefined);
+      const pending = rows.filter((r) => !r.resend).map((r) => r.seq);
+      const lastError = this.links.find((l) => l.name === target)?.lastError ?? "no region answered";
+      this.o.outbox.recordFailure(pending, lastError, this.clock() + this.backoff.duration);
+      await this.sleep(this.backoff.duration, false);
+    }
+  }
+
+  /** Tries the regions in order until one takes the batch. */
+  private async sendThrough(order: readonly string[], rows: BatchRow[]): Promise<"sent" | "retry-now" | "paused" | "failed"> {
+    for (const name of order) {
+      const link = this.links.find((l) => l.name === name) as RegionLink;
+      try {
+        const response = await link.send(
+          this.o.storeId,
+          this.o.registerId,
+          rows.map((r) => r.body),
+        );
+        this.apply(name, rows, response);
+        return "sent";
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) continue;
+        this.counters.failed++;
+        if (!(error instanceof RegionCallError)) throw error;
+        if (error.kind === "auth") {
+          this.credentialsRejected = true;
+          this.o.logger.error({ region: name, error: error.message }, "credentials rejected: sync paused, nothing dropped");
+          return "paused";
+        }
+        if (error.kind === "too_large" || error.kind === "client") return this.shrinkOrDeadLetter(rows, error);
+        this.o.logger.warn({ region: name, error: error.message, events: rows.length }, "batch failed; trying the next region");
+      }
+    }
+    return "failed";
+  }
+
+  /** A batch the region refuses as a whole: halve it; a single event it refuses goes to dead letters. */
+  private shrinkOrDeadLetter(rows: BatchRow[], error: RegionCallError): "retry-now" {
+    if (rows.length > 1) {
+      this.batchLimit = Math.max(1, Math.floor(rows.length / 2));
+      this.o.logger.warn(
+        { error: error.message, nextBatch: this.batchLimit },
+        "region refused the batch; sending smaller batches",
+      );
+      return "retry-now";
+    }
+    const row = rows[0] as BatchRow;
+    if (!row.resend) {
+      this.o.outbox.markDead([{ seq: row.seq, reason: `refused: ${error.message}` }]);
+      this.alert("dead_letter", row, error.message);
+    }
+    this.batchLimit = this.o.settings.batchMaxEvents;
+    return "retry-now";
+  }
+
+  private alert(kind: SyncAlert["kind"], row: OutboxRow, reason: string): void {
+    this.alerts.push({ at: new Date(this.clock()).toISOString(), kind, seq: row.seq, eventId: row.eventId, reason });
+    if (this.alerts.length > 100) this.alerts.shift();
+    this.o.logger.error({ kind, seq: row.seq, eventId: row.eventId, reason }, "sync alert");
+  }
+
+  private apply(region: string, rows: readonly BatchRow[], response: BatchResponse): void {
+    const byId = new Map(rows.map((r) => [r.eventId, r]));
+    const acked: number[] = [];
+    const dead: Array<{ seq: number; reason: string }> = [];
+    for (const result of response.results) {
+      const row = byId.get(result.eventId);
+      if (!row) continue;
+      if (result.status === "accepted" || result.status === "duplicate") {
+        acked.push(row.seq);
+        continue;
+      }
+      const reason = [result.reason ?? "rejected", result.detail].filter(Boolean).join(": ");
+      if (row.resend) {
+        // The region refused a copy of an event another region already took: keep it acked, raise it.
+        this.refusedResends.add(row.seq);
+        this.alert("rejected_resend", row, reason);
+        continue;
+      }
+      dead.push({ seq: row.seq, reason });
+      this.alert(/conflict/.test(result.reason ?? "") ? "conflict" : "dead_letter", row, reason);
+    }
+    this.o.outbox.markAcked(acked, region, this.clock());
+    if (dead.length > 0) this.o.outbox.markDead(dead);
+    this.o.outbox.markReplicatedUpTo(response.watermark.replicatedSeq, this.clock());
+    this.o.outbox.setCloudGaps(region, response.watermark.gaps, this.clock());
+    this.queueResend(region, response.watermark.gaps);
+    const now = this.clock();
+    this.current = region;
+    this.offlineSince = null;
+    this.backoff = undefined;
+    this.batchLimit = this.o.settings.batchMaxEvents;
+    this.lastAckAt = now;
+    this.acks.push({ at: now, n: acked.length });
+    if (this.acks.length > 1000) this.acks = this.acks.filter((a) => now - a.at <= THROUGHPUT_WINDOW_MS);
+    this.counters.sent++;
+    this.counters.resent += rows.filter((r) => r.resend).length;
+  }
+
+  /** What `region` holds: marks replication progress and queues what it lacks for resend. */
+  private async refreshStatus(region: string): Promise<void> {
+    const link = this.links.find((l) => l.name === region) as RegionLink;
+    try {
+      const status = await link.registerStatus(this.o.storeId, this.o.registerId);
+      this.needStatus.delete(region);
+      this.o.outbox.markReplicatedUpTo(status.replicatedSeq, this.clock());
+      this.o.outbox.setCloudGaps(region, status.gaps, this.clock());
+      const ranges = [...status.gaps];
+      const maxAcked = this.o.outbox.maxAckedSeq();
+      if (maxAcked > status.maxSeq) ranges.push({ from: status.maxSeq + 1, to: maxAcked });
+      this.resend.set(region, []);
+      this.queueResend(region, ranges);
+    } catch (error) {
+      if (error instanceof RegionCallError && error.kind === "auth") {
+        this.credentialsRejected = true;
+        this.o.logger.error({ region, error: error.message }, "credentials rejected: sync paused, nothing dropped");
+        return;
+      }
+      // The batches will find out; their watermarks carry the gaps too.
+      this.o.logger.warn({ region, error: (error as Error).message }, "could not read the register's status in the region");
+    }
+  }
+
+  private queueResend(region: string, ranges: readonly Range[]): void {
+    if (ranges.length === 0) return;
+    const queue = this.resend.get(region) ?? [];
+    for (const r of ranges) {
+      if (!queue.some((q) => q.from <= r.from && q.to >= r.to)) queue.push({ from: r.from, to: r.to });
+    }
+    queue.sort((a, b) => a.from - b.from);
+    this.resend.set(region, queue);
+  }
+
+  /** Pending rows first (fresh sales wait least), then what the target lacks, within the limits. */
+  private buildBatch(target: string): BatchRow[] {
+    const maxBytes = this.o.settings.batchMaxBytes;
+    const pending = this.o.outbox.pendingBatch(this.batchLimit, maxBytes, this.pendingFloor);
+    if (pending.length > 0) this.pendingFloor = (pending[0] as OutboxRow).seq - 1;
+    const rows: BatchRow[] = pending.map((r) => ({ ...r, resend: false }));
+    let bytes = rows.reduce((s, r) => s + r.bytes, 0);
+    const seen = new Set(rows.map((r) => r.seq));
+    /** Adds candidates in order while they fit; returns how many were taken (added or already in the batch). */
+    const add = (candidates: readonly OutboxRow[]): number => {
+      let taken = 0;
+      for (const c of candidates) {
+        if (rows.length >= this.batchLimit || (rows.length > 0 && bytes + c.bytes > maxBytes)) break;
+        taken++;
+        if (seen.has(c.seq) || this.refusedResends.has(c.seq)) continue;
+        rows.push({ ...c, resend: true });
+        seen.add(c.seq);
+        bytes += c.bytes;
+      }
+      return taken;
+    };
+    const queue = this.resend.get(target) ?? [];
+    while (queue.length > 0 && rows.length < this.batchLimit) {
+      const range = queue[0] as Range;
+      const room = this.batchLimit - rows.length;
+      const found = this.o.outbox.ackedInRange(range.from, range.to, room);
+      const taken = add(found);
+      if (taken === found.length && found.length < room) {
+        // The outbox holds nothing more in this range (what is missing is pending, dead or pruned).
+        queue.shift();
+        continue;
+      }
+      if (taken > 0) range.from = (found[taken - 1] as OutboxRow).seq + 1;
+      if (range.from > range.to) queue.shift();
+      break;
+    }
+    if (rows.length < this.batchLimit) add(this.o.outbox.ackedElsewhereUnreplicated(target, this.batchLimit - rows.length));
+    return rows;
+  }
+
+  status(): SyncStatus {
+    const now = this.clock();
+    this.acks = this.acks.filter((a) => now - a.at <= THROUGHPUT_WINDOW_MS);
+    const acked = this.acks.reduce((s, a) => s + a.n, 0);
+    const pending = this.o.outbox.pendingBatch(1, Number.MAX_SAFE_INTEGER, this.pendingFloor).length > 0;
+    const state = this.credentialsRejected
+      ? "credentials rejected"
+      : this.manualPause
+        ? "paused"
+        : this.offlineSince !== null
+          ? "offline"
+          : pending
+            ? "syncing"
+            : "idle";
+    return {
+      state,
+      paused: this.manualPause || this.credentialsRejected,
+      credentialsRejected: this.credentialsRejected,
+      activeRegion: this.current,
+      offlineSince: this.offlineSince === null ? null : new Date(this.offlineSince).toISOString(),
+      lastAckAt: this.lastAckAt === null ? null : new Date(this.lastAckAt).toISOString(),
+      throughput: {
+        eventsPerSec: Math.round((acked / THROUGHPUT_WINDOW_MS) * 1000 * 10) / 10,
+        windowSeconds: THROUGHPUT_WINDOW_MS / 1000,
+      },
+      regions: this.links.map((l) => l.view(l.name === this.current)),
+      alerts: [...this.alerts],
+      batches: { ...this.counters },
+      resendQueued: [...this.resend].flatMap(([region, ranges]) => ranges.map((r) => ({ region, ...r }))),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { sampleSale, tempDir, testAgent } from "../testing/fixtures.ts";
+import { type RegionProcess, regionRegister, STORE_TOKEN, startRegion } from "../testing/region-process.ts";
+
+describe("sync to a real region", () => {
+  const dirs = tempDir("tl-sync-smoke-");
+  let region: RegionProcess | undefined;
+  afterAll(async () => {
+    await region?.kill();
+    dirs.cleanup();
+  });
+
+  it("drains the outbox into the region and acks every event", async () => {
+    region = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" });
+    const agent = testAgent({
+      regions: [{ name: "A", url: region.url }],
+      storeToken: STORE_TOKEN,
+      sync: { probeIntervalMs: 200, requestTimeoutMs: 2000 },
+    });
+    try {
+      for (let i = 0; i < 300; i++) agent.service.recordSale(sampleSale());
+      await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(300);
+      expect(await regionRegister(region.url, "store-1", "reg-1")).toMatchObject({ contiguousSeq: 300, gaps: [] });
+      const status = (await agent.sync?.status()) as { activeRegion: string; regions: Array<{ name: string; state: string }> };
+      expect(status.activeRegion).toBe("A");
+      expect(status.regions[0]?.state).toBe("healthy");
+    } finally {
+      await agent.done();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The sync worker thread: its own connection to the outbox database and the engine, driven from
+ * the agent through comlink. Off the request path: a slow region never delays a sale.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as Comlink from "comlink";
+import type { SyncSettings } from "../config/config.ts";
+import { createLogger } from "../logging/logger.ts";
+import { Outbox } from "../outbox/outbox.ts";
+import { openDatabase } from "../storage/database.ts";
+import { nodeEndpoint } from "../threads/node-endpoint.ts";
+import type { RegionEndpoint } from "./region-client.ts";
+import { SyncEngine } from "./sync-engine.ts";
+import type { SyncStatus } from "./sync-status.ts";
+
+export interface SyncWorkerData {
+  dataDir: string;
+  storeId: string;
+  registerId: string;
+  regions: RegionEndpoint[];
+  token: string;
+  settings: SyncSettings;
+  logLevel: string;
+  logFile?: string;
+}
+
+export interface SyncWorkerApi {
+  wake(): void;
+  status(): SyncStatus;
+  pause(): void;
+  resume(): void;
+  syncNow(): void;
+  stop(): Promise<void>;
+}
+
+const data = workerData as SyncWorkerData;
+const logger = createLogger({ level: data.logLevel, ...(data.logFile ? { file: data.logFile } : {}) }).child({
+  component: "sync",
+});
+const db = openDatabase(data.dataDir);
+// The agent's checkpointer owns checkpoints; this connection only reads rows and updates their state.
+db.pragma("wal_autocheckpoint = 0");
+const outbox = new Outbox(db, data.storeId, data.registerId);
+const engine = new SyncEngine({
+  outbox,
+  storeId: data.storeId,
+  registerId: data.registerId,
+  regions: data.regions,
+  token: data.token,
+  settings: data.settings,
+  logger,
+});
+
+const api: SyncWorkerApi = {
+  wake: () => engine.wake("sale"),
+  status: () => engine.status(),
+  pause: () => engine.pause(),
+  resume: () => engine.resume(),
+  syncNow: () => engine.syncNow(),
+  async stop() {
+    await engine.stop();
+    db.close();
+    logger.flush();
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort as NonNullable<typeof parentPort>));
+engine.start();
