@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import type { Money, SaleLine, Tender, TenderInput, Totals } from "@tenderline/shared";
 import { ENTRY_MODES, TEST_CARDS } from "./card-terminal.ts";
 import { CATALOGUE } from "./catalogue.ts";

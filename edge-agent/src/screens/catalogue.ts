@@ -3,7 +3,7 @@ import { computeTotals, type Money, type SaleLine, type Totals } from "@tenderli
 /** One thing the store sells. Prices are integer minor units; tax is a rate in basis points (825 = 8.25%). */
 export interface CatalogueItem {
   sku: string;
-  /** What a scanner types: the item's printed barcode. */
+  /** What a scanner types: the item's printed UPC-A barcode (12 digits, never mistaken for a card number). */
   barcode: string;
   description: string;
   unitPrice: Money;
@@ -14,16 +14,16 @@ const usd = (amount: number): Money => ({ amount, currency: "USD" });
 
 /** The seeded demo catalogue the cashier screen rings up from. */
 export const CATALOGUE: readonly CatalogueItem[] = [
-  { sku: "TEE-M-BLK", barcode: "0012345000017", description: "Tee, black, M", unitPrice: usd(1999), taxRateBps: 825 },
-  { sku: "TEE-L-WHT", barcode: "0012345000024", description: "Tee, white, L", unitPrice: usd(1999), taxRateBps: 825 },
-  { sku: "HOOD-M-GRY", barcode: "0012345000031", description: "Hoodie, grey, M", unitPrice: usd(4999), taxRateBps: 825 },
-  { sku: "JEAN-32-IND", barcode: "0012345000048", description: "Jeans, indigo, 32", unitPrice: usd(5950), taxRateBps: 825 },
-  { sku: "SOCK-3PK", barcode: "0012345000055", description: "Socks, 3-pack", unitPrice: usd(1200), taxRateBps: 825 },
-  { sku: "CAP-NVY", barcode: "0012345000062", description: "Cap, navy", unitPrice: usd(2250), taxRateBps: 825 },
-  { sku: "MUG-LOGO", barcode: "0012345000079", description: "Mug, logo", unitPrice: usd(1450), taxRateBps: 825 },
-  { sku: "BOTTLE-750", barcode: "0012345000086", description: "Water bottle, 750 ml", unitPrice: usd(2495), taxRateBps: 825 },
-  { sku: "BAR-CHOC", barcode: "0012345000093", description: "Chocolate bar", unitPrice: usd(299), taxRateBps: 225 },
-  { sku: "GIFT-WRAP", barcode: "0012345000109", description: "Gift wrap", unitPrice: usd(500), taxRateBps: 0 },
+  { sku: "TEE-M-BLK", barcode: "084215100014", description: "Tee, black, M", unitPrice: usd(1999), taxRateBps: 825 },
+  { sku: "TEE-L-WHT", barcode: "084215100021", description: "Tee, white, L", unitPrice: usd(1999), taxRateBps: 825 },
+  { sku: "HOOD-M-GRY", barcode: "084215100038", description: "Hoodie, grey, M", unitPrice: usd(4999), taxRateBps: 825 },
+  { sku: "JEAN-32-IND", barcode: "084215100045", description: "Jeans, indigo, 32", unitPrice: usd(5950), taxRateBps: 825 },
+  { sku: "SOCK-3PK", barcode: "084215100052", description: "Socks, 3-pack", unitPrice: usd(1200), taxRateBps: 825 },
+  { sku: "CAP-NVY", barcode: "084215100069", description: "Cap, navy", unitPrice: usd(2250), taxRateBps: 825 },
+  { sku: "MUG-LOGO", barcode: "084215100076", description: "Mug, logo", unitPrice: usd(1450), taxRateBps: 825 },
+  { sku: "BOTTLE-750", barcode: "084215100083", description: "Water bottle, 750 ml", unitPrice: usd(2495), taxRateBps: 825 },
+  { sku: "BAR-CHOC", barcode: "084215100090", description: "Chocolate bar", unitPrice: usd(299), taxRateBps: 225 },
+  { sku: "GIFT-WRAP", barcode: "084215100106", description: "Gift wrap", unitPrice: usd(500), taxRateBps: 0 },
 ];
 
 export class UnknownItemError extends Error {

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import type { Child } from "hono/jsx";
 
 /** The strict Content-Security-Policy of every screen: only this agent's own scripts, styles and API. */

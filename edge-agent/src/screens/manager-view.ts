@@ -24,6 +24,9 @@ export interface ManagerView {
   online: boolean;
   offlineSince: string | null;
   alert: string | null;
+  /** The sync engine's state word (syncing, idle, offline…), null when no engine runs. */
+  syncState: string | null;
+  syncAlerts: Array<{ at: string; kind: string; seq: number; reason: string }>;
   counts: LocalQueueStatus["counts"];
   byType: Array<{ type: string; pending: number; acked: number; dead: number }>;
   oldestPendingAgeMs: number | null;
@@ -61,6 +64,7 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
       name: r.name,
       state: r.reachable === null ? "unknown" : r.reachable ? "reachable" : "unreachable",
       healthy: r.reachable === true,
+      active: false,
       lastError: r.reachable ? null : r.lastError,
       latencyMs: r.latencyMs,
     }));
@@ -108,6 +112,8 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     online,
     offlineSince: online ? null : (offlineSince ?? null),
     alert: sync.alert,
+    syncState: sync.state,
+    syncAlerts: sync.alerts.slice(-5).reverse(),
     counts: queue.counts,
     byType: [...types.values()].sort((a, b) => a.type.localeCompare(b.type)),
     oldestPendingAgeMs: queue.oldestPendingAgeMs,

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import { displayAge, displayMoney, eventTypeLabel } from "./format.ts";
 import type { ManagerView } from "./manager-view.ts";
 
@@ -71,7 +74,10 @@ export function ManagerPanel(props: { view: ManagerView }) {
                   ) : (
                     v.regions.map((r) => (
                       <tr data-region={r.name}>
-                        <td>{r.name}</td>
+                        <td>
+                          {r.name}
+                          {r.active ? <span class="note"> · sending</span> : null}
+                        </td>
                         <td>
                           <span class={`tag ${r.healthy ? "acked" : "dead"}`}>{r.state}</span>
                         </td>
@@ -88,6 +94,7 @@ export function ManagerPanel(props: { view: ManagerView }) {
                 {v.online
                   ? "Connected."
                   : `Offline since ${v.offlineSince ? new Date(v.offlineSince).toLocaleString("en-US") : "start-up"}.`}
+                {v.syncState ? ` Sync engine: ${v.syncState}.` : " No sync engine is running on this register."}
               </p>
             </section>
             <section class="panel" aria-labelledby="h-queue">
@@ -223,6 +230,15 @@ export function ManagerPanel(props: { view: ManagerView }) {
                   </tbody>
                 </table>
               )}
+              {v.syncAlerts.length > 0 ? (
+                <ul class="note" id="sync-alerts">
+                  {v.syncAlerts.map((a) => (
+                    <li>
+                      {new Date(a.at).toLocaleTimeString("en-US")} · {a.kind.replace("_", " ")} · seq {a.seq}: {a.reason}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
               <p class="error" id="retry-error" role="alert" />
             </section>
             <section class="panel" aria-labelledby="h-exceptions">

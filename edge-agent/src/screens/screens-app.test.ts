@@ -12,9 +12,12 @@ afterEach(async () => {
   for (const close of open.splice(0)) await close();
 });
 
-/** An agent on a fresh data directory: agent.ts mounts the screens on its app. */
+/**
+ * An agent on a fresh data directory: agent.ts mounts the screens on its app. Its sync engine is
+ * off, so these tests see the screens' own probes (the browser tests run the real engine).
+ */
 function screensAgent(overrides: Partial<AgentConfigInput> = {}) {
-  const agent = testAgent(overrides);
+  const agent = testAgent(overrides, { startSync: false });
   open.push(agent.done);
   return agent;
 }
@@ -90,7 +93,7 @@ describe("checkout", () => {
       json({
         items: [
           { sku: "TEE-M-BLK", quantity: 1 },
-          { sku: "0012345000093", quantity: 1 },
+          { sku: "084215100090", quantity: 1 },
           { sku: "tee-m-blk", quantity: 1 },
         ],
         tenders: [card(3000, { offline: true }), { type: "cash", amount: usd(2000), tendered: usd(2000) }],
@@ -283,6 +286,50 @@ describe("receipts, returns and exchanges", () => {
 });
 
 describe("offline banner and the manager panel", () => {
+  it("prefers the sync engine's view of the regions to its own probes", async () => {
+    const engine = {
+      state: "syncing",
+      offlineSince: null,
+      throughput: { eventsPerSec: 12, windowSeconds: 10 },
+      regions: [
+        { name: "A", state: "open", healthy: false, active: false, lastError: "timeout after 2000 ms", latencyMs: null },
+        { name: "B", state: "healthy", healthy: true, active: true, lastError: null, latencyMs: 4 },
+      ],
+      alerts: [
+        {
+          at: "2026-01-01T00:00:00.000Z",
+          kind: "conflict",
+          seq: 3,
+          eventId: "e",
+          reason: "seq_conflict: seq 3 is another event",
+        },
+      ],
+    };
+    // The configured URLs answer nothing: only the engine's status can say the link is up.
+    const agent = testAgent(
+      {
+        regions: [
+          { name: "A", url: "http://127.0.0.1:9" },
+          { name: "B", url: "http://127.0.0.1:9" },
+        ],
+      },
+      { startSync: false, syncStatus: async () => engine },
+    );
+    open.push(agent.done);
+    const status = (await (await agent.app.request("/screens/api/status")).json()) as { online: boolean };
+    expect(status.online).toBe(true);
+    const panel = await (await agent.app.request("/screens/manager/panel")).text();
+    expect(panel).toContain("timeout after 2000 ms");
+    expect(panel).toMatch(/B<span class="note"> · sending<\/span>/);
+    expect(panel).toContain("Sync engine: syncing.");
+    expect(panel).toContain("12/s");
+    expect(panel).toContain("seq_conflict: seq 3 is another event");
+    const tender = (await (
+      await agent.app.request("/screens/api/terminal", json({ amount: usd(100), card: "visa", entryMode: "chip" }))
+    ).json()) as { tender: { offline: boolean } };
+    expect(tender.tender.offline).toBe(false);
+  });
+
   it("counts sales waiting to sync while offline", async () => {
     const agent = screensAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }] });
     for (let i = 0; i < 3; i++) await sale(agent, [{ type: "cash", amount: usd(5898) }]);
@@ -319,7 +366,7 @@ describe("offline banner and the manager panel", () => {
 
   it("warns as the oldest offline card approval nears the forwarding deadline, against the outstanding limit", async () => {
     let now = Date.parse("2026-01-01T10:00:00Z");
-    const agent = testAgent({ regions: [] }, { clock: () => now });
+    const agent = testAgent({ regions: [] }, { clock: () => now, startSync: false });
     open.push(agent.done);
     // Screens with their own clock and deadline, in front of the agent's API.
     const screens = createScreens({

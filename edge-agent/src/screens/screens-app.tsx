@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+// The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import {
   findPanFields,
   formatPath,

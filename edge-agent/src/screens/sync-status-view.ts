@@ -5,16 +5,21 @@ export interface RegionRow {
   name: string;
   state: string;
   healthy: boolean;
+  active: boolean;
   lastError: string | null;
   latencyMs: number | null;
 }
 
 export interface SyncSummary {
+  /** The engine's own word: syncing, idle, offline, paused, credentials rejected; null without an engine. */
+  state: string | null;
   regions: RegionRow[] | null;
   offlineSince: string | null | undefined;
   drainRatePerSec: number | null | undefined;
   /** A state worth a banner of its own, e.g. "credentials rejected" or "paused". */
   alert: string | null;
+  /** Recent conflicts and dead letters the engine raised. */
+  alerts: Array<{ at: string; kind: string; seq: number; reason: string }>;
 }
 
 const time = z.union([z.string(), z.number()]).nullable().optional();
@@ -23,10 +28,12 @@ const RegionSchema = z.looseObject({
   name: z.string(),
   state: z.string().optional(),
   healthy: z.boolean().optional(),
+  active: z.boolean().optional(),
   lastError: z.string().nullable().optional(),
   latencyMs: z.number().nullable().optional(),
 });
 
+/** Loose on purpose: the engine may add fields, and an older engine may lack some. */
 const SyncSchema = z.looseObject({
   state: z.string().optional(),
   regions: z.array(RegionSchema).optional(),
@@ -35,9 +42,12 @@ const SyncSchema = z.looseObject({
     .union([z.number(), z.looseObject({ eventsPerSec: z.number().optional() })])
     .nullable()
     .optional(),
-  drainRatePerSec: z.number().nullable().optional(),
   credentialsRejected: z.boolean().optional(),
   paused: z.boolean().optional(),
+  alerts: z
+    .array(z.looseObject({ at: z.string(), kind: z.string(), seq: z.number(), reason: z.string() }))
+    .optional()
+    .catch([]),
 });
 
 const HEALTHY = new Set(["healthy", "closed", "ok", "online", "active"]);
@@ -53,7 +63,9 @@ function iso(value: string | number | null | undefined): string | null | undefin
  */
 export function summarizeSync(sync: unknown): SyncSummary {
   const parsed = SyncSchema.safeParse(sync);
-  if (!parsed.success) return { regions: null, offlineSince: undefined, drainRatePerSec: undefined, alert: null };
+  if (!parsed.success || sync === null) {
+    return { state: null, regions: null, offlineSince: undefined, drainRatePerSec: undefined, alert: null, alerts: [] };
+  }
   const s = parsed.data;
   const regions =
     s.regions?.map((r) => {
@@ -62,6 +74,7 @@ export function summarizeSync(sync: unknown): SyncSummary {
         name: r.name,
         state,
         healthy: r.healthy ?? HEALTHY.has(state.toLowerCase()),
+        active: r.active ?? false,
         lastError: r.lastError ?? null,
         latencyMs: r.latencyMs ?? null,
       };
@@ -70,9 +83,16 @@ export function summarizeSync(sync: unknown): SyncSummary {
   const stateText = s.state?.toLowerCase() ?? "";
   const alert =
     s.credentialsRejected || stateText.includes("credential")
-      ? "credentials rejected: the cloud refused this store's token; nothing is lost, sync resumes when it is fixed"
+      ? "Credentials rejected: the cloud refused this store's token. Nothing is lost; sync resumes once the token is fixed."
       : s.paused || stateText === "paused"
-        ? "sync is paused"
+        ? "Sync is paused."
         : null;
-  return { regions, offlineSince: iso(s.offlineSince), drainRatePerSec: s.drainRatePerSec ?? throughput, alert };
+  return {
+    state: s.state ?? null,
+    regions,
+    offlineSince: iso(s.offlineSince),
+    drainRatePerSec: throughput,
+    alert,
+    alerts: (s.alerts ?? []).map((a) => ({ at: a.at, kind: a.kind, seq: a.seq, reason: a.reason })),
+  };
 }

@@ -41,6 +41,8 @@ export function cashierClient(): void {
   };
 
   class ApiProblem extends Error {}
+  /** Counts cart renders (on #cart as data-version) so anything watching the screen knows it is up to date. */
+  let renders = 0;
 
   async function call<T>(path: string, init?: { method?: string; body?: unknown; key?: string }): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
@@ -104,6 +106,7 @@ export function cashierClient(): void {
     state.remaining = answer.settlement?.remaining ?? null;
     state.complete = answer.settlement?.complete ?? false;
     el("cart").innerHTML = answer.cartHtml;
+    el("cart").dataset.version = String(++renders);
     el("checkout-totals").innerHTML = answer.totalsHtml;
     el("tenders").innerHTML = answer.tendersHtml;
     input("tender-amount").value = state.remaining && state.remaining.amount > 0 ? formatAmount(state.remaining) : "";
@@ -119,6 +122,7 @@ export function cashierClient(): void {
     } catch (error) {
       state.items = before;
       show("scan-error", problem(error));
+      el("cart").dataset.version = String(++renders);
     }
   }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { SyncStatus } from "../sync/sync-status.ts";
+import { summarizeSync } from "./sync-status-view.ts";
+
+const region = (name: string, state: string, healthy: boolean, active: boolean): SyncStatus["regions"][number] => ({
+  name,
+  url: `http://127.0.0.1:1/${name}`,
+  priority: name === "A" ? 0 : 1,
+  state,
+  healthy,
+  breaker: {} as SyncStatus["regions"][number]["breaker"],
+  probeOk: healthy,
+  healthySince: null,
+  lastError: healthy ? null : "ECONNREFUSED",
+  lastErrorAt: null,
+  latencyMs: healthy ? 3 : null,
+  active,
+});
+
+describe("the sync engine's status as the screens read it", () => {
+  it("reads regions, throughput, offline since and alerts from the engine's own status type", () => {
+    const status: SyncStatus = {
+      state: "syncing",
+      paused: false,
+      credentialsRejected: false,
+      activeRegion: "B",
+      offlineSince: null,
+      lastAckAt: "2026-01-01T00:00:00.000Z",
+      throughput: { eventsPerSec: 42.5, windowSeconds: 10 },
+      regions: [region("A", "open", false, false), region("B", "healthy", true, true)],
+      alerts: [{ at: "2026-01-01T00:00:00.000Z", kind: "conflict", seq: 7, eventId: "e", reason: "seq_conflict" }],
+      batches: { sent: 1, failed: 0, resent: 0 },
+      resendQueued: [],
+    };
+    const s = summarizeSync(status);
+    expect(s.state).toBe("syncing");
+    expect(s.drainRatePerSec).toBe(42.5);
+    expect(s.regions).toEqual([
+      { name: "A", state: "open", healthy: false, active: false, lastError: "ECONNREFUSED", latencyMs: null },
+      { name: "B", state: "healthy", healthy: true, active: true, lastError: null, latencyMs: 3 },
+    ]);
+    expect(s.alerts).toEqual([{ at: "2026-01-01T00:00:00.000Z", kind: "conflict", seq: 7, reason: "seq_conflict" }]);
+    expect(s.alert).toBeNull();
+  });
+
+  it("raises credentials rejected and paused, and reads no engine as no regions", () => {
+    expect(summarizeSync({ state: "credentials rejected", credentialsRejected: true }).alert).toContain("Credentials rejected");
+    expect(summarizeSync({ state: "paused", paused: true }).alert).toBe("Sync is paused.");
+    expect(summarizeSync(null)).toMatchObject({ state: null, regions: null, alerts: [] });
+  });
+});
