@@ -135,29 +135,34 @@ export function ManagerPanel(props: { view: ManagerView }) {
                 </span>
               </p>
             </section>
-            <section class="panel" aria-labelledby="h-recent">
-              <h2 id="h-recent">Recent activity</h2>
-              <table id="recent">
-                <tbody>
-                  {v.recent.length === 0 ? (
-                    <tr>
-                      <td class="empty">No transactions yet.</td>
-                    </tr>
-                  ) : (
-                    v.recent.map((e) => (
-                      <tr data-seq={String(e.seq)} data-transaction-id={e.transactionId ?? ""} data-state={e.state}>
-                        <td class="num">#{e.seq}</td>
-                        <td>{eventTypeLabel(e.type)}</td>
-                        <td class="mono truncate">{e.transactionId ?? ""}</td>
-                        <td>
-                          <span class={`tag ${e.state}`}>{STATE_TEXT[e.state] ?? e.state}</span>
-                          {e.state === "acked" && e.ackedRegion ? <span class="note"> by {e.ackedRegion}</span> : null}
-                        </td>
-                      </tr>
-                    ))
-                  )}
-                </tbody>
-              </table>
+            <section class="panel" aria-labelledby="h-exceptions">
+              <h2 id="h-exceptions">Reconciliation exceptions</h2>
+              {v.exceptions.available ? (
+                v.exceptions.items.length === 0 ? (
+                  <p class="note" id="exceptions">
+                    None reported by region {v.exceptions.region}.
+                  </p>
+                ) : (
+                  <table id="exceptions">
+                    <tbody>
+                      {v.exceptions.items.slice(0, 8).map((x) => (
+                        <tr>
+                          <td>
+                            <span class="tag dead">{x.kind}</span>
+                          </td>
+                          <td class="truncate" title={x.detail}>
+                            {x.detail}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )
+              ) : (
+                <p class="note" id="exceptions">
+                  Not available: {v.exceptions.note}.
+                </p>
+              )}
             </section>
           </div>
           <div>
@@ -241,34 +246,29 @@ export function ManagerPanel(props: { view: ManagerView }) {
               ) : null}
               <p class="error" id="retry-error" role="alert" />
             </section>
-            <section class="panel" aria-labelledby="h-exceptions">
-              <h2 id="h-exceptions">Reconciliation exceptions</h2>
-              {v.exceptions.available ? (
-                v.exceptions.items.length === 0 ? (
-                  <p class="note" id="exceptions">
-                    None reported by region {v.exceptions.region}.
-                  </p>
-                ) : (
-                  <table id="exceptions">
-                    <tbody>
-                      {v.exceptions.items.slice(0, 8).map((x) => (
-                        <tr>
-                          <td>
-                            <span class="tag dead">{x.kind}</span>
-                          </td>
-                          <td class="truncate" title={x.detail}>
-                            {x.detail}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                )
-              ) : (
-                <p class="note" id="exceptions">
-                  Not available: {v.exceptions.note}.
-                </p>
-              )}
+            <section class="panel" aria-labelledby="h-recent">
+              <h2 id="h-recent">Recent activity</h2>
+              <table id="recent">
+                <tbody>
+                  {v.recent.length === 0 ? (
+                    <tr>
+                      <td class="empty">No transactions yet.</td>
+                    </tr>
+                  ) : (
+                    v.recent.map((e) => (
+                      <tr data-seq={String(e.seq)} data-transaction-id={e.transactionId ?? ""} data-state={e.state}>
+                        <td class="num">#{e.seq}</td>
+                        <td>{eventTypeLabel(e.type)}</td>
+                        <td class="mono truncate">{e.transactionId ?? ""}</td>
+                        <td>
+                          <span class={`tag ${e.state}`}>{STATE_TEXT[e.state] ?? e.state}</span>
+                          {e.state === "acked" && e.ackedRegion ? <span class="note"> by {e.ackedRegion}</span> : null}
+                        </td>
+                      </tr>
+                    ))
+                  )}
+                </tbody>
+              </table>
             </section>
           </div>
         </div>

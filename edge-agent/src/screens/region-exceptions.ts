@@ -26,6 +26,7 @@ export function toExceptionItem(raw: unknown): ExceptionItem {
   const kind = asText(r.kind) ?? asText(r.type) ?? "exception";
   const detail =
     asText(r.message) ??
+    asText(r.subject) ??
     asText(r.detail) ??
     asText(r.reason) ??
     [asText(r.terminalTxnId), asText(r.transactionId), asText(r.eventId)].filter(Boolean).join(" ");
@@ -67,7 +68,12 @@ export class RegionExceptions {
       });
       if (!res.ok) {
         await res.body?.cancel();
-        const why = res.status === 404 ? "the region has no exceptions endpoint" : `the region answered ${res.status}`;
+        const why =
+          res.status === 404
+            ? "the region has no exceptions endpoint"
+            : res.status === 401 || res.status === 403
+              ? `the region does not let this store's token read exceptions (${res.status})`
+              : `the region answered ${res.status}`;
         return { available: false, note: why, region: region.name, items: [] };
       }
       const body = (await res.json()) as unknown;

@@ -219,7 +219,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       limitFor: (currency) => offlineCardLimit(config, currency),
       forwardingDeadlineMs: deadlineMs,
       exceptions: await exceptions.read(reachable),
-      recent: recent.read(8),
+      recent: recent.read(5),
     });
     return (<ManagerPanel view={view} />).toString();
   }

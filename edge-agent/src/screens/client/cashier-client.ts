@@ -349,6 +349,7 @@ export function cashierClient(): void {
   }
 
   function guard(task: () => Promise<void>, errorId: string): void {
+    show(errorId, "");
     task().then(
       () => show(errorId, ""),
       (error: unknown) => show(errorId, problem(error)),
