@@ -2,7 +2,7 @@ import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/share
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { cachedPrincipals } from "../auth/principal-cache.ts";
+import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
@@ -21,8 +21,8 @@ export interface AppDeps {
   replication?: ReplicatedSeqSource;
   /** Extra health fields (replication lag per peer…), computed on request. */
   healthDetails?: () => Promise<{ degraded: boolean; details: Record<string, unknown> }>;
-  /** Routes added by later modules (replication, exceptions…). */
-  extend?: (app: Hono<AuthEnv>) => void;
+  /** Routes added by later modules (replication, exceptions…), with the app's token resolver. */
+  extend?: (app: Hono<AuthEnv>, principals: PrincipalResolver) => void;
 }
 
 const startedAt = Date.now();
@@ -160,6 +160,6 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     return c.body(await metrics.registry.metrics());
   });
 
-  deps.extend?.(app);
+  deps.extend?.(app, principals);
   return app;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { describeIssues } from "@tenderline/shared";
 import { z } from "zod";
+import { AnomalyThresholdsSchema } from "../anomalies/thresholds.ts";
 import { BootstrapTokensSchema } from "../auth/tokens.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T, what: string) =>
@@ -44,6 +45,10 @@ export const RegionConfigSchema = z.object({
   processorUrl: z.url().optional(),
   reconcileIntervalMs: positiveInt.default(2000),
   reconcileDeadlineHours: z.coerce.number().positive().default(72),
+  /** A pending tender owned by another region is looked up here too after this long (that region may be gone). */
+  reconcileTakeoverMinutes: z.coerce.number().positive().default(360),
+  processorTimeoutMs: positiveInt.default(5000),
+  anomalyThresholds: jsonText(AnomalyThresholdsSchema, "anomaly thresholds").default(AnomalyThresholdsSchema.parse({})),
   /** Background jobs (replication, reconciliation, anomaly rules) run on timers unless this is false. */
   backgroundJobs: z
     .enum(["true", "false"])
@@ -75,6 +80,9 @@ const FLAGS = {
   "processor-url": { env: "TENDERLINE_PROCESSOR_URL" },
   "reconcile-interval-ms": { env: "TENDERLINE_RECONCILE_INTERVAL_MS" },
   "reconcile-deadline-hours": { env: "TENDERLINE_RECONCILE_DEADLINE_HOURS" },
+  "reconcile-takeover-minutes": { env: "TENDERLINE_RECONCILE_TAKEOVER_MINUTES" },
+  "processor-timeout-ms": { env: "TENDERLINE_PROCESSOR_TIMEOUT_MS" },
+  "anomaly-thresholds": { env: "TENDERLINE_ANOMALY_THRESHOLDS" },
   "background-jobs": { env: "TENDERLINE_BACKGROUND_JOBS" },
   "log-level": { env: "TENDERLINE_LOG_LEVEL" },
 } as const;
@@ -93,6 +101,9 @@ const KEYS: Record<keyof typeof FLAGS, keyof RegionConfig> = {
   "processor-url": "processorUrl",
   "reconcile-interval-ms": "reconcileIntervalMs",
   "reconcile-deadline-hours": "reconcileDeadlineHours",
+  "reconcile-takeover-minutes": "reconcileTakeoverMinutes",
+  "processor-timeout-ms": "processorTimeoutMs",
+  "anomaly-thresholds": "anomalyThresholds",
   "background-jobs": "backgroundJobs",
   "log-level": "logLevel",
 };

@@ -77,11 +77,13 @@ export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKe
        FROM cur LEFT JOIN held h ON h.store_id = cur.store_id AND h.register_id = cur.register_id
        GROUP BY cur.store_id, cur.register_id
      )
-     INSERT INTO register_state AS s (store_id, register_id, contiguous_seq, max_seq)
-     SELECT store_id, register_id, c, m FROM agg ORDER BY store_id, register_id
+     INSERT INTO register_state AS s (store_id, register_id, contiguous_seq, max_seq, gap_since)
+     SELECT store_id, register_id, c, m, CASE WHEN m > c THEN now() END FROM agg ORDER BY store_id, register_id
      ON CONFLICT (store_id, register_id) DO UPDATE SET
        contiguous_seq = GREATEST(s.contiguous_seq, EXCLUDED.contiguous_seq),
        max_seq = GREATEST(s.max_seq, EXCLUDED.max_seq),
+       gap_since = CASE WHEN GREATEST(s.max_seq, EXCLUDED.max_seq) > GREATEST(s.contiguous_seq, EXCLUDED.contiguous_seq)
+                        THEN COALESCE(s.gap_since, now()) END,
        last_seen_at = CASE WHEN $3::boolean THEN now() ELSE s.last_seen_at END
      RETURNING s.store_id, s.register_id, s.contiguous_seq, s.max_seq`,
     [keys.map((k) => k.storeId), keys.map((k) => k.registerId), seen],

@@ -1,10 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.ts";
+import { addRegionRoutes } from "../api/region-routes.ts";
 import { seedTokens } from "../auth/tokens.ts";
 import type { RegionConfig } from "../config/config.ts";
+import { RegionJobs } from "../jobs/region-jobs.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
+import { HttpTenderAuthority } from "../processor/http-tender-authority.ts";
+import { Reconciler } from "../reconcile/reconciler.ts";
+import { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
 import { openDatabase } from "../storage/open-database.ts";
 
@@ -12,27 +17,88 @@ export interface RunningRegion {
   port: number;
   db: Database;
   logger: Logger;
+  replicator: Replicator;
+  jobs: RegionJobs;
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it), seeds configured tokens, and serves the region API. */
+/**
+ * Opens the database (migrating it), seeds configured tokens, wires replication, reconciliation,
+ * refund validation and anomaly rules, serves the region API and (unless turned off) starts the
+ * background timers.
+ */
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
   const logger = createLogger(config.region, config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   if (config.bootstrapTokens) await seedTokens(db, config.bootstrapTokens);
   const metrics = createMetrics(config.region);
-  const app = createApp({ region: config.region, db, metrics, logger, bodyLimitBytes: config.bodyLimitBytes });
+  const replicator = new Replicator(db, config.region, config.peers, {
+    batch: config.replicationBatch,
+    intervalMs: config.replicationIntervalMs,
+    logger,
+    metrics,
+  });
+  const reconciler = config.processorUrl
+    ? new Reconciler(
+        db,
+        config.region,
+        new HttpTenderAuthority({ baseUrl: config.processorUrl, timeoutMs: config.processorTimeoutMs }),
+        {
+          deadlineMs: config.reconcileDeadlineHours * 3_600_000,
+          takeoverMs: config.reconcileTakeoverMinutes * 60_000,
+          batch: 500,
+          leaseMs: config.processorTimeoutMs * 4 + 10_000,
+          logger,
+          metrics,
+        },
+      )
+    : null;
+  const regions = [config.region, ...config.peers.map((p) => p.name)];
+  const jobs = new RegionJobs(db, {
+    regions,
+    replicator,
+    reconciler,
+    thresholds: config.anomalyThresholds,
+    intervalMs: config.reconcileIntervalMs,
+    logger,
+    metrics,
+  });
+  const lagLimitMs = config.anomalyThresholds.replicationLagSeconds * 1000;
+  const app = createApp({
+    region: config.region,
+    db,
+    metrics,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    replication: replicator,
+    healthDetails: async () => {
+      const peers = await replicator.refreshLagMetrics();
+      return {
+        degraded: peers.some((p) => p.lagMs > lagLimitMs),
+        details: { peers, reconciler: reconciler ? "on" : "off (no --processor-url)" },
+      };
+    },
+    extend: (a, principals) => addRegionRoutes(a, { region: config.region, db, principals, replicator, jobs }),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, backend: db.backend }, "region listening");
+  if (config.backgroundJobs) {
+    replicator.start();
+    jobs.start();
+  }
+  logger.info({ port, backend: db.backend, peers: config.peers.map((p) => p.name) }, "region listening");
   return {
     port,
     db,
     logger,
+    replicator,
+    jobs,
     async close() {
+      await replicator.stop();
+      await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },

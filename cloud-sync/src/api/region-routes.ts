@@ -1,0 +1,71 @@
+import type { Hono } from "hono";
+import type { PrincipalResolver } from "../auth/principal-cache.ts";
+import { EXCEPTION_KINDS, listExceptions } from "../exceptions/exception-store.ts";
+import type { RegionJobs } from "../jobs/region-jobs.ts";
+import { computeDigest } from "../replication/digest.ts";
+import { readLogPage } from "../replication/log-page.ts";
+import type { Replicator } from "../replication/replicator.ts";
+import type { Queryable } from "../storage/database.ts";
+import { type AuthEnv, requireToken } from "./auth.ts";
+import { fail } from "./http-error.ts";
+
+export interface RegionRouteDeps {
+  region: string;
+  db: Queryable;
+  principals: PrincipalResolver;
+  replicator: Replicator;
+  jobs: RegionJobs;
+}
+
+function count(value: string | undefined, name: string, fallback: number | undefined, max?: number): number | undefined {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d{1,15}$/.test(value))
+    fail(400, "invalid_query", `${name} must be a non-negative integer, got '${value.slice(0, 20)}'`);
+  const n = Number(value);
+  if (max !== undefined && (n < 1 || n > max)) fail(400, "invalid_query", `${name} must be between 1 and ${max}`);
+  return n;
+}
+
+/** Replication, convergence, exceptions and the admin triggers for the background jobs. */
+export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void {
+  const { db, principals } = deps;
+
+  app.get("/v1/replication/log", requireToken(principals, "region"), async (c) => {
+    const requester = c.get("principal").regionName as string;
+    const after = count(c.req.query("after"), "after", 0) as number;
+    const limit = count(c.req.query("limit"), "limit", 500, 1000) as number;
+    return c.json(await readLogPage(db, deps.region, requester, after, limit));
+  });
+
+  // Any known token may compare digests: they hold counts and hashes only.
+  app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store"), async (c) => {
+    return c.json(await computeDigest(db));
+  });
+
+  app.get("/v1/exceptions", requireToken(principals, "admin", "consumer"), async (c) => {
+    const kind = c.req.query("kind");
+    if (kind !== undefined && !(EXCEPTION_KINDS as readonly string[]).includes(kind)) {
+      fail(400, "invalid_query", `kind must be one of ${EXCEPTION_KINDS.join(", ")}`);
+    }
+    const storeId = c.req.query("storeId");
+    const minAgeSeconds = count(c.req.query("minAgeSeconds"), "minAgeSeconds", undefined);
+    const maxAgeSeconds = count(c.req.query("maxAgeSeconds"), "maxAgeSeconds", undefined);
+    const limit = count(c.req.query("limit"), "limit", 1000, 1000) as number;
+    const items = await listExceptions(db, {
+      limit,
+      ...(storeId ? { storeId } : {}),
+      ...(kind ? { kind } : {}),
+      ...(minAgeSeconds !== undefined ? { minAgeSeconds } : {}),
+      ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
+    });
+    return c.json({ region: deps.region, items });
+  });
+
+  // Run the background work now (operators, tests, drills) instead of waiting for the timers.
+  app.post("/v1/admin/replicate", requireToken(principals, "admin"), async (c) => {
+    return c.json({ region: deps.region, peers: await deps.replicator.pullAll() });
+  });
+  app.post("/v1/admin/jobs", requireToken(principals, "admin"), async (c) => {
+    return c.json({ region: deps.region, ...(await deps.jobs.runOnce()) });
+  });
+}

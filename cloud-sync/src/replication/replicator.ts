@@ -1,0 +1,180 @@
+import type { Peer } from "../config/config.ts";
+import type { ReplicatedSeqSource } from "../ingest/ingest-batch.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { Database, Queryable } from "../storage/database.ts";
+import { applyPage, recordPullFailure } from "./apply-page.ts";
+import { LogPageSchema } from "./log-page.ts";
+
+export class PullError extends Error {
+  constructor(
+    readonly peer: string,
+    message: string,
+  ) {
+    super(`pull from ${peer} failed: ${message}`);
+    this.name = "PullError";
+  }
+}
+
+export interface PeerStatus {
+  name: string;
+  cursor: number;
+  peerHead: number;
+  lagEvents: number;
+  lagMs: number;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+}
+
+export interface PullSummary {
+  peer: string;
+  pages: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  error?: string;
+}
+
+/**
+ * Pulls every peer's log by cursor over HTTP (with the region token that peer issued us) and
+ * applies it idempotently. Several instances of one region may pull at once: applying is
+ * idempotent and cursors only move forward.
+ */
+export class Replicator implements ReplicatedSeqSource {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly db: Database,
+    readonly region: string,
+    private readonly peers: readonly Peer[],
+    private readonly options: { batch: number; intervalMs: number; timeoutMs?: number; logger?: Logger; metrics?: Metrics },
+  ) {}
+
+  /** Pulls each peer until caught up (or failing); never throws for an unreachable peer. */
+  async pullAll(): Promise<PullSummary[]> {
+    const results: PullSummary[] = [];
+    for (const peer of this.peers) results.push(await this.pullPeer(peer));
+    await this.refreshLagMetrics();
+    return results;
+  }
+
+  async pullPeer(peer: Peer): Promise<PullSummary> {
+    const summary: PullSummary = { peer: peer.name, pages: 0, accepted: 0, duplicate: 0, rejected: 0 };
+    try {
+      for (;;) {
+        const [row] = await this.db.query<{ cursor: number }>("SELECT cursor FROM peer_cursors WHERE peer = $1", [peer.name]);
+        const cursor = Number(row?.cursor ?? 0);
+        const page = await this.fetchPage(peer, cursor);
+        const applied = await applyPage(this.db, peer.name, page);
+        summary.pages++;
+        summary.accepted += applied.accepted;
+        summary.duplicate += applied.duplicate;
+        summary.rejected += applied.rejected;
+        for (const outcome of ["accepted", "duplicate", "rejected"] as const) {
+          if (applied[outcome] > 0) this.options.metrics?.replicatedRecords.inc({ peer: peer.name, outcome }, applied[outcome]);
+        }
+        if (page.nextCursor <= cursor || page.nextCursor >= page.head) break;
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      summary.error = message;
+      await recordPullFailure(this.db, peer.name, message);
+      this.options.logger?.warn({ peer: peer.name, err: { message } }, "replication pull failed");
+    }
+    return summary;
+  }
+
+  private async fetchPage(peer: Peer, cursor: number) {
+    const url = new URL("/v1/replication/log", peer.url);
+    url.searchParams.set("after", String(cursor));
+    url.searchParams.set("limit", String(this.options.batch));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { authorization: `Bearer ${peer.token}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      throw new PullError(peer.name, `unreachable (${(error as Error).message})`);
+    }
+    if (res.status !== 200) throw new PullError(peer.name, `answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    const parsed = LogPageSchema.safeParse(await res.json());
+    if (!parsed.success) throw new PullError(peer.name, "answered with something that is not a log page");
+    return parsed.data;
+  }
+
+  /** Each peer's cursor and lag: events it holds that we have not pulled, and for how long. */
+  async peerStatus(now = Date.now()): Promise<PeerStatus[]> {
+    const rows = await this.db.query<{
+      peer: string;
+      cursor: number;
+      peer_head: number;
+      lag_events: number;
+      pending_since: Date | string | null;
+      last_success_at: Date | string | null;
+      last_error: string | null;
+    }>("SELECT peer, cursor, peer_head, lag_events, pending_since, last_success_at, last_error FROM peer_cursors");
+    const byName = new Map(rows.map((r) => [r.peer, r]));
+    return this.peers.map((p) => {
+      const r = byName.get(p.name);
+      const pendingSince = r?.pending_since ? new Date(r.pending_since).getTime() : null;
+      const lastSuccess = r?.last_success_at ? new Date(r.last_success_at).getTime() : null;
+      // Behind by the age of the oldest record not pulled; a peer never reached is behind since we started.
+      const lagMs =
+        pendingSince !== null ? Math.max(0, now - pendingSince) : lastSuccess === null ? Math.max(0, now - this.startedAt) : 0;
+      return {
+        name: p.name,
+        cursor: Number(r?.cursor ?? 0),
+        peerHead: Number(r?.peer_head ?? 0),
+        lagEvents: Number(r?.lag_events ?? 0),
+        lagMs,
+        lastSuccessAt: lastSuccess === null ? null : new Date(lastSuccess).toISOString(),
+        lastError: r?.last_error ?? null,
+      };
+    });
+  }
+
+  async refreshLagMetrics(): Promise<PeerStatus[]> {
+    const status = await this.peerStatus();
+    for (const s of status) {
+      this.options.metrics?.replicationLagEvents.set({ peer: s.name }, s.lagEvents);
+      this.options.metrics?.replicationLagSeconds.set({ peer: s.name }, s.lagMs / 1000);
+    }
+    return status;
+  }
+
+  /** replicatedSeq: the highest n with 1..n held here and by every peer (as far as we have learnt). */
+  async replicatedSeq(db: Queryable, key: { storeId: string; registerId: string }, contiguousSeq: number): Promise<number> {
+    if (this.peers.length === 0) return contiguousSeq;
+    const rows = await db.query<{ peer: string; contiguous_seq: number }>(
+      "SELECT peer, contiguous_seq FROM peer_watermarks WHERE store_id = $1 AND register_id = $2 AND peer = ANY($3::text[])",
+      [key.storeId, key.registerId, this.peers.map((p) => p.name)],
+    );
+    const byPeer = new Map(rows.map((r) => [r.peer, Number(r.contiguous_seq)]));
+    return Math.min(contiguousSeq, ...this.peers.map((p) => byPeer.get(p.name) ?? 0));
+  }
+
+  start(): void {
+    if (this.peers.length === 0 || this.timer) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.pullAll()
+        .catch((error: unknown) =>
+          this.options.logger?.error({ err: { message: (error as Error).message } }, "replication round failed"),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    this.timer = setInterval(tick, this.options.intervalMs);
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,0 +1,3 @@
+import { twoRegionsSuite } from "./two-regions.suite.ts";
+
+twoRegionsSuite("postgres");
