@@ -1,0 +1,39 @@
+import type { Page } from "playwright-core";
+
+/** The store manager's screen: what it shows, read the way a person reads it. */
+export class ManagerScreen {
+  constructor(readonly page: Page) {}
+
+  async stat(id: "count-pending" | "count-acked" | "count-dead" | "oldest-pending" | "drain-rate"): Promise<string> {
+    return ((await this.page.textContent(`#${id}`)) ?? "").trim();
+  }
+
+  /** The sync state shown for a transaction in "Recent activity": "waiting", "synced", "dead letter", or null if absent. */
+  async stateOf(transactionId: string): Promise<string | null> {
+    const row = this.page.locator(`#recent tr[data-transaction-id="${transactionId}"] .tag`);
+    if ((await row.count()) === 0) return null;
+    return ((await row.first().textContent()) ?? "").trim();
+  }
+
+  async deadLetters(): Promise<Array<{ seq: string; reason: string }>> {
+    return this.page.$$eval("#dead-letters tr[data-seq]", (rows) =>
+      rows.map((r) => ({
+        seq: r.getAttribute("data-seq") ?? "",
+        reason: (r.querySelector(".dead-reason")?.textContent ?? "").trim(),
+      })),
+    );
+  }
+
+  async regions(): Promise<Array<{ name: string; state: string; lastError: string }>> {
+    return this.page.$$eval("#regions tr[data-region]", (rows) =>
+      rows.map((r) => {
+        const cells = r.querySelectorAll("td");
+        return {
+          name: r.getAttribute("data-region") ?? "",
+          state: (cells[1]?.textContent ?? "").trim(),
+          lastError: (cells[3]?.textContent ?? "").trim(),
+        };
+      }),
+    );
+  }
+}

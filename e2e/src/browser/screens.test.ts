@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api } from "../chain/index.ts";
+import { type Browser, launchBrowser, screenshot } from "./browser.ts";
+import { CashierScreen } from "./cashier.ts";
+import { ManagerScreen } from "./manager.ts";
+import { type Stack, startStack } from "./stack.ts";
+
+interface Receipt {
+  kind: string;
+  tenders: Array<{ tenderId: string; type: string; amount: { amount: number }; refunded: { amount: number } }>;
+  lines: Array<{ sku: string; returned: number; returnable: number }>;
+  receipt: { allocation?: Array<{ tenderId: string; tenderType: string; amount: { amount: number } }> };
+}
+
+describe("cashier and manager screens in Chromium, against the real chain", () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack("screens");
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it("a return of part of a split-tender sale shows the allocation to the original tenders before confirming, and records it", async () => {
+    const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
+    // Hoodie 49.99 + 4.12 tax, two tees 39.98 + 3.30 tax: 97.39, paid 60.00 by card and the rest in cash.
+    await cashier.scan("HOOD-M-GRY");
+    await cashier.scan("084215100014", 2);
+    expect(await cashier.total()).toBe("$97.39");
+    await cashier.payCard("60.00", "mastercard");
+    await cashier.payCash("40.00");
+    expect((await cashier.page.textContent("#change-due"))?.trim()).toBe("$2.61");
+    const saleId = await cashier.complete();
+    const receiptText = (await cashier.page.textContent("#receipt")) ?? "";
+    expect(receiptText).toContain("Mastercard •••• 4444");
+    expect(receiptText).toContain("$2.61");
+    await cashier.newSale();
+
+    // Return one tee and the hoodie: 19.99 + 1.65 + 49.99 + 4.12 = 75.75; the card (60.00) first, then cash.
+    await cashier.page.keyboard.press("F3");
+    await cashier.page.fill("#lookup", saleId);
+    await cashier.page.press("#lookup", "Enter");
+    await cashier.page.fill('[data-return-sku="TEE-M-BLK"]', "1");
+    await cashier.page.fill('[data-return-sku="HOOD-M-GRY"]', "1");
+    await cashier.page.click("#preview-return");
+    await cashier.page.waitForSelector("#allocation");
+    expect((await cashier.page.textContent("#preview-refund"))?.trim()).toBe("$75.75");
+    const shown = await cashier.page.$$eval("#allocation tbody tr", (rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll("td")).map((td) => (td.textContent ?? "").trim())),
+    );
+    expect(shown).toEqual([
+      ["Mastercard •••• 4444", "$60.00"],
+      ["Cash", "$15.75"],
+    ]);
+    await screenshot(cashier.page, "cashier-return-preview");
+    // Nothing is recorded until the cashier confirms.
+    const before = await api<Receipt>(`${stack.agentUrl}/api/v1/transactions/${saleId}`);
+    expect(before.tenders.every((t) => t.refunded.amount === 0)).toBe(true);
+
+    await cashier.page.click("#confirm-return");
+    await cashier.page.waitForSelector('#receipt [data-kind="return"]');
+    const returnId = ((await cashier.page.textContent("#receipt-id")) ?? "").trim();
+    expect(returnId).not.toBe(saleId);
+    expect((await cashier.page.textContent("#receipt-refund"))?.trim()).toBe("$75.75");
+
+    const after = await api<Receipt>(`${stack.agentUrl}/api/v1/transactions/${saleId}`);
+    expect(after.tenders.map((t) => [t.type, t.refunded.amount])).toEqual([
+      ["card", 6000],
+      ["cash", 1575],
+    ]);
+    expect(after.lines.find((l) => l.sku === "TEE-M-BLK")?.returnable).toBe(1);
+    const recorded = await api<Receipt>(`${stack.agentUrl}/api/v1/transactions/${returnId}`);
+    expect(recorded.kind).toBe("return");
+    expect(recorded.receipt.allocation?.map((a) => [a.tenderType, a.amount.amount])).toEqual([
+      ["card", 6000],
+      ["cash", 1575],
+    ]);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it("an exchange for a dearer item takes the difference, keyboard first", async () => {
+    const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
+    await cashier.scan("CAP-NVY");
+    await cashier.payCash("30");
+    const saleId = await cashier.complete();
+    await cashier.newSale();
+    await cashier.page.keyboard.press("F3");
+    await cashier.page.fill("#lookup", saleId);
+    await cashier.page.press("#lookup", "Enter");
+    await cashier.page.fill('[data-return-sku="CAP-NVY"]', "1");
+    await cashier.page.fill("#exchange-scan", "BOTTLE-750");
+    await cashier.page.press("#exchange-scan", "Enter");
+    await cashier.page.waitForSelector("#exchange-items li");
+    await cashier.page.click("#preview-return");
+    await cashier.page.waitForSelector('#preview[data-kind="exchange"]');
+    // Bottle 24.95 + 2.06 tax = 27.01 against the cap's 22.50 + 1.86 = 24.36: the customer pays 2.65.
+    expect((await cashier.page.textContent("#preview-net"))?.trim()).toBe("$2.65");
+    await cashier.page.selectOption("#exchange-pay-by", "cash");
+    await cashier.page.click("#confirm-return");
+    await cashier.page.waitForSelector('#receipt [data-kind="exchange"]');
+    const exchangeId = ((await cashier.page.textContent("#receipt-id")) ?? "").trim();
+    const recorded = await api<Receipt & { receipt: { net: { amount: number } } }>(
+      `${stack.agentUrl}/api/v1/transactions/${exchangeId}`,
+    );
+    expect(recorded.kind).toBe("exchange");
+    expect(recorded.receipt.net.amount).toBe(265);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it("never shows more than the last four digits of a card, and refuses a card number typed as a gift card", async () => {
+    const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
+    await cashier.scan("SOCK-3PK");
+    await cashier.page.click('[data-tender="gift_card"]');
+    await cashier.page.fill("#gift-code", "4111111111111111");
+    await cashier.page.press("#tender-amount", "Enter");
+    await cashier.page.waitForFunction(() => (document.getElementById("tender-error")?.textContent ?? "") !== "");
+    expect(await cashier.page.textContent("#tender-error")).toContain("full card number is not accepted");
+    expect(await cashier.page.textContent("body")).not.toContain("4111111111111111");
+    await cashier.payGiftCard("GC-7788-1234", "5.00");
+    await cashier.payCard(undefined, "discover");
+    const id = await cashier.complete();
+    const text = (await cashier.page.textContent("body")) ?? "";
+    expect(text).toContain("Gift card •••• 1234");
+    expect(text).toContain("Discover •••• 1117");
+    expect(text).not.toMatch(/\d{13,19}/);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("writes screenshots of both screens at 1280x800, readable and uncluttered", async () => {
+    const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
+    await cashier.scan("TEE-M-BLK", 2);
+    await cashier.scan("MUG-LOGO");
+    await cashier.scan("084215100090", 3);
+    await cashier.payCard("30.00");
+    await cashier.page.click('[data-tender="cash"]');
+    await cashier.page.fill("#tender-amount", "");
+    await cashier.page.focus("#tender-amount");
+    const cashierShot = await screenshot(cashier.page, "cashier-1280x800");
+    // Readable: the things a cashier looks for are on screen, not clipped, at a legible size.
+    for (const selector of ["#scan", "#total", "#amount-due", "#complete-sale", "#tenders"]) {
+      const box = await cashier.page.locator(selector).boundingBox();
+      expect(box, selector).not.toBeNull();
+      expect((box?.y ?? 0) + (box?.height ?? 0), `${selector} fits in 800 px`).toBeLessThanOrEqual(800);
+      expect((box?.x ?? 0) + (box?.width ?? 0), `${selector} fits in 1280 px`).toBeLessThanOrEqual(1280);
+    }
+    const totalSize = await cashier.page.$eval("#total", (e) => Number.parseFloat(getComputedStyle(e).fontSize));
+    expect(totalSize).toBeGreaterThanOrEqual(20);
+    const overflow = await cashier.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    expect(overflow).toBe(false);
+
+    const manager = new ManagerScreen(await browser.open(`${stack.agentUrl}/manager`));
+    await manager.page.waitForSelector("#count-pending");
+    const managerShot = await screenshot(manager.page, "manager-1280x800");
+    for (const selector of ["#count-pending", "#count-dead", "#regions", "#dead-letters", "#offline-cards"]) {
+      const box = await manager.page.locator(selector).first().boundingBox();
+      expect(box, selector).not.toBeNull();
+      expect((box?.x ?? 0) + (box?.width ?? 0), `${selector} fits in 1280 px`).toBeLessThanOrEqual(1280);
+    }
+    expect(await manager.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+    expect(cashierShot).toMatch(/cashier-1280x800\.png$/);
+    expect(managerShot).toMatch(/manager-1280x800\.png$/);
+    expect(browser.problems).toEqual([]);
+  });
+});
