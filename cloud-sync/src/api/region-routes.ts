@@ -42,12 +42,19 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     return c.json(await computeDigest(db));
   });
 
-  app.get("/v1/exceptions", requireToken(principals, "admin", "consumer"), async (c) => {
+  // A store token reads its own store's exceptions only (the store manager's screen).
+  app.get("/v1/exceptions", requireToken(principals, "admin", "consumer", "store"), async (c) => {
+    const principal = c.get("principal");
     const kind = c.req.query("kind");
     if (kind !== undefined && !(EXCEPTION_KINDS as readonly string[]).includes(kind)) {
       fail(400, "invalid_query", `kind must be one of ${EXCEPTION_KINDS.join(", ")}`);
     }
-    const storeId = c.req.query("storeId");
+    let storeId = c.req.query("storeId");
+    if (principal.kind === "store") {
+      if (storeId !== undefined && storeId !== principal.storeId)
+        fail(403, "wrong_store", `this token reads only store ${principal.storeId}`);
+      storeId = principal.storeId as string;
+    }
     const minAgeSeconds = count(c.req.query("minAgeSeconds"), "minAgeSeconds", undefined);
     const maxAgeSeconds = count(c.req.query("maxAgeSeconds"), "maxAgeSeconds", undefined);
     const limit = count(c.req.query("limit"), "limit", 1000, 1000) as number;

@@ -1,4 +1,5 @@
 import type { Queryable } from "../storage/database.ts";
+import { describeException } from "./describe-exception.ts";
 
 export const EXCEPTION_KINDS = [
   "amount_mismatch",
@@ -26,6 +27,7 @@ export interface RaisedException {
 
 export interface StoredException extends Omit<RaisedException, "key"> {
   key: string;
+  message: string;
   raisedAt: string;
   updatedAt: string;
   occurrences: number;
@@ -83,6 +85,7 @@ export async function listExceptions(db: Queryable, f: ExceptionFilter): Promise
     kind: r.kind,
     storeId: r.store_id,
     subject: r.subject,
+    message: describeException(r.kind, r.subject, JSON.parse(r.detail) as Record<string, unknown>),
     detail: JSON.parse(r.detail) as Record<string, unknown>,
     raisedAt: new Date(r.raised_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),

@@ -1,0 +1,3 @@
+import { reconcilerSuite } from "./reconciler.suite.ts";
+
+reconcilerSuite("postgres");
