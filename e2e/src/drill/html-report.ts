@@ -46,7 +46,7 @@ interface Series {
 function lineChart(title: string, series: Series[], faults: FaultMark[], yLabel: string): string {
   const width = 960;
   const height = 260;
-  const pad = { left: 56, right: 16, top: 28, bottom: 36 };
+  const pad = { left: 56, right: 16, top: 52, bottom: 36 };
   const allX = series.flatMap((s) => s.points.map((p) => p[0]));
   const allY = series.flatMap((s) => s.points.map((p) => p[1]));
   const maxX = Math.max(1, ...allX, ...faults.map((f) => f.t));
@@ -59,11 +59,12 @@ function lineChart(title: string, series: Series[], faults: FaultMark[], yLabel:
       return `<path d="${d}" fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="1.5"><title>${escapeHtml(s.name)}</title></path>`;
     })
     .join("");
+  // Labels step down in three rows so faults close together stay readable.
   const marks = faults
     .map(
-      (f) =>
-        `<line x1="${x(f.t)}" x2="${x(f.t)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="#111" stroke-dasharray="4 3"/>` +
-        `<text x="${x(f.t) + 3}" y="${pad.top + 10}" font-size="11" transform="rotate(0)">${escapeHtml(f.label)}</text>`,
+      (f, i) =>
+        `<line x1="${x(f.t)}" x2="${x(f.t)}" y1="${12 + (i % 3) * 13}" y2="${height - pad.bottom}" stroke="#111" stroke-dasharray="4 3"/>` +
+        `<text x="${x(f.t) + 3}" y="${20 + (i % 3) * 13}" font-size="11">${escapeHtml(f.label)}</text>`,
     )
     .join("");
   const ticks = [0, 0.25, 0.5, 0.75, 1]
