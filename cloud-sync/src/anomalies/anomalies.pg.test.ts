@@ -1,0 +1,3 @@
+import { anomaliesSuite } from "./anomalies.suite.ts";
+
+anomaliesSuite("postgres");
