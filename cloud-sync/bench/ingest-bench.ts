@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
 import { parseConfig } from "../src/config/config.ts";
+import { textArrayLiteral } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
 import { startRegion } from "../src/server/start-region.ts";
 import type { Database } from "../src/storage/database.ts";
@@ -73,7 +74,8 @@ async function rawInsert(db: Database, batches: readonly Batch[]): Promise<numbe
       `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
        ON CONFLICT DO NOTHING`,
-      Array.from({ length: 9 }, (_, col) => rows.map((r) => r[col])),
+      // Same parameter encoding as the service uses (bodies as one text[] literal).
+      Array.from({ length: 9 }, (_, col) => (col === 4 ? textArrayLiteral(rows.map((r) => r[4])) : rows.map((r) => r[col]))),
     );
   const started = performance.now();
   await Promise.all(

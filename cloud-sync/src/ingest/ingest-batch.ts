@@ -57,9 +57,15 @@ export async function ingestBatch(
   const key = { storeId: input.storeId, registerId: input.registerId };
   return db.transaction(async (tx) => {
     if (candidates.length > 0) {
+      const [held] = await tx.query<{ max_seq: number }>(
+        "SELECT max_seq FROM register_state WHERE store_id = $1 AND register_id = $2",
+        [key.storeId, key.registerId],
+      );
+      const likelyNew = candidates.every((c) => c.event.seq > Number(held?.max_seq ?? 0));
       const outcomes = await storeRecords(
         tx,
         candidates.map((c) => eventRecord(c, region)),
+        { likelyNew },
       );
       outcomes.forEach((outcome, i) => {
         const c = candidates[i] as Candidate;

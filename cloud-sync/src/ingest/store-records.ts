@@ -30,14 +30,17 @@ const LOG_APPEND_LOCK = 74_310_002;
  * Stores each record exactly once, in the caller's transaction, with a fixed number of statements
  * whatever the batch size. Records must have distinct ids and distinct (store, register, seq).
  */
-export async function storeRecords(tx: Queryable, records: readonly NewRecord[]): Promise<StoreOutcome[]> {
+export async function storeRecords(
+  tx: Queryable,
+  records: readonly NewRecord[],
+  options: { likelyNew?: boolean } = {},
+): Promise<StoreOutcome[]> {
   const outcomes: Array<StoreOutcome | undefined> = new Array(records.length);
-  const pending = await settleKnown(
-    tx,
-    records,
-    outcomes,
-    records.map((_, i) => i),
-  );
+  const all = records.map((_, i) => i);
+  // Records the caller expects to be new (seqs above anything held) go straight to the insert:
+  // ON CONFLICT and the settle below still decide any that were not. Others are looked up first,
+  // so a replay of known records answers without taking the append lock.
+  const pending = options.likelyNew ? all : await settleKnown(tx, records, outcomes, all);
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
   await tx.query("SELECT pg_advisory_xact_lock($1)", [LOG_APPEND_LOCK]);
@@ -53,7 +56,7 @@ export async function storeRecords(tx: Queryable, records: readonly NewRecord[])
       rows.map((r) => r.kind),
       rows.map((r) => r.originRegion),
       rows.map((r) => r.hash),
-      rows.map((r) => r.body),
+      textArrayLiteral(rows.map((r) => r.body)),
       rows.map((r) => r.storeId),
       rows.map((r) => r.registerId),
       rows.map((r) => r.seq),
@@ -144,4 +147,13 @@ async function settleKnown(
     }
   }
   return undecided;
+}
+
+/**
+ * A PostgreSQL text[] literal for strings that are JSON text (no raw control characters, no lone
+ * surrogates): JSON.stringify quotes them exactly as an array element needs (`"` and `\` escaped),
+ * natively, instead of the driver's per-character escaping of large bodies.
+ */
+export function textArrayLiteral(jsonTexts: readonly string[]): string {
+  return `{${jsonTexts.map((t) => JSON.stringify(t)).join(",")}}`;
 }
