@@ -1,6 +1,12 @@
 import type { Page } from "playwright-core";
 
 /**
+ * Poll on a timer, not on animation frames: a screen in a background tab (the manager's, while
+ * the cashier works) gets no animation frames at all.
+ */
+export const POLL = { polling: 100 } as const;
+
+/**
  * The cashier screen as a person uses it: a scanner types into the scan field and presses Enter,
  * the cashier picks a tender, types an amount and presses Enter, and so on.
  */
@@ -17,7 +23,7 @@ export class CashierScreen {
     if (quantity !== 1) await this.page.fill("#qty", String(quantity));
     await this.page.fill("#scan", code);
     await this.page.press("#scan", "Enter");
-    await this.page.waitForFunction((v) => document.getElementById("cart")?.dataset.version !== v, before);
+    await this.page.waitForFunction((v) => document.getElementById("cart")?.dataset.version !== v, before, POLL);
     const error = ((await this.page.textContent("#scan-error")) ?? "").trim();
     if (error) throw new Error(`the scan was refused: ${error}`);
   }
@@ -36,6 +42,7 @@ export class CashierScreen {
         document.querySelectorAll("#tenders tr").length > n ||
         (document.getElementById("tender-error")?.textContent ?? "") !== "",
       before,
+      POLL,
     );
     const error = (await this.page.textContent("#tender-error"))?.trim();
     if (error) throw new Error(`the tender was refused: ${error}`);
@@ -68,7 +75,7 @@ export class CashierScreen {
   async newSale(): Promise<void> {
     await this.page.keyboard.press("Enter");
     await this.page.waitForSelector("#sale-mode", { state: "visible" });
-    await this.page.waitForFunction(() => document.querySelectorAll("#cart tbody tr").length === 0);
+    await this.page.waitForFunction(() => document.querySelectorAll("#cart tbody tr").length === 0, undefined, POLL);
   }
 
   /** A whole sale: scan, pay, complete; back on a fresh sale afterwards. */

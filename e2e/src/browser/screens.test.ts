@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../chain/index.ts";
 import { type Browser, launchBrowser, screenshot } from "./browser.ts";
-import { CashierScreen } from "./cashier.ts";
+import { CashierScreen, POLL } from "./cashier.ts";
 import { ManagerScreen } from "./manager.ts";
 import { type Stack, startStack } from "./stack.ts";
 
@@ -117,7 +117,11 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
     await cashier.page.click('[data-tender="gift_card"]');
     await cashier.page.fill("#gift-code", "4111111111111111");
     await cashier.page.press("#tender-amount", "Enter");
-    await cashier.page.waitForFunction(() => (document.getElementById("tender-error")?.textContent ?? "") !== "");
+    await cashier.page.waitForFunction(
+      () => (document.getElementById("tender-error")?.textContent ?? "") !== "",
+      undefined,
+      POLL,
+    );
     expect(await cashier.page.textContent("#tender-error")).toContain("full card number is not accepted");
     expect(await cashier.page.textContent("body")).not.toContain("4111111111111111");
     await cashier.payGiftCard("GC-7788-1234", "5.00");

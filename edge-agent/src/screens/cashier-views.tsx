@@ -37,7 +37,7 @@ export function CashierBody(props: { cashierId: string }) {
               <form id="scan-form" class="row scan" autocomplete="off">
                 <label class="grow">
                   Scan or key an item (SKU or barcode), then Enter
-                  <input id="scan" name="scan" autofocus list="catalogue" />
+                  <input id="scan" name="scan" autofocus />
                 </label>
                 <label>
                   Qty
