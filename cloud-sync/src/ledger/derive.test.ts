@@ -51,7 +51,8 @@ describe("deriveFromLog", () => {
     expect(d.refundLines).toEqual([
       expect.objectContaining({ originalTransactionId: "S", tenderId: "S-t1", amount: 1000, lineNo: 0 }),
     ]);
-    expect(d.refundChecks.sort()).toEqual(["O", "S"]);
+    expect(d.refundChecks).toEqual(["S"]);
+    expect(d.saleChecks.sort()).toEqual(["O", "S"]);
     expect(d.results).toHaveLength(1);
     expect(d.exceptions).toEqual([
       expect.objectContaining({ key: `reconcile:${sale.eventId}:S-t1`, kind: "declined", subject: "S/S-t1" }),

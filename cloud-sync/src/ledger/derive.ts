@@ -50,7 +50,10 @@ export interface WorkRow {
 export interface Derived {
   saleTenders: SaleTenderRow[];
   refundLines: RefundLineRow[];
+  /** Original transactions a refund points at: always re-checked. */
   refundChecks: string[];
+  /** Transactions whose sale arrived: re-checked only if refunds of them are already held. */
+  saleChecks: string[];
   work: WorkRow[];
   /** (transactionId, tenderId) whose details the register itself sent later. */
   detailsFromRegister: Array<{ transactionId: string; tenderId: string }>;
@@ -86,6 +89,7 @@ export function deriveFromLog(rows: readonly LogRow[], regions: readonly string[
     saleTenders: [],
     refundLines: [],
     refundChecks: [],
+    saleChecks: [],
     work: [],
     detailsFromRegister: [],
     results: [],
@@ -124,7 +128,7 @@ export function deriveFromLog(rows: readonly LogRow[], regions: readonly string[
         });
       }
       // Refunds may have arrived before their sale (another register, another region).
-      d.refundChecks.push(p.transactionId);
+      d.saleChecks.push(p.transactionId);
       for (const t of offlineTendersNeedingDetails(e)) {
         const card = (t as unknown as { card: { terminalTxnId: string; token: string; last4: string } }).card;
         const amount = (t as unknown as { amount: Money }).amount;
@@ -161,5 +165,6 @@ export function deriveFromLog(rows: readonly LogRow[], regions: readonly string[
     }
   }
   d.refundChecks = [...new Set(d.refundChecks)];
+  d.saleChecks = [...new Set(d.saleChecks)];
   return d;
 }

@@ -60,9 +60,15 @@ export async function indexLog(db: Database, regions: readonly string[], pageSiz
           ],
         );
       }
+      if (d.saleChecks.length > 0) {
+        // After the refund slices of this page are in, so a sale and its refund in one page are checked.
+        d.refundChecks.push(...d.saleChecks);
+      }
       if (d.refundChecks.length > 0) {
         await tx.query(
-          `INSERT INTO refund_checks (transaction_id) SELECT * FROM unnest($1::text[])
+          `INSERT INTO refund_checks (transaction_id)
+           SELECT DISTINCT t FROM unnest($1::text[]) AS t
+           WHERE EXISTS (SELECT 1 FROM refund_lines l WHERE l.original_transaction_id = t)
            ON CONFLICT (transaction_id) DO UPDATE SET marked_at = now()`,
           [d.refundChecks],
         );

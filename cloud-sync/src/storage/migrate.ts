@@ -23,9 +23,13 @@ export function loadMigrations(): Migration[] {
  * instances that start together on one PostgreSQL take turns instead of racing.
  */
 export async function migrate(db: Database): Promise<number[]> {
-  await db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
+  // Under the lock too: two servers creating the same table at once can collide in the catalog.
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+  });
   const applied: number[] = [];
   for (const migration of loadMigrations()) {
     const done = await db.transaction(async (tx) => {
