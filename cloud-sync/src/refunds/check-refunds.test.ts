@@ -34,7 +34,7 @@ describe("checkRefunds", () => {
       overdrawnTenders: [{ tenderId: "t1", paid: 3000, refunded: 4500 }],
     });
     expect(e?.detail.allocator).toMatch(/^over_refund/);
-    expect((e?.detail.returns as Array<{ eventId: string }>).map((r) => r.eventId)).toEqual(["e1", "e2"]);
+    expect(((e?.detail.returns ?? []) as Array<{ eventId: string }>).map((r) => r.eventId)).toEqual(["e1", "e2"]);
   });
 
   it("raises over_refund when one tender was overdrawn even though the total fits", () => {
