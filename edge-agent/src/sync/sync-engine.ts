@@ -78,10 +78,7 @@ export class SyncEngine {
     if (this.loop) return;
     this.probeTimer = setInterval(() => void this.probeAll(), this.o.settings.probeIntervalMs);
     void this.probeAll();
-    this.loop = this.run().catch((error: unknown) => {
-      this.o.logger.fatal({ err: error }, "sync loop crashed");
-      throw error;
-    });
+    this.loop = this.run();
   }
 
   async stop(): Promise<void> {
@@ -151,36 +148,48 @@ export class SyncEngine {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (this.manualPause || this.credentialsRejected) {
-        await this.sleep(this.o.settings.idlePollMs, false);
-        continue;
+      try {
+        await this.step();
+      } catch (error) {
+        // A local failure (say SQLITE_BUSY under a long write burst): nothing is lost, rows stay as they
+        // were; log it and try again after a pause rather than let the engine die.
+        this.o.logger.error({ err: error }, "sync step failed; retrying");
+        this.backoff = (this.backoff ?? this.backoffFactory).next(undefined);
+        await this.sleep(this.backoff.duration, false);
       }
-      const order = chooseOrder(this.links, this.current, this.clock(), this.o.settings.failbackAfterMs);
-      const target = order[0] as string;
-      if (target !== this.lastTarget) {
-        if (this.lastTarget !== null) this.o.logger.info({ from: this.lastTarget, to: target }, "sync target region changed");
-        this.lastTarget = target;
-        this.needStatus.add(target);
-      }
-      if (this.needStatus.has(target)) await this.refreshStatus(target);
-      const rows = this.buildBatch(target);
-      if (rows.length === 0) {
-        await this.sleep(this.o.settings.idlePollMs, true);
-        // Idle: next time ask the target what it holds (replication progress, gaps).
-        this.needStatus.add(target);
-        this.pendingFloor = 0;
-        continue;
-      }
-      const outcome = await this.sendThrough(order, rows);
-      if (outcome === "sent" || outcome === "retry-now") continue;
-      if (outcome === "paused") continue;
-      this.offlineSince ??= this.clock();
-      this.backoff = (this.backoff ?? this.backoffFactory).next(undefined);
-      const pending = rows.filter((r) => !r.resend).map((r) => r.seq);
-      const lastError = this.links.find((l) => l.name === target)?.lastError ?? "no region answered";
-      this.o.outbox.recordFailure(pending, lastError, this.clock() + this.backoff.duration);
-      await this.sleep(this.backoff.duration, false);
     }
+  }
+
+  /** One turn: pick the region, send one batch (or idle / back off). */
+  private async step(): Promise<void> {
+    if (this.manualPause || this.credentialsRejected) {
+      await this.sleep(this.o.settings.idlePollMs, false);
+      return;
+    }
+    const order = chooseOrder(this.links, this.current, this.clock(), this.o.settings.failbackAfterMs);
+    const target = order[0] as string;
+    if (target !== this.lastTarget) {
+      if (this.lastTarget !== null) this.o.logger.info({ from: this.lastTarget, to: target }, "sync target region changed");
+      this.lastTarget = target;
+      this.needStatus.add(target);
+    }
+    if (this.needStatus.has(target)) await this.refreshStatus(target);
+    const rows = this.buildBatch(target);
+    if (rows.length === 0) {
+      await this.sleep(this.o.settings.idlePollMs, true);
+      // Idle: next time ask the target what it holds (replication progress, gaps).
+      this.needStatus.add(target);
+      this.pendingFloor = 0;
+      return;
+    }
+    const outcome = await this.sendThrough(order, rows);
+    if (outcome !== "failed") return;
+    this.offlineSince ??= this.clock();
+    this.backoff = (this.backoff ?? this.backoffFactory).next(undefined);
+    const pending = rows.filter((r) => !r.resend).map((r) => r.seq);
+    const lastError = this.links.find((l) => l.name === target)?.lastError ?? "no region answered";
+    this.o.outbox.recordFailure(pending, lastError, this.clock() + this.backoff.duration);
+    await this.sleep(this.backoff.duration, false);
   }
 
   /** Tries the regions in order until one takes the batch. */

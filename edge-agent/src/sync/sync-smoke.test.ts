@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { sampleSale, tempDir, testAgent } from "../testing/fixtures.ts";
+import { sampleSale, syncStatusOf, tempDir, testAgent } from "../testing/fixtures.ts";
 import { type RegionProcess, regionRegister, STORE_TOKEN, startRegion } from "../testing/region-process.ts";
 
 describe("sync to a real region", () => {
@@ -21,7 +21,7 @@ describe("sync to a real region", () => {
       for (let i = 0; i < 300; i++) agent.service.recordSale(sampleSale());
       await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(300);
       expect(await regionRegister(region.url, "store-1", "reg-1")).toMatchObject({ contiguousSeq: 300, gaps: [] });
-      const status = (await agent.sync?.status()) as { activeRegion: string; regions: Array<{ name: string; state: string }> };
+      const status = await syncStatusOf(agent);
       expect(status.activeRegion).toBe("A");
       expect(status.regions[0]?.state).toBe("healthy");
     } finally {

@@ -37,7 +37,8 @@ const data = workerData as SyncWorkerData;
 const logger = createLogger({ level: data.logLevel, ...(data.logFile ? { file: data.logFile } : {}) }).child({
   component: "sync",
 });
-const db = openDatabase(data.dataDir);
+// A generous busy timeout: the register's writes come first, this connection can wait.
+const db = openDatabase(data.dataDir, { busyTimeoutMs: 30_000 });
 // The agent's checkpointer owns checkpoints; this connection only reads rows and updates their state.
 db.pragma("wal_autocheckpoint = 0");
 const outbox = new Outbox(db, data.storeId, data.registerId);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { type Agent, type AgentOptions, createAgent } from "../agent.ts";
 import { type AgentConfigInput, parseConfig } from "../config/config.ts";
+import type { SyncStatus } from "../sync/sync-status.ts";
 
 /** A throwaway data directory per test; removed by the returned cleanup. */
 export function tempDir(prefix = "tl-agent-"): { dir: string; cleanup: () => void } {
@@ -100,4 +101,10 @@ export function allocationPairs(body: ApiBody): Array<[string, number]> {
     a.tenderType,
     a.amount.amount,
   ]);
+}
+
+/** The sync engine's status of an agent that has one (fails the test if it has none). */
+export async function syncStatusOf(agent: Pick<Agent, "sync">): Promise<SyncStatus> {
+  if (!agent.sync) throw new Error("this agent runs no sync engine (no regions configured)");
+  return agent.sync.status();
 }

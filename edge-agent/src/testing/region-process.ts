@@ -8,6 +8,7 @@ const REGION_MAIN = fileURLToPath(new URL("../../../cloud-sync/src/main.ts", imp
 const CLOUD_SYNC_DIR = fileURLToPath(new URL("../../../cloud-sync/", import.meta.url));
 
 export const STORE_TOKEN = "tl_store_test_token_0123456789abcdef";
+export const CONSUMER_TOKEN = "tl_consumer_test_token_0123456789ab";
 
 export interface RegionProcess {
   name: string;
@@ -29,7 +30,10 @@ export async function startRegion(options: {
   port?: number;
   extraArgs?: string[];
 }): Promise<RegionProcess> {
-  const tokens = JSON.stringify([{ token: STORE_TOKEN, kind: "store", storeId: options.storeId }]);
+  const tokens = JSON.stringify([
+    { token: STORE_TOKEN, kind: "store", storeId: options.storeId },
+    { token: CONSUMER_TOKEN, kind: "consumer" },
+  ]);
   const args = [
     "--import",
     "tsx",
@@ -88,4 +92,23 @@ export async function regionRegister(url: string, storeId: string, registerId: s
   });
   if (res.status === 404) return { contiguousSeq: 0, maxSeq: 0, gaps: [] as Array<{ from: number; to: number }> };
   return (await res.json()) as { contiguousSeq: number; maxSeq: number; gaps: Array<{ from: number; to: number }> };
+}
+
+/** Every event a region stored, in its ingest order, read through its consumer feed. */
+export async function regionEvents(url: string): Promise<Array<{ eventId: string; seq: number; registerId: string }>> {
+  const out: Array<{ eventId: string; seq: number; registerId: string }> = [];
+  let after = "0";
+  for (;;) {
+    const res = await fetch(`${url}/v1/feed?after=${after}&limit=1000`, {
+      headers: { authorization: `Bearer ${CONSUMER_TOKEN}` },
+    });
+    if (res.status !== 200) throw new Error(`feed answered ${res.status}: ${await res.text()}`);
+    const page = (await res.json()) as {
+      items: Array<{ kind?: string; event: { eventId: string; seq: number; registerId: string } | null }>;
+      nextCursor: string;
+    };
+    for (const item of page.items) if (item.event && (item.kind ?? "event") === "event") out.push(item.event);
+    if (page.items.length < 1000) return out;
+    after = page.nextCursor;
+  }
 }
