@@ -1,3 +1,4 @@
+import { newEventId } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestBatch } from "../ingest/ingest-batch.ts";
 import { indexLog } from "../ledger/ledger-indexer.ts";
@@ -141,6 +142,27 @@ export function reconcilerSuite(backend: Backend): void {
       expect(await results(["h1"])).toEqual([]);
       await reconciler().runOnce(new Date(now + HOUR));
       expect((await results(["h1"]))[0]?.outcome).toBe("matched");
+    });
+
+    it("leaves a tender alone once the register itself sends its details", async () => {
+      const r = `r${++register}`;
+      const sale = saleEvent({ registerId: r, seq: 1, transactionId: "du1", cardAmount: 800, terminalTxnId: "T-du1" });
+      const update = {
+        eventId: newEventId(),
+        storeId: "s1",
+        registerId: r,
+        seq: 2,
+        type: "tender.details_updated",
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 1,
+        payload: { transactionId: "du1", tenderId: "du1-t1", authCode: "TERM01", processorRef: "TREF01", source: "terminal" },
+      };
+      await ingestBatch(db, "A", { storeId: "s1", registerId: r, events: [sale, update] });
+      await indexLog(db, ["A"]);
+      const [work] = await db.query<{ status: string }>("SELECT status FROM reconcile_work WHERE transaction_id = 'du1'");
+      expect(work?.status).toBe("details_from_register");
+      await reconciler().runOnce(new Date(Date.now() + 100 * HOUR));
+      expect(await results(["du1"])).toEqual([]);
     });
 
     it("leaves one result per tender when several instances run at once", async () => {
