@@ -81,6 +81,7 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
+    syncControl: () => sync,
   });
   // The cashier and store-manager screens, served by this same app (see src/screens).
   app.route("/", createScreens({ config, api: app, ledger, db }));

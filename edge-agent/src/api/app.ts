@@ -24,6 +24,14 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** The sync engine's view (regions, throughput); absent when sync is off. */
   syncStatus?: () => Promise<unknown>;
+  /** The sync engine's controls (pause, resume, sync now); absent when sync is off. */
+  syncControl?: () => SyncControl | undefined;
+}
+
+export interface SyncControl {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  syncNow(): Promise<void>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -115,6 +123,25 @@ export function createApp(deps: AppDeps): Hono {
     const local = deps.queue.read();
     const sync = deps.syncStatus ? await deps.syncStatus() : null;
     return c.json({ ...local, sync });
+  });
+
+  const control = (): SyncControl => {
+    const sync = deps.syncControl?.();
+    if (!sync)
+      throw new ApiError(409, "sync_off", "this agent has no sync engine running (no regions configured, or sync disabled)");
+    return sync;
+  };
+  app.post("/api/v1/sync/pause", async (c) => {
+    await control().pause();
+    return c.json({ paused: true });
+  });
+  app.post("/api/v1/sync/resume", async (c) => {
+    await control().resume();
+    return c.json({ paused: false });
+  });
+  app.post("/api/v1/sync/now", async (c) => {
+    await control().syncNow();
+    return c.json({ requested: true });
   });
 
   app.get("/api/v1/health", (c) => c.json({ status: "ok" }));

@@ -10,6 +10,17 @@ describe("sync to a real region", () => {
     dirs.cleanup();
   });
 
+  it("without regions there is no engine and its controls say so", async () => {
+    const agent = testAgent();
+    try {
+      const res = await agent.app.request("/api/v1/sync/pause", { method: "POST" });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("sync_off");
+    } finally {
+      await agent.done();
+    }
+  });
+
   it("drains the outbox into the region and acks every event", async () => {
     region = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" });
     const agent = testAgent({
@@ -24,6 +35,18 @@ describe("sync to a real region", () => {
       const status = await syncStatusOf(agent);
       expect(status.activeRegion).toBe("A");
       expect(status.regions[0]?.state).toBe("healthy");
+
+      // The manager's controls, through the API: pause holds new events back, resume sends them.
+      expect((await agent.app.request("/api/v1/sync/pause", { method: "POST" })).status).toBe(200);
+      for (let i = 0; i < 5; i++) agent.service.recordSale(sampleSale());
+      const paused = (await (await agent.app.request("/api/v1/queue")).json()) as {
+        counts: { pending: number };
+        sync: { state: string };
+      };
+      expect(paused.sync.state).toBe("paused");
+      expect(paused.counts.pending).toBe(5);
+      expect((await agent.app.request("/api/v1/sync/now", { method: "POST" })).status).toBe(200);
+      await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(305);
     } finally {
       await agent.done();
     }

@@ -1,0 +1,151 @@
+/**
+ * Sync benchmark (issue 5), against a real cloud-sync region process (PGlite):
+ *  1. the region's own ingest rate: the same kind of events POSTed straight to it, 500 per batch,
+ *     one batch in flight (what the engine does);
+ *  2. the engine draining a 100,000-event backlog into that region (events/s, ratio to 1.);
+ *  3. record-to-ack latency (acked_at − recorded_at per event) under a steady 200 sales/s over HTTP.
+ * BENCH_SYNC_EVENTS overrides the backlog size.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { createAgent } from "../src/agent.ts";
+import { parseConfig } from "../src/config/config.ts";
+import { mintId } from "../src/ids/ids.ts";
+import { sampleSale } from "../src/testing/fixtures.ts";
+import { STORE_TOKEN, startRegion } from "../src/testing/region-process.ts";
+import { writeBenchOut } from "./bench-out.ts";
+import { percentile, round } from "./stats.ts";
+
+const EVENTS = Number(process.env.BENCH_SYNC_EVENTS ?? 100_000);
+const BATCH = 500;
+const STEADY_RATE = 200;
+const STEADY_SECONDS = 15;
+const silent = pino({ level: "silent" });
+
+function config(dataDir: string, registerId: string, regionUrl?: string) {
+  return parseConfig({
+    storeId: "bench-store",
+    registerId,
+    dataDir,
+    port: 0,
+    logLevel: "warn",
+    storeToken: STORE_TOKEN,
+    regions: regionUrl ? [{ name: "A", url: regionUrl }] : [],
+    sync: { probeIntervalMs: 1000, requestTimeoutMs: 30_000, idlePollMs: 1000 },
+  });
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function syncBench() {
+  const dir = mkdtempSync(join(tmpdir(), "tl-bench-sync-"));
+  const region = await startRegion({ name: "A", dataDir: join(dir, "region"), storeId: "bench-store" });
+  try {
+    // The backlog: recorded with the sync engine off.
+    const recorder = createAgent(config(join(dir, "agent"), "reg-drain"), { logger: silent });
+    for (let i = 0; i < EVENTS; i++) recorder.service.recordSale(sampleSale());
+    const bodies = (recorder.db.prepare("SELECT body FROM outbox ORDER BY seq").all() as Array<{ body: string }>).map(
+      (r) => r.body,
+    );
+    await recorder.close();
+
+    // 1. The region's own rate for the same events (another register's copy, fresh ids).
+    const direct = bodies.map((b) => {
+      const e = JSON.parse(b) as { eventId: string; registerId: string };
+      e.eventId = mintId();
+      e.registerId = "reg-direct";
+      return JSON.stringify(e);
+    });
+    const directStart = performance.now();
+    for (let i = 0; i < direct.length; i += BATCH) {
+      const res = await fetch(`${region.url}/v1/events/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${STORE_TOKEN}`, "content-type": "application/json" },
+        body: `{"storeId":"bench-store","registerId":"reg-direct","events":[${direct.slice(i, i + BATCH).join(",")}]}`,
+      });
+      if (res.status !== 200) throw new Error(`region answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+    const directSeconds = (performance.now() - directStart) / 1000;
+
+    // 2. The engine drains the backlog.
+    const drainStart = performance.now();
+    const agent = createAgent(config(join(dir, "agent"), "reg-drain", region.url), { logger: silent });
+    const pendingStmt = agent.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+    while ((pendingStmt.get() as { n: number }).n > 0) await sleep(50);
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+
+    // 3. Steady 200 sales/s over HTTP; latency from record to the region's ack.
+    const { url } = await agent.listen();
+    const firstSteadySeq = agent.outbox.seq + 1;
+    const posts: Array<Promise<void>> = [];
+    const total = STEADY_RATE * STEADY_SECONDS;
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / STEADY_RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      posts.push(
+        fetch(`${url}/api/v1/sales`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(sampleSale()),
+        }).then(async (res) => {
+          if (res.status !== 201) throw new Error(`sale answered ${res.status}`);
+          await res.arrayBuffer();
+        }),
+      );
+    }
+    await Promise.all(posts);
+    const steadyRows = () =>
+      agent.db.prepare("SELECT acked_at - recorded_at AS ms, state FROM outbox WHERE seq >= ?").all(firstSteadySeq) as Array<{
+        ms: number | null;
+        state: string;
+      }>;
+    while (steadyRows().some((r) => r.state === "pending")) await sleep(50);
+    const latencies = steadyRows().map((r) => r.ms as number);
+    await agent.close();
+
+    const directRate = Math.round(EVENTS / directSeconds);
+    const drainRate = Math.round(EVENTS / drainSeconds);
+    const result = {
+      events: EVENTS,
+      batchSize: BATCH,
+      regionDirectIngest: { seconds: round(directSeconds, 2), eventsPerSec: directRate },
+      engineDrain: { seconds: round(drainSeconds, 2), eventsPerSec: drainRate },
+      drainVsDirect: round(drainRate / directRate, 3),
+      steady: {
+        salesPerSec: STEADY_RATE,
+        seconds: STEADY_SECONDS,
+        events: latencies.length,
+        recordToAckP50Ms: percentile(latencies, 50),
+        recordToAckP95Ms: percentile(latencies, 95),
+        recordToAckMaxMs: Math.max(...latencies),
+      },
+      targets: {
+        drainAtLeast50PctOfDirect: drainRate >= 0.5 * directRate,
+        recordToAckP95Under250ms: percentile(latencies, 95) < 250,
+      },
+    };
+    console.log("edge-agent sync benchmark (one PGlite region on loopback)");
+    console.table({
+      "region direct ingest": result.regionDirectIngest,
+      "engine drain": result.engineDrain,
+    });
+    console.log(
+      `drain/direct ${result.drainVsDirect}; steady ${STEADY_RATE}/s: record→ack p50 ${result.steady.recordToAckP50Ms} ms, p95 ${result.steady.recordToAckP95Ms} ms; targets ${JSON.stringify(result.targets)}`,
+    );
+    return result;
+  } finally {
+    await region.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeBenchOut({ sync: await syncBench() });
+}
