@@ -133,7 +133,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
   say(`starting ${options.agents} agents in ${storeCount} stores, two regions, the processor simulator…`);
   await chain.start();
-  t0 = Date.now();
   try {
     return await driveAndCheck();
   } finally {
@@ -155,6 +154,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         }),
       ]),
     );
+
+    // Warm-up: every register's first sale must reach a region before the clock starts, so the
+    // failover figure measures failing over, not a register still starting its sync worker.
+    say("\nwarming up: one sale per register, waiting for every register to sync…");
+    await Promise.all([...clients.values()].map((c) => c.step()));
+    const warmUntil = Date.now() + 120_000;
+    for (;;) {
+      const queues = await Promise.all([...chain.agents.values()].map((a) => queueOf(a.url)));
+      if (queues.every((q) => q && q.counts.acked > 0 && q.counts.pending === 0)) break;
+      if (Date.now() > warmUntil) throw new Error("the registers did not all sync their first sale within 120 s");
+      await sleep(250);
+    }
+    t0 = Date.now();
 
     // Cashiers: each register acts at its rate until the selling window closes.
     const sellingUntil = Date.now() + options.durationSec * 1000;
