@@ -44,6 +44,8 @@ export class SyncEngine {
   private current: string | null = null;
   private lastTarget: string | null = null;
   private readonly needStatus = new Set<string>();
+  /** Regions that may lack rows another region acked (set when a region becomes the target). */
+  private readonly checkElsewhere = new Set<string>();
   private readonly resend = new Map<string, Range[]>();
   private pendingFloor = 0;
   private batchLimit: number;
@@ -353,7 +355,12 @@ export class SyncEngine {
       if (range.from > range.to) queue.shift();
       break;
     }
-    if (rows.length < this.batchLimit) add(this.o.outbox.ackedElsewhereUnreplicated(target, this.batchLimit - rows.length));
+    if (rows.length < this.batchLimit && this.checkElsewhere.has(target)) {
+      const room = this.batchLimit - rows.length;
+      const found = this.o.outbox.ackedElsewhereUnreplicated(target, room);
+      // Once none are left, stop asking until the target changes (the query scans unreplicated rows).
+      if (add(found) === found.length && found.length < room) this.checkElsewhere.delete(target);
+    }
     return rows;
   }
 
