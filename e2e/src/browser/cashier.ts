@@ -13,12 +13,18 @@ export const POLL = { polling: 100 } as const;
 export class CashierScreen {
   constructor(readonly page: Page) {}
 
+  /** The cashier looks at this screen: it is the front tab (a background tab's page barely renders). */
+  private async front(): Promise<void> {
+    await this.page.bringToFront();
+  }
+
   private async version(): Promise<string> {
     return (await this.page.getAttribute("#cart", "data-version")) ?? "";
   }
 
   /** Scans (types and presses Enter); throws with the screen's message if the item is refused. */
   async scan(code: string, quantity = 1): Promise<void> {
+    await this.front();
     const before = await this.version();
     if (quantity !== 1) await this.page.fill("#qty", String(quantity));
     await this.page.fill("#scan", code);
@@ -33,6 +39,7 @@ export class CashierScreen {
   }
 
   private async tender(type: "card" | "cash" | "gift_card", amount?: string): Promise<void> {
+    await this.front();
     await this.page.click(`[data-tender="${type}"]`);
     if (amount !== undefined) await this.page.fill("#tender-amount", amount);
     const before = await this.page.locator("#tenders tr").count();
@@ -66,6 +73,7 @@ export class CashierScreen {
 
   /** Completes the paid sale and returns the receipt number shown. */
   async complete(): Promise<string> {
+    await this.front();
     await this.page.waitForSelector("#complete-sale:not([disabled])");
     await this.page.click("#complete-sale");
     await this.page.waitForSelector("#receipt-id", { state: "visible" });
