@@ -1,14 +1,14 @@
 /**
- * Electron main process: thin wiring. It starts the agent core and the sync engine (runtime.ts,
- * plain Node), opens one locked-down window on the agent's own URL, and on quit lets the sync
- * engine finish its batch before closing the database. Everything it calls runs without Electron.
+ * Electron main process: thin wiring. It starts the agent core and its sync engine (runtime.ts,
+ * plain Node; createAgent starts the engine's worker thread), opens one locked-down window on the
+ * agent's own URL, and on quit lets the sync engine finish its batch before closing the database.
+ * Everything it calls runs without Electron.
  */
 import { fileURLToPath } from "node:url";
 import { app, BrowserWindow, dialog, ipcMain, session } from "electron";
 import { SCREENS_CSP } from "../src/screens/layout.tsx";
 import { resolveConfigFile } from "./config-location.ts";
 import { type AgentRuntime, startAgentRuntime } from "./runtime.ts";
-import { startSyncEngine } from "./sync-engine.ts";
 import { isAgentUrl, secureWindowOptions, withCsp } from "./window-security.ts";
 
 const PRELOAD = fileURLToPath(new URL("./preload.cjs", import.meta.url));
@@ -35,7 +35,7 @@ async function start(): Promise<void> {
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withCsp(details.responseHeaders, SCREENS_CSP) });
   });
-  runtime = await startAgentRuntime({ configFile: resolveConfigFile(app.getPath("userData")), startSync: startSyncEngine });
+  runtime = await startAgentRuntime({ configFile: resolveConfigFile(app.getPath("userData")) });
   const agentUrl = runtime.url;
   const info = { version: app.getVersion(), storeId: runtime.agent.config.storeId, registerId: runtime.agent.config.registerId };
   ipcMain.handle("tenderline:info", (event) => {
