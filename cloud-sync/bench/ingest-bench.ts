@@ -97,6 +97,7 @@ async function throughput(backend: "pglite" | "postgres") {
       port: 0,
       logLevel: "warn",
       backgroundJobs: "false",
+      ingestWorkers: process.env.BENCH_INGEST_WORKERS ?? "0",
       ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
       bootstrapTokens: JSON.stringify(TOKENS),
     }),

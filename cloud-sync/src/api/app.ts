@@ -1,10 +1,11 @@
-import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/shared";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
+import type { BatchParser } from "../ingest/classify-pool.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
+import { parseBatch } from "../ingest/parse-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -21,6 +22,8 @@ export interface AppDeps {
   replication?: ReplicatedSeqSource;
   /** Extra health fields (replication lag per peer…), computed on request. */
   healthDetails?: () => Promise<{ degraded: boolean; details: Record<string, unknown> }>;
+  /** Parses batch bodies off the main thread (ClassifyPool); inline when absent. */
+  parseBatch?: BatchParser;
   /** Routes added by later modules (replication, exceptions…), with the app's token resolver. */
   extend?: (app: Hono<AuthEnv>, principals: PrincipalResolver) => void;
 }
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const replication = deps.replication ?? singleRegion;
   const app = new Hono<AuthEnv>();
   const principals = cachedPrincipals(db);
+  const parseBody: BatchParser = deps.parseBatch ?? (async (text) => parseBatch(text));
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
@@ -86,34 +90,19 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     }),
     async (c) => {
       const principal = c.get("principal");
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch {
-        // The parser's message can quote the input, which may hold a card number: say only what to fix.
-        fail(400, "malformed_json", "the body must be a JSON object { storeId, registerId, events: [...] }");
-      }
-      const batch = EventBatchSchema.safeParse(body);
-      if (!batch.success) {
-        fail(400, "invalid_batch", describeIssues(batch.error));
-      }
-      const { storeId, registerId, events } = batch.data;
-      if (containsPan(storeId) || containsPan(registerId)) {
-        fail(422, "pan_detected", "a full card number is not allowed in storeId or registerId");
-      }
+      const parsed = await parseBody(await c.req.text());
+      if (!parsed.ok) fail(parsed.status, parsed.code, parsed.message);
+      const { storeId, registerId, foreignIndex, classified } = parsed;
       if (storeId !== principal.storeId) {
         fail(403, "wrong_store", `this token writes only store ${principal.storeId}, not ${storeId}`);
       }
-      const foreign = events.findIndex(
-        (e) => e !== null && typeof e === "object" && "storeId" in e && (e as { storeId: unknown }).storeId !== storeId,
-      );
-      if (foreign >= 0) {
-        fail(403, "wrong_store", `events[${foreign}] belongs to another store; this token writes only store ${storeId}`);
+      if (foreignIndex >= 0) {
+        fail(403, "wrong_store", `events[${foreignIndex}] belongs to another store; this token writes only store ${storeId}`);
       }
       const end = metrics.batchSeconds.startTimer();
       let output: Awaited<ReturnType<typeof ingestBatch>>;
       try {
-        output = await ingestBatch(db, region, { storeId, registerId, events }, replication);
+        output = await ingestBatch(db, region, { storeId, registerId, events: [], classified }, replication);
       } catch (error) {
         metrics.dbErrors.inc({ operation: "ingest" });
         throw error;

@@ -38,6 +38,11 @@ export const RegionConfigSchema = z.object({
   databaseUrl: z.string().startsWith("postgres", "DATABASE_URL must be a postgres:// or postgresql:// URL").optional(),
   poolSize: positiveInt.default(10),
   bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
+  /**
+   * Worker threads that parse and validate batches, overlapping that CPU work with database work;
+   * 0 (the default) does it on the main thread. Worth it with cores to spare, not on 2.
+   */
+  ingestWorkers: z.coerce.number().int().min(0).max(16).default(0),
   bootstrapTokens: jsonText(BootstrapTokensSchema, "bootstrap tokens").optional(),
   peers: jsonText(z.array(PeerSchema), "peers").default([]),
   replicationIntervalMs: positiveInt.default(1000),
@@ -74,6 +79,7 @@ const FLAGS = {
   "database-url": { env: "DATABASE_URL" },
   "pool-size": { env: "TENDERLINE_POOL_SIZE" },
   "body-limit": { env: "TENDERLINE_BODY_LIMIT" },
+  "ingest-workers": { env: "TENDERLINE_INGEST_WORKERS" },
   "bootstrap-tokens": { env: "TENDERLINE_BOOTSTRAP_TOKENS" },
   peers: { env: "TENDERLINE_PEERS" },
   "replication-interval-ms": { env: "TENDERLINE_REPLICATION_INTERVAL_MS" },
@@ -95,6 +101,7 @@ const KEYS: Record<keyof typeof FLAGS, keyof RegionConfig> = {
   "database-url": "databaseUrl",
   "pool-size": "poolSize",
   "body-limit": "bodyLimitBytes",
+  "ingest-workers": "ingestWorkers",
   "bootstrap-tokens": "bootstrapTokens",
   peers: "peers",
   "replication-interval-ms": "replicationIntervalMs",

@@ -5,7 +5,8 @@ import { checkEvent } from "./event-schema.ts";
 export interface Candidate {
   index: number;
   eventId: string;
-  event: TenderEvent;
+  /** What the region needs of the validated event (small enough to pass between threads). */
+  event: Pick<TenderEvent, "eventId" | "storeId" | "registerId" | "seq" | "type">;
   /** Canonical JSON of the event as received: what is stored and hashed. */
   body: string;
   hash: string;
@@ -96,7 +97,13 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
     }
     hashById.set(eventId, hash);
     idBySeq.set(event.seq, eventId);
-    candidates.push({ index, eventId, event, body, hash });
+    candidates.push({
+      index,
+      eventId,
+      event: { eventId, storeId: event.storeId, registerId: event.registerId, seq: event.seq, type: event.type },
+      body,
+      hash,
+    });
   });
   return { results, candidates };
 }

@@ -1,6 +1,6 @@
 import type { Watermark } from "@tenderline/shared";
 import type { Database, Queryable } from "../storage/database.ts";
-import { type Candidate, classifyBatch, type IngestResult } from "./classify-batch.ts";
+import { type Candidate, type Classified, classifyBatch, type IngestResult } from "./classify-batch.ts";
 import { type NewRecord, storeRecords } from "./store-records.ts";
 import { advanceWatermarks, gapsOf, type RegisterKey, type RegisterState, touchRegister } from "./watermark.ts";
 
@@ -8,6 +8,8 @@ export interface IngestInput {
   storeId: string;
   registerId: string;
   events: readonly unknown[];
+  /** The events already classified (on a worker thread); classified here when absent. */
+  classified?: Classified;
 }
 
 export interface IngestOutput {
@@ -53,7 +55,7 @@ export async function ingestBatch(
   input: IngestInput,
   replication: ReplicatedSeqSource = singleRegion,
 ): Promise<IngestOutput> {
-  const { results, candidates } = classifyBatch(input.registerId, input.events);
+  const { results, candidates } = input.classified ?? classifyBatch(input.registerId, input.events);
   const key = { storeId: input.storeId, registerId: input.registerId };
   return db.transaction(async (tx) => {
     if (candidates.length > 0) {

@@ -4,6 +4,7 @@ import { createApp } from "../api/app.ts";
 import { addRegionRoutes } from "../api/region-routes.ts";
 import { seedTokens } from "../auth/tokens.ts";
 import type { RegionConfig } from "../config/config.ts";
+import { ClassifyPool } from "../ingest/classify-pool.ts";
 import { RegionJobs } from "../jobs/region-jobs.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
@@ -63,6 +64,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     logger,
     metrics,
   });
+  const pool = config.ingestWorkers > 0 ? new ClassifyPool(config.ingestWorkers) : null;
   const lagLimitMs = config.anomalyThresholds.replicationLagSeconds * 1000;
   const app = createApp({
     region: config.region,
@@ -70,6 +72,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     metrics,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    ...(pool ? { parseBatch: pool.parse } : {}),
     replication: replicator,
     healthDetails: async () => {
       const peers = await replicator.refreshLagMetrics();
@@ -106,6 +109,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
       await replicator.stop();
       await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool?.close();
       await db.close();
     },
   };

@@ -1,0 +1,63 @@
+import { Worker } from "node:worker_threads";
+import type { BatchRefusal, ParsedBatch } from "./parse-batch.ts";
+
+const WORKER = new URL("./classify-worker.ts", import.meta.url).href;
+
+// Workers do not inherit the tsx loader the region runs under: register it, then load the worker.
+// tsx is resolved here, from this file, so the worker finds it whatever the process's cwd.
+const TSX_API = import.meta.resolve("tsx/esm/api");
+const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); });`;
+
+export type BatchParser = (text: string) => Promise<ParsedBatch | BatchRefusal>;
+
+interface Pending {
+  resolve: (value: ParsedBatch | BatchRefusal) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Parses and classifies batch bodies on worker threads, so the thread that talks to the database
+ * (and, with PGlite, runs it) is free for the next batch meanwhile. Each request goes to the
+ * worker with the fewest in flight.
+ */
+export class ClassifyPool {
+  private readonly workers: Array<{ worker: Worker; inFlight: number }> = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(BOOTSTRAP, { eval: true });
+      const slot = { worker, inFlight: 0 };
+      worker.on("message", (msg: { id: number; result?: ParsedBatch | BatchRefusal; error?: string }) => {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        slot.inFlight--;
+        if (msg.result) p?.resolve(msg.result);
+        else p?.reject(new Error(`batch classification failed: ${msg.error}`));
+      });
+      worker.on("error", (error) => {
+        // A worker that dies fails what it held; the region answers 500 and the register retries.
+        for (const [id, p] of this.pending) {
+          this.pending.delete(id);
+          p.reject(error);
+        }
+      });
+      worker.unref();
+      this.workers.push(slot);
+    }
+  }
+
+  readonly parse: BatchParser = (text) =>
+    new Promise((resolve, reject) => {
+      const slot = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      slot.inFlight++;
+      slot.worker.postMessage({ id, text });
+    });
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}

@@ -1,0 +1,62 @@
+import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/shared";
+import { type Classified, classifyBatch } from "./classify-batch.ts";
+
+/** A batch body read and classified: everything about it that needs no database and no token. */
+export interface ParsedBatch {
+  ok: true;
+  storeId: string;
+  registerId: string;
+  eventCount: number;
+  /** Index of the first event that claims another store than the batch's (-1: none). */
+  foreignIndex: number;
+  classified: Classified;
+}
+
+export interface BatchRefusal {
+  ok: false;
+  status: 400 | 422;
+  code: string;
+  message: string;
+}
+
+/**
+ * Reads a batch body: malformed JSON or a malformed batch is refused as a whole (400), a card
+ * number in its header too (422); otherwise every event is validated and classified on its own.
+ * Pure CPU work, so it can run on a worker thread (classify-pool.ts).
+ */
+export function parseBatch(text: string): ParsedBatch | BatchRefusal {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // The parser's message can quote the input, which may hold a card number: say only what to fix.
+    return {
+      ok: false,
+      status: 400,
+      code: "malformed_json",
+      message: "the body must be a JSON object { storeId, registerId, events: [...] }",
+    };
+  }
+  const batch = EventBatchSchema.safeParse(body);
+  if (!batch.success) return { ok: false, status: 400, code: "invalid_batch", message: describeIssues(batch.error) };
+  const { storeId, registerId, events } = batch.data;
+  if (containsPan(storeId) || containsPan(registerId)) {
+    return {
+      ok: false,
+      status: 422,
+      code: "pan_detected",
+      message: "a full card number is not allowed in storeId or registerId",
+    };
+  }
+  const foreignIndex = events.findIndex(
+    (e) => e !== null && typeof e === "object" && "storeId" in e && (e as { storeId: unknown }).storeId !== storeId,
+  );
+  return {
+    ok: true,
+    storeId,
+    registerId,
+    eventCount: events.length,
+    foreignIndex,
+    classified: classifyBatch(registerId, events),
+  };
+}
