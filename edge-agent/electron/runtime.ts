@@ -45,7 +45,10 @@ export async function startAgentRuntime(options: RuntimeOptions): Promise<AgentR
     stop() {
       stopping ??= new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          agent.logger.warn({ waitedMs: options.drainTimeoutMs ?? 15_000 }, "sync batch still in flight at shutdown; closing anyway");
+          agent.logger.warn(
+            { waitedMs: options.drainTimeoutMs ?? 15_000 },
+            "sync batch still in flight at shutdown; closing anyway",
+          );
           resolve("timeout");
         }, options.drainTimeoutMs ?? 15_000);
         agent.close().then(
