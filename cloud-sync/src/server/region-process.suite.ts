@@ -102,6 +102,33 @@ export function regionProcessSuite(backend: Backend): void {
       expect(no.status).toBe(401);
     });
 
+    if (backend === "postgres") {
+      it("runs two instances of one region on one database: the same batch sent to both at once is stored once", async () => {
+        const flags = await store.processFlags("twin");
+        const tokens = [{ token: "tl_store_twin_0000000000000001", kind: "store" as const, storeId: "s1" }];
+        const [one, two] = await Promise.all(
+          [1, 2].map(() => startRegionProcess({ region: "A", databaseUrl: flags[1] as string, bootstrapTokens: tokens })),
+        );
+        running.push(one as RegionProcess, two as RegionProcess);
+        const events = Array.from({ length: 300 }, (_, i) => saleEvent({ registerId: "twin", seq: i + 1 }));
+        const send = (p: RegionProcess) =>
+          fetch(`${p.url}/v1/events/batch`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${tokens[0]?.token}`, "content-type": "application/json" },
+            body: JSON.stringify({ storeId: "s1", registerId: "twin", events }),
+          }).then(async (r) => ({ status: r.status, body: (await r.json()) as IngestOutput }));
+        const answers = await Promise.all([send(one as RegionProcess), send(two as RegionProcess), send(one as RegionProcess)]);
+        for (const a of answers) {
+          expect(a.status).toBe(200);
+          expect(a.body.watermark).toEqual({ contiguousSeq: 300, replicatedSeq: 300, gaps: [] });
+        }
+        for (const [i, e] of events.entries()) {
+          const verdicts = answers.map((a) => a.body.results[i]?.status).sort();
+          expect(verdicts, e.eventId).toEqual(["accepted", "duplicate", "duplicate"]);
+        }
+      });
+    }
+
     it("exits with code 2 and names the field when its configuration is wrong", async () => {
       const failed = await run(process.execPath, ["--import", "tsx", MAIN, "--region", "A", "--port", "70000"]).then(
         () => undefined,
