@@ -122,8 +122,10 @@ export class Replicator implements ReplicatedSeqSource {
       const pendingSince = r?.pending_since ? new Date(r.pending_since).getTime() : null;
       const lastSuccess = r?.last_success_at ? new Date(r.last_success_at).getTime() : null;
       // Behind by the age of the oldest record not pulled; a peer never reached is behind since we started.
-      const lagMs =
+      let lagMs =
         pendingSince !== null ? Math.max(0, now - pendingSince) : lastSuccess === null ? Math.max(0, now - this.startedAt) : 0;
+      // Out of touch: whatever the peer took since our last good pull is unknown, so the lag is at least that long.
+      if (r?.last_error && lastSuccess !== null) lagMs = Math.max(lagMs, now - lastSuccess);
       return {
         name: p.name,
         cursor: Number(r?.cursor ?? 0),

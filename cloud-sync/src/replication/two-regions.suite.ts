@@ -140,6 +140,7 @@ export function twoRegionsSuite(backend: Backend): void {
       const health = (await A.health()).body;
       expect(health.peers[0]).toMatchObject({ name: "B" });
       expect(health.peers[0]?.lastError).toMatch(/unreachable/);
+      expect(health.peers[0]?.lagMs).toBeGreaterThan(0);
       // Cut off from its peer, a region still takes writes: its status stays ok.
       expect(health.status).toBe("ok");
       expect(await A.digest()).not.toBe(await B.digest());
