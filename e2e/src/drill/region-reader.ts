@@ -3,6 +3,9 @@ import { api } from "../chain/chain.ts";
 
 export interface FeedEventItem {
   kind: "event" | "tender_result";
+  /** The region whose ingest first took the record (the rest came by replication). */
+  originRegion: string;
+  ingestedAt: string;
   event: {
     eventId: string;
     storeId: string;
