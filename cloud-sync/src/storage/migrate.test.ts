@@ -1,0 +1,3 @@
+import { migrateSuite } from "./migrate.suite.ts";
+
+migrateSuite("pglite");
