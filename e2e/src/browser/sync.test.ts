@@ -55,13 +55,13 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
         await s.payCash("50.00");
       },
     );
-    await eventually(
-      () => manager.stateOf(id),
-      (state) => state === "synced",
-      "the sale's state on the manager screen",
+    const shown = await eventually(
+      async () => ({ state: await manager.stateOf(id), pending: await manager.stat("count-pending") }),
+      (s) => s.state === "synced" && s.pending === "0",
+      "the sale's state and the pending count on the manager screen",
       30_000,
     );
-    expect(await manager.stat("count-pending")).toBe("0");
+    expect(shown).toEqual({ state: "synced", pending: "0" });
     const sale = await api<Transaction>(`${stack.agentUrl}/api/v1/transactions/${id}`);
     const tenders = sale.receipt.tenders as Array<{ type: string; card?: { authCode: string | null } }>;
     expect(tenders.map((t) => t.type)).toEqual(["card", "cash"]);

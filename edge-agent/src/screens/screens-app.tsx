@@ -44,7 +44,7 @@ import { buildManagerView, type QueueJson } from "./manager-view.ts";
 import { ManagerPanel } from "./manager-views.tsx";
 import { RecentEvents } from "./recent-events.ts";
 import { RegionExceptions } from "./region-exceptions.ts";
-import { RegionProbes } from "./region-probes.ts";
+import { type Connectivity, RegionProbes } from "./region-probes.ts";
 import { previewExchange, previewReturn, tenderLabel } from "./return-preview.ts";
 import { SCREENS_CSS } from "./styles.ts";
 import { summarizeSync } from "./sync-status-view.ts";
@@ -187,11 +187,26 @@ export function createScreens(deps: ScreensDeps): Hono {
   const queue = async () => (await apiJson<QueueJson>("/api/v1/queue")).body;
 
   /** Online when the sync engine says a region is healthy; without its view, when a probe answers. */
-  async function link(q: QueueJson) {
-    const connectivity = await probes.current();
+  async function link(q: QueueJson): Promise<{ online: boolean; connectivity: Connectivity }> {
     const sync = summarizeSync(q.sync);
-    const online = sync.regions ? sync.regions.some((r) => r.healthy) : connectivity.online;
-    return { online, connectivity };
+    if (sync.regions) {
+      // The engine probes the regions already: no second set of probes from the screens.
+      const connectivity: Connectivity = {
+        online: sync.regions.some((r) => r.healthy),
+        offlineSince: sync.offlineSince ? Date.parse(sync.offlineSince) : null,
+        regions: sync.regions.map((r) => ({
+          name: r.name,
+          url: config.regions.find((c) => c.name === r.name)?.url ?? "",
+          reachable: r.healthy,
+          lastError: r.lastError,
+          latencyMs: r.latencyMs,
+          checkedAt: null,
+        })),
+      };
+      return { online: connectivity.online, connectivity };
+    }
+    const connectivity = await probes.current();
+    return { online: connectivity.online, connectivity };
   }
 
   async function labelsFor(transactionIds: Iterable<string>): Promise<Map<string, string>> {
@@ -208,6 +223,8 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   async function managerHtml(): Promise<string> {
     const q = await queue();
+    // Read together with the counts, before any await, so one panel never shows two moments.
+    const recentRows = recent.read(5);
     const { connectivity } = await link(q);
     const reachable = connectivity.regions.filter((r) => r.reachable).map((r) => ({ name: r.name, url: r.url }));
     const view = buildManagerView({
@@ -219,7 +236,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       limitFor: (currency) => offlineCardLimit(config, currency),
       forwardingDeadlineMs: deadlineMs,
       exceptions: await exceptions.read(reachable),
-      recent: recent.read(5),
+      recent: recentRows,
     });
     return (<ManagerPanel view={view} />).toString();
   }
