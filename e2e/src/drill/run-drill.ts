@@ -237,10 +237,23 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       chain.setStoreLink(cutStore, true);
       restoredAt = Date.now();
       mark(`store ${cutStore} restored`);
+      // Drained: every event the cut registers recorded before the link came back is held by a region.
       const cutRegisters = stores[0]?.registers ?? [];
+      const backlogEnds = await Promise.all(
+        cutRegisters.map(async (r) => (await queueOf(chain.agents.get(r)?.url as string))?.lastSeq ?? 0),
+      );
       while (Date.now() - restoredAt < options.convergeTimeoutSec * 1000) {
-        const queues = await Promise.all(cutRegisters.map((r) => queueOf(chain.agents.get(r)?.url as string)));
-        if (queues.every((q) => q && q.counts.pending === 0)) {
+        const held = await Promise.all(
+          cutRegisters.map(async (r) => {
+            const views = await Promise.all(
+              ["A", "B"].map((name) =>
+                readRegister(chain.regionUrl(name), chain.tokens.admin, cutStore, r).catch(() => ({ contiguousSeq: 0 })),
+              ),
+            );
+            return Math.max(...views.map((v) => v.contiguousSeq));
+          }),
+        );
+        if (held.every((seq, i) => seq >= (backlogEnds[i] ?? 0))) {
           drainAfterRestoreSec = (Date.now() - restoredAt) / 1000;
           break;
         }
@@ -322,13 +335,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const db = new Database(join(options.dataDir, "agents", registerId, "outbox.db"), { readonly: true });
       for (const row of db.prepare("SELECT event_id FROM outbox").all() as Array<{ event_id: string }>)
         recorded.add(row.event_id);
-      // Failover: from the kill to this register's first ack by another region, by the agent's own record.
-      const first = db
-        .prepare(
-          "SELECT MIN(acked_at) AS at FROM outbox WHERE acked_region IS NOT NULL AND acked_region <> 'A' AND acked_at >= ?",
-        )
-        .get(killTime) as { at: number | null };
-      failover[registerId] = first.at === null ? null : (first.at - killTime) / 1000;
       db.close();
     }
 
