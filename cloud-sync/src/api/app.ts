@@ -30,6 +30,12 @@ export interface AppDeps {
 
 const startedAt = Date.now();
 
+/** Errors from PostgreSQL or PGlite carry a five-character SQLSTATE; a lost connection, an errno code. */
+function isDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (/^[0-9A-Z]{5}$/.test(code) || /^E(CONN|PIPE|TIMEDOUT)/.test(code));
+}
+
 function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   if (!/^\d{1,15}$/.test(value))
@@ -49,7 +55,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       metrics.httpRefusals.inc({ status: String(error.status) });
       return c.json({ error: errorCode(error), message: error.message }, error.status);
     }
-    metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
+    if (isDatabaseError(error)) metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
+    metrics.httpRefusals.inc({ status: "500" });
     // The message may come from the database; mask it, and never log the request body.
     logger.error({ err: { name: error.name, message: error.message }, path: c.req.path }, "request failed");
     return c.json({ error: "internal", message: "the region could not complete this request; retry it" }, 500);
@@ -100,13 +107,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
         fail(403, "wrong_store", `events[${foreignIndex}] belongs to another store; this token writes only store ${storeId}`);
       }
       const end = metrics.batchSeconds.startTimer();
-      let output: Awaited<ReturnType<typeof ingestBatch>>;
-      try {
-        output = await ingestBatch(db, region, { storeId, registerId, events: [], classified }, replication);
-      } catch (error) {
-        metrics.dbErrors.inc({ operation: "ingest" });
-        throw error;
-      }
+      // A database failure lands in onError, which counts it.
+      const output = await ingestBatch(db, region, { storeId, registerId, events: [], classified }, replication);
       end();
       for (const r of output.results) metrics.ingestEvents.inc({ outcome: r.status, reason: r.reason ?? "" });
       const counts = { accepted: 0, duplicate: 0, rejected: 0 };

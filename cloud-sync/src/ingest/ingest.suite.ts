@@ -242,6 +242,23 @@ export function ingestSuite(backend: Backend): void {
       for (const token of Object.values(TOKENS)) expect(rows.some((row) => row.token_hash === token)).toBe(false);
     });
 
+    it("answers 500 without details when the database fails, counts it, and stores nothing", async () => {
+      const r = nextRegister();
+      const t = testApp(db);
+      await db.query("ALTER TABLE register_state RENAME TO register_state_away");
+      try {
+        const res = await t.post({ storeId: "s1", registerId: r, events: [saleEvent({ registerId: r, seq: 1 })] });
+        expect(res.status).toBe(500);
+        expect(await res.json()).toEqual({ error: "internal", message: "the region could not complete this request; retry it" });
+      } finally {
+        await db.query("ALTER TABLE register_state_away RENAME TO register_state");
+      }
+      expect(await (await t.get("/metrics")).text()).toMatch(
+        /tenderline_db_errors_total\{operation="POST \/v1\/events\/batch",region="A"\} 1/,
+      );
+      expect(await storedCount(r)).toBe(0);
+    });
+
     it("stores each event once when two service instances ingest the same batch at the same moment", async () => {
       const r = nextRegister();
       // With PostgreSQL a second pool: another instance's connections. PGlite is one process's

@@ -26,7 +26,7 @@ export function createMetrics(region: string) {
     }),
     httpRefusals: new Counter({
       name: "tenderline_http_refusals_total",
-      help: "Requests refused before ingest (auth, size, malformed)",
+      help: "Requests answered with an error status (refused or failed), by status",
       labelNames: ["status"] as const,
       registers: [registry],
     }),
