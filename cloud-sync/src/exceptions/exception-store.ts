@@ -36,7 +36,8 @@ export interface StoredException extends Omit<RaisedException, "key"> {
 /** Records problems, one row per key (raising the same one again counts it and refreshes its detail). */
 export async function raiseExceptions(tx: Queryable, items: readonly RaisedException[]): Promise<void> {
   if (items.length === 0) return;
-  const unique = [...new Map(items.map((e) => [e.key, e])).values()];
+  // Key order: instances raising overlapping sets at once lock the rows in the same order (no deadlock).
+  const unique = [...new Map(items.map((e) => [e.key, e])).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   await tx.query(
     `INSERT INTO exceptions (exception_key, kind, store_id, subject, detail)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
