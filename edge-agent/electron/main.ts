@@ -23,6 +23,9 @@ function openWindow(agentUrl: string): BrowserWindow {
   win.webContents.on("will-navigate", (event, url) => {
     if (!isAgentUrl(url, agentUrl)) event.preventDefault();
   });
+  win.webContents.on("will-redirect", (event, url) => {
+    if (!isAgentUrl(url, agentUrl)) event.preventDefault();
+  });
   win.webContents.on("will-attach-webview", (event) => event.preventDefault());
   win.once("ready-to-show", () => win.show());
   void win.loadURL(new URL("/cashier", agentUrl).href);
@@ -66,12 +69,13 @@ if (!app.requestSingleInstanceLock()) {
     runtime.stop().finally(() => app.exit(0));
   });
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => app.quit());
-  app.whenReady().then(start, (error: unknown) => {
-    dialog.showErrorBox("Tenderline could not start", String(error));
-    app.exit(1);
-  });
-  process.on("unhandledRejection", (error) => {
-    dialog.showErrorBox("Tenderline could not start", error instanceof Error ? error.message : String(error));
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch(async (error: unknown) => {
+      // A missing or bad config, a port in use, a data directory held by another register: say so and quit.
+      dialog.showErrorBox("Tenderline could not start", error instanceof Error ? error.message : String(error));
+      await runtime?.stop();
+      app.exit(1);
+    });
 }
