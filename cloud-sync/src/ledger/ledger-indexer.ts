@@ -3,27 +3,30 @@ import type { Database } from "../storage/database.ts";
 import { deriveFromLog, type LogRow } from "./derive.ts";
 
 const JOB = "ledger";
+const INDEXER_LOCK = 74_310_003;
 
 /**
  * Follows this region's log by position and keeps the merged ledger (tenders, refund slices),
  * the reconciliation work list and result exceptions up to date. Positions are commit order, so
- * nothing is skipped; every write is idempotent, so two instances (or a crash and rerun) are safe.
+ * nothing is skipped; every write is idempotent (a crash and rerun is safe) and instances take turns.
  * Returns the number of records read.
  */
 export async function indexLog(db: Database, regions: readonly string[], pageSize = 1000): Promise<number> {
   let total = 0;
   for (;;) {
-    const [cur] = await db.query<{ cursor: number }>("SELECT cursor FROM job_cursors WHERE job = $1", [JOB]);
-    const cursor = Number(cur?.cursor ?? 0);
-    const rows = await db.query<LogRow>(
-      "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 ORDER BY pos LIMIT $2",
-      [cursor, pageSize],
-    );
-    if (rows.length === 0) return total;
-    total += rows.length;
-    const d = deriveFromLog(rows, regions);
-    const last = Number((rows.at(-1) as LogRow).pos);
-    await db.transaction(async (tx) => {
+    const read = await db.transaction(async (tx) => {
+      // One indexer at a time per database: another instance already at it means nothing to do now.
+      const [lock] = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS ok", [INDEXER_LOCK]);
+      if (!lock?.ok) return 0;
+      const [cur] = await tx.query<{ cursor: number }>("SELECT cursor FROM job_cursors WHERE job = $1", [JOB]);
+      const cursor = Number(cur?.cursor ?? 0);
+      const rows = await tx.query<LogRow>(
+        "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 ORDER BY pos LIMIT $2",
+        [cursor, pageSize],
+      );
+      if (rows.length === 0) return 0;
+      const d = deriveFromLog(rows, regions);
+      const last = Number((rows.at(-1) as LogRow).pos);
       if (d.saleTenders.length > 0) {
         const t = d.saleTenders;
         await tx.query(
@@ -123,6 +126,9 @@ export async function indexLog(db: Database, regions: readonly string[], pageSiz
          ON CONFLICT (job) DO UPDATE SET cursor = GREATEST(job_cursors.cursor, EXCLUDED.cursor)`,
         [JOB, last],
       );
+      return rows.length;
     });
+    if (read === 0) return total;
+    total += read;
   }
 }
