@@ -74,7 +74,7 @@ export function ManagerPanel(props: { view: ManagerView }) {
                   ) : (
                     v.regions.map((r) => (
                       <tr data-region={r.name}>
-                        <td>
+                        <td class="nowrap">
                           {r.name}
                           {r.active ? <span class="note"> · sending</span> : null}
                         </td>
@@ -82,8 +82,8 @@ export function ManagerPanel(props: { view: ManagerView }) {
                           <span class={`tag ${r.healthy ? "acked" : "dead"}`}>{r.state}</span>
                         </td>
                         <td class="num">{r.latencyMs === null ? "—" : `${Math.round(r.latencyMs)} ms`}</td>
-                        <td class="truncate" title={r.lastError ?? ""}>
-                          {r.lastError ?? "—"}
+                        <td class={`truncate${r.healthy ? " note" : ""}`} title={r.lastError ?? ""}>
+                          {r.lastError ? (r.healthy ? `earlier: ${r.lastError}` : r.lastError) : "—"}
                         </td>
                       </tr>
                     ))
