@@ -36,4 +36,14 @@ export class ManagerScreen {
       }),
     );
   }
+
+  /** The region's reconciliation exceptions as listed: kind and the sentence shown. */
+  async exceptions(): Promise<Array<{ kind: string; detail: string }>> {
+    return this.page.$$eval("table#exceptions tr", (rows) =>
+      rows.map((r) => {
+        const cells = r.querySelectorAll("td");
+        return { kind: (cells[0]?.textContent ?? "").trim(), detail: (cells[1]?.textContent ?? "").trim() };
+      }),
+    );
+  }
 }

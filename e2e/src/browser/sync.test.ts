@@ -112,6 +112,13 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     await screenshot(cashier.page, "cashier-offline-1280x800");
     await screenshot(manager.page, "manager-offline-1280x800");
 
+    // The processor settled the first offline card for less than the register recorded.
+    const terminalTxnId = (card as unknown as { card: { terminalTxnId: string } }).card.terminalTxnId;
+    await api(`${stack.chain.processorUrl}/v1/behaviour/${terminalTxnId}`, {
+      method: "PUT",
+      json: { respond: "amount", amount: { amount: 1000, currency: "USD" } },
+    });
+
     // Nobody touches anything: the regions come back and the queue drains on its own.
     await stack.startRegions();
     await eventually(
@@ -130,6 +137,16 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     const last = await api<Transaction>(`${stack.agentUrl}/api/v1/transactions/${ids[9]}`);
     const marks = await Promise.all([regionMark("A"), regionMark("B")]);
     expect(Math.max(...marks.map((m) => m.contiguousSeq))).toBeGreaterThanOrEqual(last.seq);
+
+    // Back online, the region reconciles the offline card tenders; the mismatch shows on the manager screen.
+    const exceptions = await eventually(
+      () => manager.exceptions(),
+      (rows) => rows.some((r) => r.kind === "amount_mismatch"),
+      "the reconciliation exception on the manager screen",
+      60_000,
+    );
+    const expected = (card as unknown as { amount: { amount: number } }).amount.amount;
+    expect(exceptions.find((r) => r.kind === "amount_mismatch")?.detail).toContain(`settled 1000 instead of ${expected}`);
   });
 
   it("an event the cloud rejects shows in dead letters with its reason, and the retry action puts it back", async () => {
