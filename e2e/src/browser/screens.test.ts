@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../chain/index.ts";
-import { type Browser, launchBrowser, screenshot } from "./browser.ts";
+import { type Browser, eventually, launchBrowser, screenshot } from "./browser.ts";
 import { CashierScreen, POLL } from "./cashier.ts";
 import { ManagerScreen } from "./manager.ts";
 import { type Stack, startStack } from "./stack.ts";
@@ -167,6 +167,35 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
     expect(await manager.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
     expect(cashierShot).toMatch(/cashier-1280x800\.png$/);
     expect(managerShot).toMatch(/manager-1280x800\.png$/);
+    expect(browser.problems).toEqual([]);
+  });
+
+  // Last: it takes the regions down for good.
+  it("offline, a card over the offline limit is refused until a manager enters an override code", async () => {
+    await stack.stopRegions();
+    const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
+    await eventually(
+      () => cashier.page.getAttribute("#link-state", "data-online"),
+      (v) => v === "false",
+      "the link pill offline",
+    );
+    // Six hoodies: 299.94 + 24.75 tax = 324.69, over the 250.00 a card may be approved offline.
+    await cashier.scan("HOOD-M-GRY", 6);
+    await cashier.payCard();
+    await cashier.page.click("#complete-sale");
+    await cashier.page.waitForSelector("#override-row", { state: "visible" });
+    expect(await cashier.page.textContent("#sale-error")).toContain("manager override code");
+    expect(await cashier.page.isVisible("#receipt-id")).toBe(false);
+
+    await cashier.page.fill("#override-code", "MGR-0000");
+    await cashier.page.press("#override-code", "Enter");
+    await cashier.page.waitForSelector("#receipt-id", { state: "visible" });
+    const id = ((await cashier.page.textContent("#receipt-id")) ?? "").trim();
+    expect(await cashier.page.textContent("#receipt")).toContain("approved offline");
+    const sale = await api<{ receipt: { tenders: Array<{ offline: boolean; overrideCode?: string }> } }>(
+      `${stack.agentUrl}/api/v1/transactions/${id}`,
+    );
+    expect(sale.receipt.tenders[0]).toMatchObject({ offline: true, overrideCode: "MGR-0000" });
     expect(browser.problems).toEqual([]);
   });
 });

@@ -117,6 +117,15 @@ export function CashierBody(props: { cashierId: string }) {
               Complete sale
             </button>
             <p id="sale-error" class="error" role="alert" />
+            <form id="override-row" class="panel" autocomplete="off" hidden>
+              <div class="row">
+                <label class="grow">
+                  Manager override code (then Enter)
+                  <input id="override-code" type="password" inputmode="numeric" />
+                </label>
+                <button type="submit">Complete with override</button>
+              </div>
+            </form>
           </div>
         </section>
 

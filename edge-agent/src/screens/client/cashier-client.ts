@@ -40,7 +40,15 @@ export function cashierClient(): void {
     returnKey: "",
   };
 
-  class ApiProblem extends Error {}
+  class ApiProblem extends Error {
+    constructor(
+      message: string,
+      readonly status = 0,
+      readonly code = "",
+    ) {
+      super(message);
+    }
+  }
   /** Counts cart renders (on #cart as data-version) so anything watching the screen knows it is up to date. */
   let renders = 0;
 
@@ -63,9 +71,10 @@ export function cashierClient(): void {
       }
     }
     if (!res.ok) {
-      const b = body as { error?: { message?: string } | string; message?: string } | null;
+      const b = body as { error?: { message?: string; code?: string } | string; message?: string } | null;
       const message = typeof b?.error === "object" ? b.error.message : (b?.message ?? `the agent answered ${res.status}`);
-      throw new ApiProblem(message ?? `the agent answered ${res.status}`);
+      const code = typeof b?.error === "object" ? (b.error.code ?? "") : (b?.error ?? "");
+      throw new ApiProblem(message ?? `the agent answered ${res.status}`, res.status, code);
     }
     return body as T;
   }
@@ -174,15 +183,28 @@ export function cashierClient(): void {
     state.busy = true;
     el<HTMLButtonElement>("complete-sale").disabled = true;
     state.saleKey ||= newKey();
+    const overrideCode = el("override-row").hidden ? "" : input("override-code").value.trim();
     try {
       const sale = await call<{ transactionId: string }>("/api/v1/sales", {
-        body: { cashierId: input("cashier-id").value, lines: state.lines, tenders: state.tenders },
+        body: {
+          cashierId: input("cashier-id").value,
+          lines: state.lines,
+          tenders: state.tenders,
+          ...(overrideCode ? { overrideCode } : {}),
+        },
         key: state.saleKey,
       });
       show("sale-error", "");
       await showReceipt(sale.transactionId);
     } catch (error) {
       show("sale-error", problem(error));
+      // Refused, nothing recorded: the next attempt is a new request (it may carry an override code).
+      if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) state.saleKey = "";
+      if (error instanceof ApiProblem && (error.code === "offline_card_limit" || error.code === "override_code_invalid")) {
+        el("override-row").hidden = false;
+        input("override-code").value = "";
+        input("override-code").focus();
+      }
     } finally {
       state.busy = false;
       el<HTMLButtonElement>("complete-sale").disabled = !state.complete;
@@ -200,6 +222,8 @@ export function cashierClient(): void {
     state.items = [];
     state.tenders = [];
     state.saleKey = "";
+    el("override-row").hidden = true;
+    input("override-code").value = "";
     void refreshCheckout().catch((error: unknown) => show("sale-error", problem(error)));
     setMode("sale");
   }
@@ -409,6 +433,10 @@ export function cashierClient(): void {
     guard(refreshCheckout, "tender-error");
   });
   el("complete-sale").addEventListener("click", () => void completeSale());
+  el("override-row").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void completeSale();
+  });
   el("new-sale").addEventListener("click", resetSale);
   el("mode-sale").addEventListener("click", () => setMode("sale"));
   el("mode-return").addEventListener("click", () => setMode("return"));
