@@ -171,6 +171,27 @@ export class Outbox {
     return (this.stmts.maxAcked.get() as { seq: number | null }).seq ?? 0;
   }
 
+  /**
+   * A region's answer to one batch, applied in one transaction (one fsync): acks, dead letters, the
+   * replication watermark and the gaps it reports.
+   */
+  applyBatchOutcome(outcome: {
+    region: string;
+    acked: readonly number[];
+    dead: ReadonlyArray<{ seq: number; reason: string }>;
+    replicatedSeq: number;
+    gaps: ReadonlyArray<{ from: number; to: number }>;
+    at?: number;
+  }): void {
+    const at = outcome.at ?? this.clock();
+    this.db.transaction(() => {
+      this.markAcked(outcome.acked, outcome.region, at);
+      if (outcome.dead.length > 0) this.markDead(outcome.dead);
+      this.markReplicatedUpTo(outcome.replicatedSeq, at);
+      this.setCloudGaps(outcome.region, outcome.gaps, at);
+    })();
+  }
+
   markAcked(seqs: readonly number[], region: string, at = this.clock()): void {
     this.db.transaction(() => {
       for (const seq of seqs) {

@@ -268,10 +268,14 @@ export class SyncEngine {
       dead.push({ seq: row.seq, reason });
       this.alert(/conflict/.test(result.reason ?? "") ? "conflict" : "dead_letter", row, reason);
     }
-    this.o.outbox.markAcked(acked, region, this.clock());
-    if (dead.length > 0) this.o.outbox.markDead(dead);
-    this.o.outbox.markReplicatedUpTo(response.watermark.replicatedSeq, this.clock());
-    this.o.outbox.setCloudGaps(region, response.watermark.gaps, this.clock());
+    this.o.outbox.applyBatchOutcome({
+      region,
+      acked,
+      dead,
+      replicatedSeq: response.watermark.replicatedSeq,
+      gaps: response.watermark.gaps,
+      at: this.clock(),
+    });
     this.queueResend(region, response.watermark.gaps);
     const now = this.clock();
     this.current = region;
