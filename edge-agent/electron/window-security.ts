@@ -32,12 +32,7 @@ export function secureWindowOptions(preload: string): BrowserWindowConstructorOp
 
 /** The window may only ever show the agent's own pages: same scheme, host and port. */
 export function isAgentUrl(url: string, agentUrl: string): boolean {
-  try {
-    return new URL(url).origin === new URL(agentUrl).origin;
-  } catch {
-    // Not a URL at all: certainly not the agent's.
-    return false;
-  }
+  return URL.canParse(url) && URL.canParse(agentUrl) && new URL(url).origin === new URL(agentUrl).origin;
 }
 
 /** Adds the strict CSP to every response the window loads, on top of the one the agent sends. */

@@ -13,6 +13,7 @@ import {
 } from "@tenderline/shared";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { raw } from "hono/html";
 import { z } from "zod";
 import { ApiError } from "../api/errors.ts";
 import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
@@ -95,8 +96,9 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(await c.req.text());
-  } catch {
-    // The parser's message may quote the input: say only what to fix.
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // The parser's message may quote the input (a card number, say): say only what to fix.
     throw new ApiError(400, "invalid_json", "the request body must be a JSON object");
   }
   const pans = findPanFields(raw);
@@ -174,7 +176,8 @@ export function createScreens(deps: ScreensDeps): Hono {
   const exceptions = new RegionExceptions(config.storeId, config.storeToken);
   const recent = new RecentEvents(deps.db);
   const drain = new DrainRate();
-  const retry = deps.retryDeadLetter ?? ((seq: number) => new DeadLetterRetry(deps.db).retry(seq));
+  const deadLetters = new DeadLetterRetry(deps.db);
+  const retry = deps.retryDeadLetter ?? ((seq: number) => deadLetters.retry(seq));
   const deadlineMs = (deps.forwardingDeadlineHours ?? 24) * 3_600_000;
   const cashierScript = scriptFrom(cashierClient);
   const managerScript = scriptFrom(managerClient);
@@ -263,6 +266,8 @@ export function createScreens(deps: ScreensDeps): Hono {
   });
 
   app.get("/manager", async (c) => {
+    // The first paint already holds the panel; the script keeps it live.
+    const panel = raw(await managerHtml());
     const html = (
       <Page
         title="Tenderline — store manager"
@@ -271,11 +276,10 @@ export function createScreens(deps: ScreensDeps): Hono {
         storeId={config.storeId}
         registerId={config.registerId}
       >
-        <div id="panel-host">{/* filled below */}</div>
+        <div id="panel-host">{panel}</div>
       </Page>
     ).toString();
-    // The first paint already holds the panel; the script keeps it live.
-    return page(c, html.replace('<div id="panel-host"></div>', `<div id="panel-host">${await managerHtml()}</div>`));
+    return page(c, html);
   });
 
   app.get("/screens/screens.css", (c) => asset(c, SCREENS_CSS, "text/css; charset=utf-8"));
