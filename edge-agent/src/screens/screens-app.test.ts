@@ -69,6 +69,10 @@ describe("screens pages and assets", () => {
     const cashier = await (await agent.app.request("/cashier")).text();
     expect(cashier).toContain('id="scan"');
     expect(cashier).toContain('src="/screens/cashier.js"');
+    // The manager page paints the live panel at once, not an empty shell.
+    const manager = await (await agent.app.request("/manager")).text();
+    expect(manager).toMatch(/<div id="panel-host"><div id="panel"[^>]*>/);
+    expect(manager).toContain('id="count-pending"');
   });
 
   it("serves client scripts that parse as plain JavaScript, and the stylesheet", async () => {
