@@ -11,6 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
 import { parseConfig } from "../src/config/config.ts";
@@ -114,10 +115,14 @@ async function throughput(backend: "pglite" | "postgres") {
     let firstMs = 0;
     let replayMs = 0;
     let rawMs = 0;
+    // How busy the region's own thread was during the first pass: near 1, it is the bottleneck.
+    const firstPassBusy: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const from = Math.floor((batchCount * r) / ROUNDS);
       const to = Math.floor((batchCount * (r + 1)) / ROUNDS);
+      const elu = performance.eventLoopUtilization();
       firstMs += await client.post(url, from, to);
+      firstPassBusy.push(performance.eventLoopUtilization(elu).utilization);
       replayMs += await client.post(url, from, to);
       rawMs += await rawInsert(region.db, rawBatches.slice(from, to));
     }
@@ -132,6 +137,7 @@ async function throughput(backend: "pglite" | "postgres") {
       endToEnd: { ms: Math.round(firstMs), eventsPerSecond: rate(EVENTS, firstMs) },
       replay: { ms: Math.round(replayMs), eventsPerSecond: rate(EVENTS, replayMs) },
       rawInsert: { ms: Math.round(rawMs), eventsPerSecond: rate(EVENTS, rawMs) },
+      regionThreadBusy: Number((firstPassBusy.reduce((a, b) => a + b, 0) / firstPassBusy.length).toFixed(2)),
       endToEndVsRaw: Number((rawMs / firstMs).toFixed(3)),
       replayVsFirstPass: Number((firstMs / replayMs).toFixed(3)),
     };
@@ -195,6 +201,7 @@ for (const backend of BACKENDS) {
   console.log(
     `  end-to-end / raw: ${t.endToEndVsRaw} (target >= 0.5); replay speed / first pass: ${t.replayVsFirstPass} (target >= 1)`,
   );
+  console.log(`  region thread busy during the first pass: ${Math.round(t.regionThreadBusy * 100)}%`);
   const m = MEMORY_EVENTS > 0 ? await memory(backend) : undefined;
   if (m)
     console.log(`  memory: rss growth from 100k to ${MEMORY_EVENTS}: ${(m.growthFrom100k * 100).toFixed(1)}% (target <= 20%)`);
