@@ -1,0 +1,3 @@
+import { ledgerIndexerSuite } from "./ledger-indexer.suite.ts";
+
+ledgerIndexerSuite("pglite");
