@@ -44,6 +44,8 @@ describe("the agent killed with SIGKILL mid-batch", () => {
       sync: { ...FAST_SYNC, batchMaxEvents: 50 },
     });
     let agent = await startAgentProcess(configFile);
+    // Hold the queue while the sales go in, so the kill lands in the middle of the drain.
+    expect((await fetch(`${agent.url}/api/v1/sync/pause`, { method: "POST" })).status).toBe(200);
     const ids: string[] = [];
     for (let i = 0; i < SALES; i += 50) {
       const posted = await Promise.all(
@@ -59,13 +61,14 @@ describe("the agent killed with SIGKILL mid-batch", () => {
       );
       ids.push(...posted);
     }
+    expect((await fetch(`${agent.url}/api/v1/sync/now`, { method: "POST" })).status).toBe(200);
     // Kill it while batches are going out: some acked, some not.
     await expect
       .poll(async () => (await regionRegister((region as RegionProcess).url, "s1", "r1")).contiguousSeq, {
         timeout: 60_000,
         interval: 10,
       })
-      .toBeGreaterThan(100);
+      .toBeGreaterThan(0);
     await agent.kill("SIGKILL");
     const before = counts(`${dirs.dir}/data`);
     expect(before.total).toBe(SALES);
