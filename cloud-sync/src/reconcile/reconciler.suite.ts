@@ -21,8 +21,11 @@ export function reconcilerSuite(backend: Backend): void {
     let sim: SimulatorProcess;
     let register = 0;
     const options: ReconcilerOptions = { deadlineMs: 72 * HOUR, takeoverMs: 6 * HOUR, batch: 100, leaseMs: 60_000 };
-    const reconciler = (d: Database = db, region = "A", timeoutMs = 5000) =>
-      new Reconciler(d, region, new HttpTenderAuthority({ baseUrl: sim.url, timeoutMs, retry: { retries: 0 } }), options);
+    const reconciler = (d: Database = db, region = "A", timeoutMs = 5000, unreachable: string[] = []) =>
+      new Reconciler(d, region, new HttpTenderAuthority({ baseUrl: sim.url, timeoutMs, retry: { retries: 0 } }), {
+        ...options,
+        unreachableRegions: async () => unreachable,
+      });
 
     beforeAll(async () => {
       store = await testStore(backend, "reconcile");
@@ -179,7 +182,7 @@ export function reconcilerSuite(backend: Backend): void {
       expect(new Set(got.map((r) => r.tenderId)).size).toBe(30);
     });
 
-    it("looks up only the tenders this region owns, and takes over another region's when they are long overdue", async () => {
+    it("looks up only the tenders this region owns, and takes over another region's when overdue and that region is out of reach", async () => {
       await simulator("POST", "/v1/settlements", {
         records: [{ terminalTxnId: "T-o1", amount: usd(100), authCode: "AO1", processorRef: "RO1" }],
       });
@@ -197,8 +200,11 @@ export function reconcilerSuite(backend: Backend): void {
       const owner = row?.owner_region as string;
       const stranger = owner === "A" ? "B" : "A";
       const now = Date.now();
-      expect((await reconciler(db, stranger).runOnce(new Date(now))).claimed).toBe(0);
-      const takeover = await reconciler(db, stranger).runOnce(new Date(now + 7 * HOUR));
+      expect((await reconciler(db, stranger, 5000, [owner]).runOnce(new Date(now))).claimed).toBe(0);
+      // Overdue, but its owner is reachable: still the owner's to do.
+      expect((await reconciler(db, stranger, 5000, []).runOnce(new Date(now + 7 * HOUR))).claimed).toBe(0);
+      // Overdue and its owner out of reach: taken over.
+      const takeover = await reconciler(db, stranger, 5000, [owner]).runOnce(new Date(now + 7 * HOUR));
       expect(takeover.results.matched).toBe(1);
     });
   });

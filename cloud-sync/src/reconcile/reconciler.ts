@@ -10,8 +10,13 @@ import { resultRecord, type TenderResult, tenderResult } from "./tender-result.t
 export interface ReconcilerOptions {
   /** Not found this long after the cloud first saw the tender: a final not_found. Default 72 h. */
   deadlineMs: number;
-  /** A tender owned by another region is taken over when still pending this long after we saw it. */
+  /**
+   * A tender owned by another region is taken over when still pending this long after we saw it,
+   * and only while that region is out of reach (a reachable owner is doing its own work).
+   */
   takeoverMs: number;
+  /** The regions out of reach now; none when absent (never take over). */
+  unreachableRegions?: () => Promise<string[]>;
   batch: number;
   /** How long a claimed tender stays ours while we ask the processor. */
   leaseMs: number;
@@ -140,14 +145,22 @@ export class Reconciler {
        FROM (
          SELECT event_id, tender_id FROM reconcile_work
          WHERE status = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
-           AND (owner_region = $1 OR first_seen <= $2::timestamptz - make_interval(secs => $4::float8 / 1000))
+           AND (owner_region = $1 OR (owner_region = ANY($6::text[])
+                AND first_seen <= $2::timestamptz - make_interval(secs => $4::float8 / 1000)))
          ORDER BY next_attempt_at, event_id, tender_id
          LIMIT $5 FOR UPDATE SKIP LOCKED
        ) due
        WHERE w.event_id = due.event_id AND w.tender_id = due.tender_id
        RETURNING w.event_id::text, w.tender_id, w.transaction_id, w.store_id, w.terminal_txn_id, w.amount, w.currency,
                  w.card_token, w.last4, w.attempts, w.first_seen`,
-      [this.region, now.toISOString(), this.options.leaseMs, this.options.takeoverMs, this.options.batch],
+      [
+        this.region,
+        now.toISOString(),
+        this.options.leaseMs,
+        this.options.takeoverMs,
+        this.options.batch,
+        (await this.options.unreachableRegions?.()) ?? [],
+      ],
     );
   }
 

@@ -49,6 +49,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
           takeoverMs: config.reconcileTakeoverMinutes * 60_000,
           batch: 500,
           leaseMs: config.processorTimeoutMs * 4 + 10_000,
+          unreachableRegions: async () => (await replicator.peerStatus()).filter((p) => p.lastError !== null).map((p) => p.name),
           logger,
           metrics,
         },
