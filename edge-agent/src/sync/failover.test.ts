@@ -82,3 +82,45 @@ describe("failover: region A killed with SIGKILL mid-drain", () => {
     }
   }, 300_000);
 });
+
+describe("failover with nothing pending: what A acked but never replicated is resent to B", () => {
+  const dirs = tempDir("tl-unreplicated-");
+  const regions: RegionProcess[] = [];
+  afterAll(async () => {
+    for (const r of regions) await r.kill();
+    dirs.cleanup();
+  });
+
+  it("the engine alone (no new sale) carries A's unreplicated rows to B when A dies", async () => {
+    // A's only peer is unreachable, so A never reports anything replicated (replicatedSeq stays 0).
+    const deadPeer = JSON.stringify([{ name: "B", url: "http://127.0.0.1:9", token: "tl_region_unreachable_peer_0000" }]);
+    const a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", extraArgs: ["--peers", deadPeer] });
+    const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
+    regions.push(a, b);
+    const agent = testAgent({
+      registerId: "reg-unrep",
+      regions: [
+        { name: "A", url: a.url },
+        { name: "B", url: b.url },
+      ],
+      storeToken: STORE_TOKEN,
+      sync: FAST_SYNC,
+    });
+    try {
+      const ids = new Set<string>();
+      for (let i = 0; i < 200; i++) ids.add(agent.service.recordSale(sampleSale()).body.eventId);
+      await expect.poll(() => ackedBy(agent, "A").n, { timeout: 30_000, interval: 50 }).toBe(200);
+      expect(agent.queue.read().counts).toMatchObject({ pending: 0, unreplicated: 200 });
+
+      await a.kill("SIGKILL");
+      await expect.poll(() => ackedBy(agent, "B").n, { timeout: 30_000, interval: 50 }).toBe(200);
+      const held = (await regionEvents(b.url)).filter((e) => e.registerId === "reg-unrep");
+      expect(held.length).toBe(200);
+      expect(new Set(held.map((e) => e.eventId))).toEqual(ids);
+      // B has no peers: it reports them replicated, so they become prunable.
+      await expect.poll(() => agent.queue.read().counts.unreplicated, { timeout: 10_000 }).toBe(0);
+    } finally {
+      await agent.done();
+    }
+  }, 120_000);
+});

@@ -174,6 +174,7 @@ export class SyncEngine {
       if (this.lastTarget !== null) this.o.logger.info({ from: this.lastTarget, to: target }, "sync target region changed");
       this.lastTarget = target;
       this.needStatus.add(target);
+      this.checkElsewhere.add(target);
     }
     if (this.needStatus.has(target)) await this.refreshStatus(target);
     const rows = this.buildBatch(target);
