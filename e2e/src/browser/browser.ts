@@ -26,7 +26,8 @@ export async function launchBrowser(): Promise<Browser> {
     locale: "en-US",
     timezoneId: "UTC",
   });
-  context.setDefaultTimeout(20_000);
+  // Generous: two cores run two regions, an agent and Chromium at once.
+  context.setDefaultTimeout(30_000);
   const problems: string[] = [];
   return {
     context,

@@ -170,6 +170,36 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
     expect(browser.problems).toEqual([]);
   });
 
+  it("a whole sale by keyboard alone: scan and Enter, F8 cash and Enter, Enter to complete, Enter for the next sale", async () => {
+    const page = await browser.open(`${stack.agentUrl}/cashier`);
+    const rows = (n: number) =>
+      page.waitForFunction((want) => document.querySelectorAll("#cart tbody tr").length === want, n, POLL);
+    // The scan field has the focus from the start, as a scanner expects.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("scan");
+    await page.keyboard.type("084215100014");
+    await page.keyboard.press("Enter");
+    await rows(1);
+    await page.keyboard.type("SOCK-3PK");
+    await page.keyboard.press("Enter");
+    await rows(2);
+    // Tee 19.99 + 1.65, socks 12.00 + 0.99: 34.63.
+    expect((await page.textContent("#total"))?.trim()).toBe("$34.63");
+    await page.keyboard.press("F8");
+    await page.keyboard.type("40");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#change-due");
+    expect((await page.textContent("#change-due"))?.trim()).toBe("$5.37");
+    await page.waitForFunction(() => document.activeElement?.id === "complete-sale", undefined, POLL);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#receipt-id", { state: "visible" });
+    expect(await page.textContent("#receipt")).toContain("$5.37");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#sale-mode", { state: "visible" });
+    await rows(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("scan");
+    expect(browser.problems).toEqual([]);
+  });
+
   // Last: it takes the regions down for good.
   it("offline, a card over the offline limit is refused until a manager enters an override code", async () => {
     await stack.stopRegions();

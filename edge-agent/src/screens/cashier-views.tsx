@@ -19,10 +19,10 @@ export function CashierBody(props: { cashierId: string }) {
       <main>
         <div class="row">
           <button type="button" id="mode-sale" class="mode-button" aria-pressed="true">
-            Sale
+            Sale <span class="key">F2</span>
           </button>
           <button type="button" id="mode-return" class="mode-button" aria-pressed="false">
-            Return / exchange
+            Return / exchange <span class="key">F3</span>
           </button>
           <span class="spacer grow" />
           <label>
@@ -62,13 +62,13 @@ export function CashierBody(props: { cashierId: string }) {
               <h2>Payment</h2>
               <div class="tender-tabs">
                 <button type="button" data-tender="card" aria-pressed="true">
-                  Card
+                  Card <span class="key">F7</span>
                 </button>
                 <button type="button" data-tender="cash" aria-pressed="false">
-                  Cash
+                  Cash <span class="key">F8</span>
                 </button>
                 <button type="button" data-tender="gift_card" aria-pressed="false">
-                  Gift card
+                  Gift card <span class="key">F9</span>
                 </button>
               </div>
               <form id="tender-form" autocomplete="off">

@@ -73,6 +73,7 @@ meter { width: 100%; height: 1.1rem; }
 .warnbox { background: var(--warn-bg); color: #5c3d00; border-radius: 6px; padding: .5rem .7rem; margin-top: .5rem; }
 .badbox { background: var(--bad-bg); color: var(--bad); border-radius: 6px; padding: .5rem .7rem; margin-top: .5rem; }
 .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
+.key { font-size: .72rem; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 .3rem; margin-left: .25rem; font-weight: 400; }
 .nowrap { white-space: nowrap; }
 .truncate { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 `;

@@ -372,6 +372,12 @@ export function cashierClient(): void {
     }
   }
 
+  /** Focuses a field with its text selected: what the cashier types replaces the suggested amount. */
+  function focusField(id: string): void {
+    input(id).focus();
+    input(id).select();
+  }
+
   function guard(task: () => Promise<void>, errorId: string): void {
     show(errorId, "");
     task().then(
@@ -415,7 +421,7 @@ export function cashierClient(): void {
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>("[data-tender]"))) {
     b.addEventListener("click", () => {
       selectTender(b.dataset.tender ?? "card");
-      input(b.dataset.tender === "gift_card" ? "gift-code" : "tender-amount").focus();
+      focusField(b.dataset.tender === "gift_card" ? "gift-code" : "tender-amount");
     });
   }
   el("tender-form").addEventListener("submit", (e) => {
@@ -423,7 +429,7 @@ export function cashierClient(): void {
     guard(async () => {
       await addTender();
       if (state.complete) el("complete-sale").focus();
-      else input("tender-amount").focus();
+      else focusField("tender-amount");
     }, "tender-error");
   });
   el("tenders").addEventListener("click", (e) => {
@@ -462,6 +468,7 @@ export function cashierClient(): void {
   el("preview-return").addEventListener("click", () => guard(preview, "return-error"));
   el("confirm-return").addEventListener("click", () => void confirmReturn());
 
+  const TENDER_KEYS: Record<string, string> = { F7: "card", F8: "cash", F9: "gift_card" };
   document.addEventListener("keydown", (e) => {
     if (e.key === "F2") {
       e.preventDefault();
@@ -469,6 +476,12 @@ export function cashierClient(): void {
     } else if (e.key === "F3") {
       e.preventDefault();
       setMode("return");
+    } else if (TENDER_KEYS[e.key] && !el("sale-mode").hidden) {
+      // F7 card, F8 cash, F9 gift card: pick the tender and type its amount.
+      e.preventDefault();
+      const type = TENDER_KEYS[e.key] as string;
+      selectTender(type);
+      focusField(type === "gift_card" ? "gift-code" : "tender-amount");
     } else if (e.key === "Enter" && !el("receipt-mode").hidden && (e.target as HTMLElement).tagName !== "BUTTON") {
       e.preventDefault();
       resetSale();
