@@ -31,9 +31,43 @@ export function startSync(config: AgentConfig, logger: Logger): SyncHandle {
     ...(config.logFile ? { logFile: config.logFile } : {}),
   };
   const worker = startTsWorker(new URL("./sync-worker.ts", import.meta.url), { workerData: data });
-  const exited = once(worker, "exit");
-  worker.on("error", (error) => logger.error({ err: error }, "sync worker crashed; events stay in the outbox until restart"));
-  const api = Comlink.wrap<SyncWorkerApi>(nodeEndpoint(worker));
+  let failure: Error | undefined;
+  // Calls in flight, failed at once if the worker dies (a comlink call to a dead worker never settles).
+  const inFlight = new Set<(error: Error) => void>();
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const reject of inFlight) reject(failure);
+    inFlight.clear();
+  };
+  const exited = once(worker, "exit").then(() => fail(new Error("the sync worker stopped")));
+  worker.on("error", (error) => {
+    logger.error({ err: error }, "sync worker crashed; events stay in the outbox until the agent restarts");
+    fail(error);
+  });
+  const remote = Comlink.wrap<SyncWorkerApi>(nodeEndpoint(worker));
+  const call = <T>(fn: (api: typeof remote) => Promise<T>): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    return new Promise<T>((resolve, reject) => {
+      inFlight.add(reject);
+      fn(remote).then(
+        (value) => {
+          inFlight.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          inFlight.delete(reject);
+          reject(error);
+        },
+      );
+    });
+  };
+  const api = {
+    wake: () => call((r) => r.wake()),
+    status: () => call((r) => r.status()),
+    pause: () => call((r) => r.pause()),
+    resume: () => call((r) => r.resume()),
+    syncNow: () => call((r) => r.syncNow()),
+  };
   let waking = false;
   let again = false;
   const wake = (): void => {
@@ -60,15 +94,19 @@ export function startSync(config: AgentConfig, logger: Logger): SyncHandle {
   let closed = false;
   return {
     wake,
-    status: () => api.status(),
+    status: () =>
+      api.status().catch((error: unknown) => ({
+        state: "engine stopped",
+        error: (error as Error).message,
+      })) as Promise<SyncStatus>,
     pause: () => api.pause(),
     resume: () => api.resume(),
     syncNow: () => api.syncNow(),
     async close() {
       if (closed) return;
       closed = true;
-      await api.stop();
-      api[Comlink.releaseProxy]();
+      if (!failure) await call((r) => r.stop());
+      remote[Comlink.releaseProxy]();
       await worker.terminate();
       await exited;
     },

@@ -21,6 +21,18 @@ describe("sync to a real region", () => {
     }
   });
 
+  it("once the worker is gone, status says so instead of hanging, and the outbox keeps recording", async () => {
+    const agent = testAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }], storeToken: STORE_TOKEN });
+    try {
+      await agent.sync?.close();
+      expect(await syncStatusOf(agent)).toMatchObject({ state: "engine stopped" });
+      expect(agent.service.recordSale(sampleSale()).body.seq).toBe(1);
+      expect(agent.queue.read().counts.pending).toBe(1);
+    } finally {
+      await agent.done();
+    }
+  });
+
   it("drains the outbox into the region and acks every event", async () => {
     region = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" });
     const agent = testAgent({
