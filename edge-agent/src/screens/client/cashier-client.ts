@@ -38,6 +38,7 @@ export function cashierClient(): void {
     previewKind: "" as "" | "return" | "exchange",
     previewNet: null as Money | null,
     returnKey: "",
+    receiptId: "",
   };
 
   class ApiProblem extends Error {
@@ -214,8 +215,17 @@ export function cashierClient(): void {
   async function showReceipt(transactionId: string): Promise<void> {
     const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(transactionId)}`);
     el("receipt").innerHTML = r.html;
+    state.receiptId = transactionId;
     setMode("receipt");
     el("new-sale").focus();
+  }
+
+  /** While a receipt is on screen, its "waiting to sync" tag turns into "synced" once the cloud has it. */
+  async function refreshReceiptSync(): Promise<void> {
+    if (el("receipt-mode").hidden || !state.receiptId) return;
+    if (document.querySelector("#receipt-sync .tag.acked")) return;
+    const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(state.receiptId)}`);
+    if (!el("receipt-mode").hidden) el("receipt").innerHTML = r.html;
   }
 
   function resetSale(): void {
@@ -362,6 +372,7 @@ export function cashierClient(): void {
       pill.textContent = s.online ? "Cloud connected" : "Offline";
       pill.className = `pill ${s.online ? "online" : "offline"}`;
       pill.dataset.online = String(s.online);
+      await refreshReceiptSync();
     } catch (error) {
       // The agent itself is unreachable (restarting): say so where the cashier looks.
       el("offline-banner").hidden = false;
