@@ -107,16 +107,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     databaseUrls: options.databaseUrls,
     logLevel: "warn",
     agentConfig: {
+      // A killed region fails fast (connection refused or reset), so failover needs no short
+      // timeout; generous timeouts keep a region that is merely busy (many registers on two
+      // cores) from being abandoned mid-batch and retried into collapse.
       sync: {
         probeIntervalMs: 1000,
-        probeTimeoutMs: 500,
-        requestTimeoutMs: 2000,
+        probeTimeoutMs: 2000,
+        requestTimeoutMs: 10_000,
         breakerFailures: 2,
-        breakerCooldownMs: 1000,
-        failbackAfterMs: 3000,
-        retryBaseMs: 50,
-        retryCapMs: 1000,
-        idlePollMs: 500,
+        breakerCooldownMs: 2000,
+        failbackAfterMs: 5000,
+        retryBaseMs: 100,
+        retryCapMs: 2000,
+        idlePollMs: 1000,
       },
     },
   });
