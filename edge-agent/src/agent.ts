@@ -13,10 +13,12 @@ import { RegisterService } from "./register/register-service.ts";
 import { type PruneResult, pruneExpired } from "./retention/retention.ts";
 import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
 import { createScreens } from "./screens/screens-app.tsx";
-import { startCheckpointer } from "./storage/checkpointer.ts";
+import { startCheckpointer, useFallbackAutocheckpoint } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
 import { type SyncHandle, startSync } from "./sync/sync-host.ts";
+
+const CHECKPOINT_EVERY_MS = 50;
 
 export interface AgentOptions {
   logger?: Logger;
@@ -85,9 +87,14 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
   });
   // The cashier and store-manager screens, served by this same app (see src/screens).
   app.route("/", createScreens({ config, api: app, ledger, db }));
-  const checkpointer = config.backgroundCheckpoint ? startCheckpointer(db, logger) : undefined;
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
-  const sync = wantSync ? startSync(config, logger) : undefined;
+  // WAL checkpoints run off the request path: in the sync worker when there is one (one thread
+  // fewer per register), else in a checkpoint worker of their own.
+  const sync = wantSync
+    ? startSync(config, logger, { checkpointEveryMs: config.backgroundCheckpoint ? CHECKPOINT_EVERY_MS : 0 })
+    : undefined;
+  const checkpointer = !sync && config.backgroundCheckpoint ? startCheckpointer(db, logger, CHECKPOINT_EVERY_MS) : undefined;
+  if (sync && config.backgroundCheckpoint) useFallbackAutocheckpoint(db);
   if (sync) {
     // A committed event wakes the engine at once (the worker coalesces bursts).
     outbox.onCommit(() => sync.wake());

@@ -14,8 +14,13 @@ export interface Checkpointer {
  * Moves WAL checkpoints off the request path: the writer connection only checkpoints as a fallback
  * (a large WAL), and a worker thread checkpoints passively every `intervalMs`.
  */
-export function startCheckpointer(db: Db, logger: Logger, intervalMs = 50): Checkpointer {
+/** The writer connection leaves checkpoints to a background thread, except as a fallback for a large WAL. */
+export function useFallbackAutocheckpoint(db: Db): void {
   db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+}
+
+export function startCheckpointer(db: Db, logger: Logger, intervalMs = 50): Checkpointer {
+  useFallbackAutocheckpoint(db);
   const worker = startTsWorker(new URL("./checkpoint-worker.ts", import.meta.url), { workerData: { file: db.name, intervalMs } });
   worker.on("message", (msg: { type: string; message?: string }) => {
     if (msg.type === "error") logger.warn({ error: msg.message }, "background checkpoint failed; will retry");

@@ -19,7 +19,7 @@ export interface SyncHandle {
 }
 
 /** Starts the sync engine in a worker thread on the agent's outbox database. */
-export function startSync(config: AgentConfig, logger: Logger): SyncHandle {
+export function startSync(config: AgentConfig, logger: Logger, options: { checkpointEveryMs?: number } = {}): SyncHandle {
   const data: SyncWorkerData = {
     dataDir: config.dataDir,
     storeId: config.storeId,
@@ -28,6 +28,7 @@ export function startSync(config: AgentConfig, logger: Logger): SyncHandle {
     token: config.storeToken,
     settings: config.sync,
     logLevel: config.logLevel,
+    checkpointEveryMs: options.checkpointEveryMs ?? 0,
     ...(config.logFile ? { logFile: config.logFile } : {}),
   };
   const worker = startTsWorker(new URL("./sync-worker.ts", import.meta.url), { workerData: data });

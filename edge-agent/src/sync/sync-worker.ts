@@ -22,6 +22,8 @@ export interface SyncWorkerData {
   settings: SyncSettings;
   logLevel: string;
   logFile?: string;
+  /** When > 0 this thread also checkpoints the WAL (PASSIVE) this often, for the agent. */
+  checkpointEveryMs: number;
 }
 
 export interface SyncWorkerApi {
@@ -39,8 +41,19 @@ const logger = createLogger({ level: data.logLevel, ...(data.logFile ? { file: d
 });
 // A generous busy timeout: the register's writes come first, this connection can wait.
 const db = openDatabase(data.dataDir, { busyTimeoutMs: 30_000 });
-// The agent's checkpointer owns checkpoints; this connection only reads rows and updates their state.
+// Checkpoints are timed (below, or by the agent's checkpointer), never triggered by this connection's commits.
 db.pragma("wal_autocheckpoint = 0");
+const checkpointTimer =
+  data.checkpointEveryMs > 0
+    ? setInterval(() => {
+        try {
+          db.pragma("wal_checkpoint(PASSIVE)");
+        } catch (error) {
+          // Busy or failing: retried next tick; the writer's fallback autocheckpoint bounds the WAL meanwhile.
+          logger.warn({ err: error }, "background checkpoint failed; will retry");
+        }
+      }, data.checkpointEveryMs)
+    : undefined;
 const outbox = new Outbox(db, data.storeId, data.registerId);
 const engine = new SyncEngine({
   outbox,
@@ -59,6 +72,7 @@ const api: SyncWorkerApi = {
   resume: () => engine.resume(),
   syncNow: () => engine.syncNow(),
   async stop() {
+    if (checkpointTimer) clearInterval(checkpointTimer);
     await engine.stop();
     db.close();
     logger.flush();
