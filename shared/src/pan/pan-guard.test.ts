@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { newEventId } from "../ids/event-id.ts";
 import { assertNoPan, containsPan, findPanFields, formatPath, luhnValid, maskPans, PanDetectedError } from "./pan-guard.ts";
 
 describe("PAN guard", () => {
@@ -24,6 +26,25 @@ describe("PAN guard", () => {
     expect(containsPan("41111111111111111111")).toBe(false); // 20 digits, too long
     expect(containsPan("4242")).toBe(false);
     expect(containsPan("2026-11-26T09:30:00.000Z")).toBe(false);
+  });
+
+  it("never takes an event id for a card number, though its digit groups can join into a Luhn-valid run", () => {
+    // Found in the wild: these digits join into 3510318055121, 13 digits that pass the Luhn check.
+    expect(containsPan("01a216cb-73a9-779a-be35-10318055121e")).toBe(false);
+    expect(containsPan("12345678-1234-4234-8234-123456789012")).toBe(false);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), () => {
+        expect(containsPan(newEventId())).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("treats digits glued to letters as part of an identifier, but still catches prefixed numbers", () => {
+    expect(containsPan("ref-x4111111111111111")).toBe(false);
+    expect(containsPan("tok_4111111111111111")).toBe(true);
+    expect(containsPan("card: 4111-1111-1111-1111.")).toBe(true);
+    expect(containsPan("id 01a216cb-73a9-779a-be35-10318055121e in text")).toBe(false);
   });
 
   it("names every nested field that holds one, keys included", () => {
@@ -58,5 +79,6 @@ describe("PAN guard", () => {
   it("masks card numbers for logs, keeping the last four", () => {
     expect(maskPans("paid with 4111 1111 1111 1111 today")).toBe("paid with ************1111 today");
     expect(maskPans("order 4111111111111112 kept")).toBe("order 4111111111111112 kept");
+    expect(maskPans("a 4111111111111111 b 5555-5555-5555-4444")).toBe("a ************1111 b ************4444");
   });
 });

@@ -7,6 +7,19 @@
 /** Maximal runs of digits, allowing one space or dash between digits (card numbers are often grouped). */
 const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
 
+/** A UUID (event ids are UUIDv7): its digit groups can join into a Luhn-valid run by chance. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const LETTER = /[A-Za-z]/;
+
+/**
+ * Digits glued to a letter belong to an identifier (a hex id, a UUID inside text), not to a card
+ * number, which is written as digits alone or grouped by spaces or dashes.
+ */
+function gluedToLetter(text: string, start: number, end: number): boolean {
+  return LETTER.test(text.charAt(start - 1)) || LETTER.test(text.charAt(end));
+}
+
 export function luhnValid(digits: string): boolean {
   let total = 0;
   let double = false;
@@ -28,20 +41,30 @@ function isPanRun(run: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
 }
 
-export function containsPan(text: string): boolean {
+function panRuns(text: string): Array<{ start: number; end: number; digits: string }> {
+  if (UUID.test(text)) return [];
+  const runs: Array<{ start: number; end: number; digits: string }> = [];
   for (const match of text.matchAll(DIGIT_RUN)) {
-    if (isPanRun(match[0])) return true;
+    const start = match.index;
+    const end = start + match[0].length;
+    if (isPanRun(match[0]) && !gluedToLetter(text, start, end)) runs.push({ start, end, digits: match[0].replace(/[ -]/g, "") });
   }
-  return false;
+  return runs;
+}
+
+export function containsPan(text: string): boolean {
+  return panRuns(text).length > 0;
 }
 
 /** Masks every card-number run for logs: all but the last four digits become '*'. */
 export function maskPans(text: string): string {
-  return text.replace(DIGIT_RUN, (run) => {
-    if (!isPanRun(run)) return run;
-    const digits = run.replace(/[ -]/g, "");
-    return `${"*".repeat(digits.length - 4)}${digits.slice(-4)}`;
-  });
+  let masked = "";
+  let from = 0;
+  for (const run of panRuns(text)) {
+    masked += `${text.slice(from, run.start)}${"*".repeat(run.digits.length - 4)}${run.digits.slice(-4)}`;
+    from = run.end;
+  }
+  return masked + text.slice(from);
 }
 
 export type FieldPath = ReadonlyArray<string | number>;
