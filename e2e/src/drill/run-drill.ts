@@ -250,6 +250,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           cutRegisters.map(async (r) => {
             const views = await Promise.all(
               ["A", "B"].map((name) =>
+                // Region A may still be starting: what it cannot tell us yet counts as nothing held there.
                 readRegister(chain.regionUrl(name), chain.tokens.admin, cutStore, r).catch(() => ({ contiguousSeq: 0 })),
               ),
             );
@@ -277,6 +278,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const drained = queues.every((q) => q && q.counts.pending === 0 && q.counts.unreplicated === 0);
       if (drained) {
         const [a, b] = await Promise.all(
+          // An unreadable digest (a region still catching up) means "not converged yet": poll again.
           ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch(() => "")),
         );
         if (a && a === b) {
