@@ -1,14 +1,14 @@
+import { hash } from "node:crypto";
 import {
   containsPan,
+  fastCanonicalJson,
   findPanFields,
   formatPath,
   hasPanIssue,
-  sha256Hex,
   type TenderEvent,
   TenderEventSchema,
 } from "@tenderline/shared";
 import { z } from "zod";
-import { fastCanonicalJson } from "../canonical/fast-canonical-json.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -73,5 +73,6 @@ export function checkEvent(raw: unknown): EventCheck {
   const parsed =
     LONG_DIGIT_RUN.test(body) && containsPan(body) ? RegionEventSchema.safeParse(raw) : TenderEventSchema.out.safeParse(raw);
   if (!parsed.success) return { ok: false, error: parsed.error, pan: hasPanIssue(parsed.error) };
-  return { ok: true, event: parsed.data, body, hash: sha256Hex(body) };
+  // The shared sha256Hex in one call (no Hash object per event); event-schema.test.ts checks it matches contentHash.
+  return { ok: true, event: parsed.data, body, hash: hash("sha256", body, "hex") };
 }
