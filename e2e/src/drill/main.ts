@@ -51,6 +51,7 @@ console.table({
   "duplicates seen by a consumer": f.duplicatesSeenByConsumer,
   "failover p50 (s)": f.failoverP50Sec,
   "failover max (s)": f.failoverMaxSec,
+  "kill to first ack elsewhere, max (s)": f.firstAckElsewhereMaxSec,
   "drain after link restored (s)": f.drainAfterRestoreSec,
   "throughput (events/s)": f.throughputEventsPerSec,
 });

@@ -12,6 +12,7 @@ export interface FeedEventItem {
     registerId: string;
     seq: number;
     type: string;
+    occurredAt: string;
     payload: Record<string, unknown>;
   } | null;
   reconciliation: { state: string; tenders: Array<{ tenderId: string; state: string }> } | null;

@@ -55,6 +55,9 @@ export interface DrillReport {
     failoverP50Sec: number | null;
     failoverMaxSec: number | null;
     failoverPerAgentSec: Record<string, number | null>;
+    /** From the kill to each register's first event taken by B, idle time included. */
+    firstAckElsewherePerAgentSec: Record<string, number | null>;
+    firstAckElsewhereMaxSec: number | null;
     drainAfterRestoreSec: number | null;
     throughputEventsPerSec: number;
     convergedAfterSec: number | null;
@@ -79,6 +82,11 @@ async function queueOf(url: string): Promise<QueueView | undefined> {
     if (error instanceof Error) return undefined; // a killed agent is part of the drill
     throw error;
   }
+}
+
+function maxOf(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length > 0 ? Math.max(...known) : null;
 }
 
 function percentile(values: number[], p: number): number | null {
@@ -215,6 +223,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // Faults, at fixed shares of the selling window.
     const at = (share: number) => sleep(Math.max(0, t0 + share * options.durationSec * 1000 - Date.now()));
     const failover: Record<string, number | null> = {};
+    const firstAckElsewhere: Record<string, number | null> = {};
     let killTime = 0;
 
     let restoredAt = 0;
@@ -307,15 +316,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (!pending || Date.now() - reconcileStart > 60_000) break;
       await sleep(1000);
     }
-    // Failover per register: from the kill to the first of its events that region B itself took,
-    // by B's ingest time (independent of how quickly anyone could ask the agent).
+    // Failover per register, from region B's own ingest times (independent of how quickly anyone
+    // could ask the agent): `firstAckElsewhere` is the kill to the first of its events B took;
+    // `failover` discounts the time the register had nothing to send (no sale yet after the kill),
+    // so it measures the engine, not the cashier's pace: first ack minus max(kill, recorded).
     for (const registerId of storeOf.keys()) {
       const first = (feeds.B ?? [])
         .filter((i) => i.kind === "event" && i.originRegion === "B" && i.event?.registerId === registerId)
-        .map((i) => Date.parse(i.ingestedAt))
-        .filter((t) => t >= killTime)
-        .reduce((m, t) => Math.min(m, t), Number.POSITIVE_INFINITY);
-      failover[registerId] = Number.isFinite(first) ? (first - killTime) / 1000 : null;
+        .map((i) => ({ ackedAt: Date.parse(i.ingestedAt), recordedAt: Date.parse(i.event?.occurredAt ?? "") }))
+        .filter((a) => a.ackedAt >= killTime)
+        .reduce<{ ackedAt: number; recordedAt: number } | undefined>((m, a) => (m && m.ackedAt <= a.ackedAt ? m : a), undefined);
+      firstAckElsewhere[registerId] = first ? (first.ackedAt - killTime) / 1000 : null;
+      failover[registerId] = first ? (first.ackedAt - Math.max(killTime, first.recordedAt)) / 1000 : null;
     }
     const checks: CheckRow[] = [];
 
@@ -435,6 +447,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         failoverP50Sec: percentile(failoverValues, 50),
         failoverMaxSec: failoverMax,
         failoverPerAgentSec: failover,
+        firstAckElsewherePerAgentSec: firstAckElsewhere,
+        firstAckElsewhereMaxSec: maxOf(Object.values(firstAckElsewhere)),
         drainAfterRestoreSec,
         throughputEventsPerSec: Math.round((totalEvents / sellingEnded) * 10) / 10,
         convergedAfterSec,
@@ -460,6 +474,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           ["events lost", String(lost)],
           ["duplicates seen by a consumer", String(duplicates)],
           ["failover p50 / max", `${report.figures.failoverP50Sec?.toFixed(2) ?? "–"} s / ${failoverMax?.toFixed(2) ?? "–"} s`],
+          [
+            "kill to first ack elsewhere, max (idle time included)",
+            `${report.figures.firstAckElsewhereMaxSec?.toFixed(2) ?? "–"} s`,
+          ],
           [
             "drain after the store's link came back",
             drainAfterRestoreSec === null ? "–" : `${drainAfterRestoreSec.toFixed(1)} s`,
