@@ -15,12 +15,13 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
 import { parseConfig } from "../src/config/config.ts";
-import { textArrayLiteral } from "../src/ingest/store-records.ts";
+import { arrayParam, textArrayLiteral } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
 import { startRegion } from "../src/server/start-region.ts";
 import type { Database } from "../src/storage/database.ts";
 import { createPgTestDatabase } from "../src/testing/test-databases.ts";
 import { BATCH, type Batch, BENCH_STORE, BENCH_TOKEN, makeBatches } from "./batches.ts";
+import { mainThreadCpuMs } from "./thread-cpu.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 1_000_000);
@@ -62,7 +63,7 @@ class Client {
 }
 
 /** The same number and shape of rows (fresh ids) straight into a table shaped like the log. */
-async function rawInsert(db: Database, batches: readonly Batch[]): Promise<number> {
+async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms: number; cpuMs: number }> {
   // Rows prepared up front: the baseline measures only the database's insert work.
   const prepared = batches.map((b) =>
     b.events.map((e) => {
@@ -75,16 +76,19 @@ async function rawInsert(db: Database, batches: readonly Batch[]): Promise<numbe
       `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
        ON CONFLICT DO NOTHING`,
-      // Same parameter encoding as the service uses (bodies as one text[] literal).
-      Array.from({ length: 9 }, (_, col) => (col === 4 ? textArrayLiteral(rows.map((r) => r[4])) : rows.map((r) => r[col]))),
+      // Same parameter encoding as the service uses (each column as one array literal).
+      Array.from({ length: 9 }, (_, col) =>
+        col === 4 ? textArrayLiteral(rows.map((r) => r[4])) : arrayParam(rows.map((r) => r[col] as string | number)),
+      ),
     );
   const started = performance.now();
+  const cpu = mainThreadCpuMs() ?? 0;
   await Promise.all(
     Array.from({ length: LANES }, async (_, lane) => {
       for (let i = lane; i < prepared.length; i += LANES) await insert(prepared[i] as (typeof prepared)[number]);
     }),
   );
-  return performance.now() - started;
+  return { ms: performance.now() - started, cpuMs: (mainThreadCpuMs() ?? 0) - cpu };
 }
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -117,14 +121,21 @@ async function throughput(backend: "pglite" | "postgres") {
     let rawMs = 0;
     // How busy the region's own thread was during the first pass: near 1, it is the bottleneck.
     const firstPassBusy: number[] = [];
+    // CPU time of that thread (the region's, and the raw insert's): steadier than wall time under outside load.
+    let firstCpuMs = 0;
+    let rawCpuMs = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const from = Math.floor((batchCount * r) / ROUNDS);
       const to = Math.floor((batchCount * (r + 1)) / ROUNDS);
       const elu = performance.eventLoopUtilization();
+      const cpu0 = mainThreadCpuMs() ?? 0;
       firstMs += await client.post(url, from, to);
+      firstCpuMs += (mainThreadCpuMs() ?? 0) - cpu0;
       firstPassBusy.push(performance.eventLoopUtilization(elu).utilization);
       replayMs += await client.post(url, from, to);
-      rawMs += await rawInsert(region.db, rawBatches.slice(from, to));
+      const raw = await rawInsert(region.db, rawBatches.slice(from, to));
+      rawMs += raw.ms;
+      rawCpuMs += raw.cpuMs;
     }
     await region.db.query("DROP TABLE bench_raw");
     const stored = await region.db.query<{ n: number }>("SELECT count(*)::int AS n FROM records");
@@ -137,6 +148,10 @@ async function throughput(backend: "pglite" | "postgres") {
       endToEnd: { ms: Math.round(firstMs), eventsPerSecond: rate(EVENTS, firstMs) },
       replay: { ms: Math.round(replayMs), eventsPerSecond: rate(EVENTS, replayMs) },
       rawInsert: { ms: Math.round(rawMs), eventsPerSecond: rate(EVENTS, rawMs) },
+      regionThreadCpuMicrosPerEvent: {
+        endToEnd: Math.round((firstCpuMs * 1000) / EVENTS),
+        rawInsert: Math.round((rawCpuMs * 1000) / EVENTS),
+      },
       regionThreadBusy: Number((firstPassBusy.reduce((a, b) => a + b, 0) / firstPassBusy.length).toFixed(2)),
       endToEndVsRaw: Number((rawMs / firstMs).toFixed(3)),
       replayVsFirstPass: Number((firstMs / replayMs).toFixed(3)),
@@ -201,7 +216,9 @@ for (const backend of BACKENDS) {
   console.log(
     `  end-to-end / raw: ${t.endToEndVsRaw} (target >= 0.5); replay speed / first pass: ${t.replayVsFirstPass} (target >= 1)`,
   );
-  console.log(`  region thread busy during the first pass: ${Math.round(t.regionThreadBusy * 100)}%`);
+  console.log(
+    `  region thread busy during the first pass: ${Math.round(t.regionThreadBusy * 100)}%, its CPU per event: ${t.regionThreadCpuMicrosPerEvent.endToEnd} µs (raw insert: ${t.regionThreadCpuMicrosPerEvent.rawInsert} µs)`,
+  );
   const m = MEMORY_EVENTS > 0 ? await memory(backend) : undefined;
   if (m)
     console.log(`  memory: rss growth from 100k to ${MEMORY_EVENTS}: ${(m.growthFrom100k * 100).toFixed(1)}% (target <= 20%)`);
