@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
@@ -11,6 +10,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Database } from "../storage/database.ts";
 import { type AuthEnv, requireToken } from "./auth.ts";
+import { limitBody } from "./body-limit.ts";
 import { errorCode, fail } from "./http-error.ts";
 
 export interface AppDeps {
@@ -90,11 +90,9 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.post(
     "/v1/events/batch",
     requireToken(principals, "store"),
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () =>
-        fail(413, "body_too_large", `a batch body may be at most ${deps.bodyLimitBytes} bytes; send smaller batches`),
-    }),
+    limitBody(deps.bodyLimitBytes, () =>
+      fail(413, "body_too_large", `a batch body may be at most ${deps.bodyLimitBytes} bytes; send smaller batches`),
+    ),
     async (c) => {
       const principal = c.get("principal");
       const parsed = await parseBody(await c.req.text());
@@ -110,9 +108,16 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       // A database failure lands in onError, which counts it.
       const output = await ingestBatch(db, region, { storeId, registerId, events: [], classified }, replication);
       end();
-      for (const r of output.results) metrics.ingestEvents.inc({ outcome: r.status, reason: r.reason ?? "" });
       const counts = { accepted: 0, duplicate: 0, rejected: 0 };
-      for (const r of output.results) counts[r.status]++;
+      // One counter update per outcome and reason, not per event.
+      const byReason = new Map<string, number>();
+      for (const r of output.results) {
+        counts[r.status]++;
+        if (r.status === "rejected") byReason.set(r.reason ?? "", (byReason.get(r.reason ?? "") ?? 0) + 1);
+      }
+      if (counts.accepted > 0) metrics.ingestEvents.inc({ outcome: "accepted", reason: "" }, counts.accepted);
+      if (counts.duplicate > 0) metrics.ingestEvents.inc({ outcome: "duplicate", reason: "" }, counts.duplicate);
+      for (const [reason, n] of byReason) metrics.ingestEvents.inc({ outcome: "rejected", reason }, n);
       logger.info({ storeId, registerId, ...counts, contiguousSeq: output.watermark.contiguousSeq }, "batch ingested");
       return c.json(output, 200);
     },
