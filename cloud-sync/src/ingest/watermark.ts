@@ -64,18 +64,26 @@ export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKe
        SELECT k.store_id, k.register_id, COALESCE(s.contiguous_seq, 0) AS c
        FROM k LEFT JOIN register_state s ON s.store_id = k.store_id AND s.register_id = k.register_id
      ),
-     held AS (
-       SELECT cur.store_id, cur.register_id, r.seq,
-              r.seq - cur.c - row_number() OVER (PARTITION BY cur.store_id, cur.register_id ORDER BY r.seq) AS off
-       FROM cur JOIN records r
+     -- Seqs are unique per register, so n seqs above c with the highest c + n are exactly c+1..c+n:
+     -- then no row-by-row walk is needed (the usual case: a batch that continues the sequence).
+     stats AS (
+       SELECT cur.store_id, cur.register_id, cur.c, count(r.seq) AS n, max(r.seq) AS mx
+       FROM cur LEFT JOIN records r
          ON r.kind = 'event' AND r.store_id = cur.store_id AND r.register_id = cur.register_id AND r.seq > cur.c
+       GROUP BY cur.store_id, cur.register_id, cur.c
      ),
      agg AS (
-       SELECT cur.store_id, cur.register_id,
-              COALESCE(MAX(h.seq) FILTER (WHERE h.off = 0), MAX(cur.c)) AS c,
-              COALESCE(MAX(h.seq), MAX(cur.c)) AS m
-       FROM cur LEFT JOIN held h ON h.store_id = cur.store_id AND h.register_id = cur.register_id
-       GROUP BY cur.store_id, cur.register_id
+       SELECT st.store_id, st.register_id,
+              CASE WHEN st.n = 0 THEN st.c
+                   WHEN st.mx - st.c = st.n THEN st.mx
+                   ELSE (SELECT COALESCE(MAX(h.seq) FILTER (WHERE h.off = 0), st.c)
+                         FROM (SELECT r.seq, r.seq - st.c - row_number() OVER (ORDER BY r.seq) AS off
+                               FROM records r
+                               WHERE r.kind = 'event' AND r.store_id = st.store_id AND r.register_id = st.register_id
+                                 AND r.seq > st.c) h)
+              END AS c,
+              COALESCE(st.mx, st.c) AS m
+       FROM stats st
      )
      INSERT INTO register_state AS s (store_id, register_id, contiguous_seq, max_seq, gap_since)
      SELECT store_id, register_id, c, m, CASE WHEN m > c THEN now() END FROM agg ORDER BY store_id, register_id
