@@ -43,12 +43,16 @@ export interface NewLedgerTransaction {
   seq: number;
   recordedAt: number;
   total: Money;
-  /** The recorded event exactly as stored in the outbox (JSON), kept as the receipt. */
-  eventJson: string;
   /** Lines that can be returned later (sales and the new side of exchanges). */
   lines: readonly SaleLine[];
   /** Tenders refunds can go back to. */
   tenders: ReadonlyArray<{ tenderId: string; type: TenderType; amount: Money }>;
+  /**
+   * True when `lines` and `tenders` are exactly the recorded payload's (`payload.lines`,
+   * `payload.tenders`, either absent meaning none): then nothing but the receipt is stored for
+   * them until something is returned.
+   */
+  asInReceipt: boolean;
 }
 
 interface LedgerState {
@@ -63,13 +67,49 @@ interface Row {
   recordedAt: number;
   currency: string;
   total: number;
-  receipt: string;
-  state: string;
+  body: string | null;
+  state: string | null;
+}
+
+interface ReceiptPayload {
+  lines?: readonly SaleLine[];
+  tenders?: ReadonlyArray<{ tenderId: string; type: TenderType; amount: Money }>;
+}
+
+export class LedgerIntegrityError extends Error {
+  constructor(transactionId: string) {
+    super(`ledger transaction ${transactionId} has lost its receipt (neither the outbox nor the ledger holds its event)`);
+    this.name = "LedgerIntegrityError";
+  }
+}
+
+function stateOf(lines: readonly SaleLine[], tenders: NewLedgerTransaction["tenders"]): LedgerState {
+  return {
+    lines: lines.map((l, lineNo) => ({
+      lineNo,
+      sku: l.sku,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice.amount,
+      tax: l.tax.amount,
+      currency: l.unitPrice.currency,
+      returned: 0,
+    })),
+    tenders: tenders.map((t, position) => ({
+      position,
+      tenderId: t.tenderId,
+      type: t.type,
+      amount: t.amount.amount,
+      currency: t.amount.currency,
+      refunded: 0,
+    })),
+  };
 }
 
 /**
- * The register's local ledger: one row per transaction, enough to print the receipt and to work
- * out offline what is still returnable per line and refundable per tender.
+ * The register's local ledger: one small row per transaction, keyed by its id. The receipt is the
+ * recorded event, read from the outbox by seq (stored once; retention copies it into the ledger
+ * row before it prunes the outbox row). Returned units and refunded amounts live in `state`, which
+ * stays NULL while it would only repeat the receipt.
  */
 export class Ledger {
   private readonly stmts;
@@ -77,10 +117,10 @@ export class Ledger {
   constructor(readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        "INSERT INTO transactions (seq, transaction_id, kind, recorded_at, currency, total, receipt, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO transactions (transaction_id, seq, kind, recorded_at, currency, total, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       get: db.prepare(
-        "SELECT seq, transaction_id AS transactionId, kind, recorded_at AS recordedAt, currency, total, receipt, state FROM transactions WHERE transaction_id = ?",
+        "SELECT t.seq, t.transaction_id AS transactionId, t.kind, t.recorded_at AS recordedAt, t.currency, t.total, COALESCE(t.receipt, o.body) AS body, t.state FROM transactions t LEFT JOIN outbox o ON o.seq = t.seq WHERE t.transaction_id = ?",
       ),
       setState: db.prepare("UPDATE transactions SET state = ? WHERE transaction_id = ?"),
       insertRefund: db.prepare(
@@ -90,42 +130,35 @@ export class Ledger {
   }
 
   insert(tx: NewLedgerTransaction): void {
-    const state: LedgerState = {
-      lines: tx.lines.map((l, lineNo) => ({
-        lineNo,
-        sku: l.sku,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice.amount,
-        tax: l.tax.amount,
-        currency: l.unitPrice.currency,
-        returned: 0,
-      })),
-      tenders: tx.tenders.map((t, position) => ({
-        position,
-        tenderId: t.tenderId,
-        type: t.type,
-        amount: t.amount.amount,
-        currency: t.amount.currency,
-        refunded: 0,
-      })),
-    };
     this.stmts.insert.run(
-      tx.seq,
       tx.transactionId,
+      tx.seq,
       tx.kind,
       tx.recordedAt,
       tx.total.currency,
       tx.total.amount,
-      tx.eventJson,
-      JSON.stringify(state),
+      tx.asInReceipt ? null : JSON.stringify(stateOf(tx.lines, tx.tenders)),
     );
   }
 
-  get(transactionId: string): LedgerTransaction | undefined {
+  private read(
+    transactionId: string,
+  ): { row: Row; event: { eventId: string; occurredAt: string; payload: unknown }; state: LedgerState } | undefined {
     const row = this.stmts.get.get(transactionId) as Row | undefined;
     if (!row) return undefined;
-    const event = JSON.parse(row.receipt) as { eventId: string; occurredAt: string; payload: unknown };
-    const state = JSON.parse(row.state) as LedgerState;
+    if (row.body === null) throw new LedgerIntegrityError(transactionId);
+    const event = JSON.parse(row.body) as { eventId: string; occurredAt: string; payload: ReceiptPayload };
+    const state =
+      row.state === null
+        ? stateOf(event.payload.lines ?? [], event.payload.tenders ?? [])
+        : (JSON.parse(row.state) as LedgerState);
+    return { row, event, state };
+  }
+
+  get(transactionId: string): LedgerTransaction | undefined {
+    const found = this.read(transactionId);
+    if (!found) return undefined;
+    const { row, event, state } = found;
     return {
       transactionId: row.transactionId,
       kind: row.kind,
@@ -179,9 +212,9 @@ export class Ledger {
     const stateOf = (id: string): LedgerState => {
       let state = touched.get(id);
       if (!state) {
-        const row = this.stmts.get.get(id) as Row | undefined;
-        if (!row) throw new Error(`ledger has no transaction ${id} to apply a return to`);
-        state = JSON.parse(row.state) as LedgerState;
+        const found = this.read(id);
+        if (!found) throw new Error(`ledger has no transaction ${id} to apply a return to`);
+        state = found.state;
         touched.set(id, state);
       }
       return state;

@@ -92,9 +92,9 @@ export class RegisterService {
         seq: recorded.seq,
         recordedAt: recorded.recordedAt,
         total: totals.total,
-        eventJson: recorded.body,
         lines: payload.lines,
         tenders: payload.tenders,
+        asInReceipt: true,
       });
       return {
         transactionId,
@@ -135,9 +135,10 @@ export class RegisterService {
         seq: recorded.seq,
         recordedAt: recorded.recordedAt,
         total: refund,
-        eventJson: recorded.body,
         lines: [],
         tenders: [],
+        // A return's payload has items, not lines, and allocation, not tenders: nothing to return or refund later.
+        asInReceipt: true,
       });
       this.applyReturnedLines(transactionId, plan.returnedLines, allocation);
       return {
@@ -226,9 +227,9 @@ export class RegisterService {
         seq: recorded.seq,
         recordedAt: recorded.recordedAt,
         total: totals.total,
-        eventJson: recorded.body,
         lines: payload.lines,
         tenders: ledgerTenders,
+        asInReceipt: false,
       });
       this.applyReturnedLines(transactionId, plan.returnedLines, allocation);
       return {

@@ -17,6 +17,8 @@ export interface PruneResult {
 
 const HOUR = 3_600_000;
 
+const PRUNABLE_OUTBOX = "o.state = 'acked' AND o.replicated_at IS NOT NULL AND o.replicated_at < ?";
+
 /**
  * Deletes what is safe to delete: only rows the cloud confirmed replicated leave the outbox (a
  * pending, dead or merely acked row is never pruned), and ledger rows past the returns window.
@@ -27,13 +29,19 @@ export function pruneExpired(db: Db, policy: RetentionPolicy, now = Date.now()):
   const idemCutoff = now - (policy.idempotencyRetentionHours ?? 24) * HOUR;
   return db
     .transaction(() => {
-      const outbox = db
-        .prepare("DELETE FROM outbox WHERE state = 'acked' AND replicated_at IS NOT NULL AND replicated_at < ?")
-        .run(outboxCutoff).changes;
       db.prepare(
         "DELETE FROM refunds WHERE original_transaction_id IN (SELECT transaction_id FROM transactions WHERE recorded_at < ?)",
       ).run(ledgerCutoff);
       const transactions = db.prepare("DELETE FROM transactions WHERE recorded_at < ?").run(ledgerCutoff).changes;
+      // The outbox holds the only copy of each event; a ledger row that outlives its outbox row
+      // takes the event along as its receipt.
+      db.prepare(
+        `UPDATE transactions SET receipt = o.body FROM outbox o
+         WHERE o.seq = transactions.seq AND transactions.receipt IS NULL
+           AND transactions.transaction_id = json_extract(o.body, '$.payload.transactionId')
+           AND ${PRUNABLE_OUTBOX}`,
+      ).run(outboxCutoff);
+      const outbox = db.prepare(`DELETE FROM outbox AS o WHERE ${PRUNABLE_OUTBOX}`).run(outboxCutoff).changes;
       const idempotency = db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(idemCutoff).changes;
       return { outbox, transactions, idempotency };
     })

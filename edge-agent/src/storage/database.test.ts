@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { Ledger } from "../ledger/ledger.ts";
 import { tempDir } from "../testing/fixtures.ts";
 import { applyPragmas, dbPath, openDatabase, SchemaTooNewError } from "./database.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
@@ -43,6 +44,58 @@ describe("outbox database", () => {
       { seq: 1, eventId: "e1", state: "pending" },
     ]);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'cloud_gaps'").get()).toEqual({ name: "cloud_gaps" });
+    db.close();
+  });
+
+  it("moves a version-2 ledger to the one-copy layout, keeping every receipt and what was returned", () => {
+    const d = dir();
+    const old = new Database(dbPath(d));
+    applyPragmas(old);
+    old.exec(MIGRATIONS[0] as string);
+    old.exec(MIGRATIONS[1] as string);
+    old.pragma("user_version = 2");
+    const event = (seq: number, transactionId: string) =>
+      JSON.stringify({
+        eventId: `e${seq}`,
+        occurredAt: "2026-01-01T00:00:00.000Z",
+        payload: {
+          transactionId,
+          lines: [{ sku: "A", quantity: 2, unitPrice: { amount: 500, currency: "EUR" }, tax: { amount: 0, currency: "EUR" } }],
+        },
+      });
+    const state = JSON.stringify({
+      lines: [{ lineNo: 0, sku: "A", quantity: 2, unitPrice: 500, tax: 0, currency: "EUR", returned: 1 }],
+      tenders: [],
+    });
+    // t1's outbox row was already pruned: its receipt lives only in the ledger.
+    old
+      .prepare("INSERT INTO outbox (seq, event_id, type, body, bytes, recorded_at) VALUES (2, 'e2', 'sale.completed', ?, 1, 2)")
+      .run(event(2, "t2"));
+    const insert = old.prepare(
+      "INSERT INTO transactions (seq, transaction_id, kind, recorded_at, currency, total, receipt, state) VALUES (?, ?, 'sale', ?, 'EUR', 1000, ?, ?)",
+    );
+    insert.run(1, "t1", 1, event(1, "t1"), state);
+    insert.run(2, "t2", 2, event(2, "t2"), state);
+    old.close();
+
+    const db = openDatabase(d);
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    // The event is stored once: only the ledger row without an outbox row keeps a copy.
+    expect(db.prepare("SELECT transaction_id AS id, receipt IS NOT NULL AS copy FROM transactions ORDER BY seq").all()).toEqual([
+      { id: "t1", copy: 1 },
+      { id: "t2", copy: 0 },
+    ]);
+    const ledger = new Ledger(db);
+    for (const [id, seq] of [
+      ["t1", 1],
+      ["t2", 2],
+    ] as const) {
+      const tx = ledger.get(id);
+      expect(tx?.seq).toBe(seq);
+      expect(tx?.eventId).toBe(`e${seq}`);
+      expect(tx?.receipt).toMatchObject({ transactionId: id });
+      expect(tx?.lines.map((l) => l.returned)).toEqual([1]);
+    }
     db.close();
   });
 

@@ -78,6 +78,30 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (region, from_seq)
   ) STRICT;
   `,
+  // 3: the event JSON is stored once, in the outbox; the ledger row is small and keyed by its
+  // transaction id (WITHOUT ROWID), so a sale writes one ledger page instead of a row page plus a
+  // unique-index page, and no second copy of the receipt. receipt holds the event JSON only once
+  // the outbox row is pruned (retention moves it there); rows whose outbox row is already gone
+  // keep theirs here. state is NULL while it is what the receipt says with nothing returned yet.
+  `
+  CREATE TABLE ledger (
+    transaction_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('sale', 'return', 'exchange')),
+    recorded_at INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    receipt TEXT,
+    state TEXT
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO ledger (transaction_id, seq, kind, recorded_at, currency, total, receipt, state)
+    SELECT t.transaction_id, t.seq, t.kind, t.recorded_at, t.currency, t.total,
+      CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.seq = t.seq) THEN NULL ELSE t.receipt END,
+      t.state
+    FROM transactions t;
+  DROP TABLE transactions;
+  ALTER TABLE ledger RENAME TO transactions;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
