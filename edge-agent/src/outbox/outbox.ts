@@ -36,6 +36,11 @@ export class Outbox {
   private lastSeq: number;
   private readonly commitListeners: Array<() => void> = [];
   private readonly stmts;
+  /**
+   * One better-sqlite3 transaction wrapper for every recording (it nests as a savepoint): building
+   * a new wrapper per call was 6 % of the CPU of recording a sale.
+   */
+  private readonly runImmediate: (fn: () => unknown) => unknown;
 
   constructor(
     readonly db: Db,
@@ -77,6 +82,7 @@ export class Outbox {
       clearGaps: db.prepare("DELETE FROM cloud_gaps WHERE region = ?"),
       insertGap: db.prepare("INSERT OR REPLACE INTO cloud_gaps (region, from_seq, to_seq, reported_at) VALUES (?, ?, ?, ?)"),
     };
+    this.runImmediate = db.transaction((fn: () => unknown) => fn()).immediate;
     this.lastSeq = Outbox.lastRecordedSeq(db);
   }
 
@@ -106,7 +112,7 @@ export class Outbox {
     const outermost = !this.db.inTransaction;
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.runImmediate(fn) as T;
     } catch (error) {
       this.lastSeq = before;
       throw error;
