@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, type as osType, release, totalmem } from "node:os";
+import { cpus, loadavg, type as osType, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -19,6 +19,8 @@ const packages = ["edge-agent", "cloud-sync", "e2e"].filter((dir) => {
 const only = process.argv.slice(2);
 const selected = only.length > 0 ? packages.filter((p) => only.includes(p)) : packages;
 
+// Other work on the machine moves every figure: the load average is recorded with the results.
+const loadBefore = loadavg()[0];
 const results: Record<string, unknown> = {};
 let failed = false;
 for (const dir of selected) {
@@ -42,6 +44,7 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   os: `${osType()} ${release()}`,
   node: process.version,
+  loadAverage1m: { before: loadBefore, after: loadavg()[0] },
 };
 const file = join(outDir, "results.json");
 writeFileSync(file, `${JSON.stringify({ ranAt: new Date().toISOString(), machine, results }, null, 2)}\n`);

@@ -1,0 +1,83 @@
+/**
+ * Prints bench-results/results.json as the Markdown the README's performance section quotes:
+ * `node --import tsx scripts/bench-summary.ts [results.json]`.
+ */
+import { readFileSync } from "node:fs";
+
+interface Figures {
+  ranAt: string;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    loadAverage1m?: { before: number; after: number };
+  };
+  results: Record<string, any>;
+}
+
+const file = process.argv[2] ?? "bench-results/results.json";
+const { ranAt, machine, results } = JSON.parse(readFileSync(file, "utf8")) as Figures;
+const yes = (ok: boolean | undefined) => (ok === undefined ? "–" : ok ? "met" : "missed");
+const rows: string[][] = [];
+const record = results["edge-agent"]?.record;
+if (record) {
+  rows.push([
+    "agent: core record, 3 lines 2 tenders",
+    `${record.core.perSecond}/s, p50 ${record.core.p50Ms} ms, p99 ${record.core.p99Ms} ms`,
+    `raw insert ${record.rawInsert.perSecond}/s; ratio ${record.ratios.coreVsRaw}`,
+    `≥ 0.6 of raw: ${yes(record.targets.coreAtLeast60PctOfRaw)}; p99 < 1 ms: ${yes(record.targets.coreP99Under1ms)}`,
+  ]);
+  rows.push([
+    "agent: HTTP, 16 clients",
+    `${record.http.perSecond}/s, p99 ${record.http.p99Ms} ms`,
+    `ratio to raw ${record.ratios.httpVsRaw}`,
+    `≥ 2,000/s: ${yes(record.targets.httpAtLeast2000PerSecond)}`,
+  ]);
+}
+const sync = results["edge-agent"]?.sync;
+if (sync) {
+  rows.push([
+    "sync: drain 100k backlog into one region",
+    `${sync.engineDrain.eventsPerSec}/s`,
+    `region's own ingest ${sync.regionDirectIngest.eventsPerSec}/s; ratio ${sync.drainVsDirect}`,
+    `≥ 0.5: ${yes(sync.targets.drainAtLeast50PctOfDirect)}`,
+  ]);
+  rows.push([
+    "sync: record→ack at 200 sales/s",
+    `p50 ${sync.steady.recordToAckP50Ms} ms, p95 ${sync.steady.recordToAckP95Ms} ms`,
+    "",
+    `p95 < 250 ms: ${yes(sync.targets.recordToAckP95Under250ms)}`,
+  ]);
+}
+for (const [name, b] of Object.entries<any>(results["cloud-sync"]?.backends ?? {})) {
+  rows.push([
+    `region ingest (${name}): 100k events, batches of 500, HTTP`,
+    `${b.endToEnd.eventsPerSecond}/s`,
+    `raw unnest insert ${b.rawInsert.eventsPerSecond}/s; ratio ${b.endToEndVsRaw}`,
+    `≥ 0.5: ${yes(b.endToEndVsRaw >= 0.5)}`,
+  ]);
+  rows.push([
+    `region replay (${name}): same 100k, all duplicates`,
+    `${b.replay.eventsPerSecond}/s`,
+    `ratio to first pass ${b.replayVsFirstPass}`,
+    `≥ 1: ${yes(b.replayVsFirstPass >= 1)}`,
+  ]);
+  if (b.memory)
+    rows.push([
+      `region memory (${name}): 100k → ${b.memory.events / 1000}k events`,
+      `RSS ${b.memory.samples[0].rssMiB} → ${b.memory.samples.at(-1).rssMiB} MiB`,
+      `growth ${(b.memory.growthFrom100k * 100).toFixed(1)}%`,
+      `≤ 20%: ${yes(b.memory.growthFrom100k <= 0.2)}`,
+    ]);
+}
+const load = machine.loadAverage1m
+  ? ` (1-minute load average ${machine.loadAverage1m.before.toFixed(1)} before, ${machine.loadAverage1m.after.toFixed(1)} after)`
+  : "";
+console.log(
+  `Measured ${ranAt} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}${load}.\n`,
+);
+console.log("| benchmark | measured | baseline in the same run | target |");
+console.log("|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
