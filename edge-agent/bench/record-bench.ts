@@ -2,7 +2,8 @@
  * Recording benchmark (issue 3): checkouts of 3 lines and 2 tenders through the core (the
  * RegisterService call the HTTP handler makes) and through the HTTP API of a real agent process
  * with 16 concurrent keep-alive clients, against a raw better-sqlite3 single-row autocommit
- * insert with the same pragmas. Prints throughput, p50/p99 and the ratios; with BENCH_OUT set,
+ * insert with the same pragmas (core and raw in alternating blocks of 500, so a shared machine's
+ * changing load hits both alike). Prints throughput, p50/p99 and the ratios; with BENCH_OUT set,
  * merges its figures into that JSON file under "edge-agent.record".
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,41 +25,70 @@ const WARMUP = 500;
 const HTTP_N = Number(process.env.BENCH_HTTP_SALES ?? 20_000);
 const CLIENTS = 16;
 
-function rawInsertBaseline(dir: string, body: string): RunFigures {
+/** Core and raw are measured in alternating blocks, so both see the same load on a shared machine. */
+const BLOCK = 500;
+
+interface Runner {
+  /** Runs item i and returns its latency in ms. */
+  once(i: number): number;
+  close(): void;
+}
+
+function rawInsertRunner(dir: string, body: string): Runner {
   const db = new Database(join(dir, "raw.db"));
   applyPragmas(db);
   db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
   const insert = db.prepare("INSERT INTO t (body) VALUES (?)");
-  for (let i = 0; i < WARMUP; i++) insert.run(body);
-  const lat: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    insert.run(body);
-    lat.push(performance.now() - t0);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  db.close();
-  return figures(lat, seconds);
+  return {
+    once() {
+      const t0 = performance.now();
+      insert.run(body);
+      return performance.now() - t0;
+    },
+    close: () => db.close(),
+  };
 }
 
-function coreRecord(dir: string): { run: RunFigures; bodyBytes: number } {
+function coreRunner(dir: string): Runner & { bodyBytes(): number } {
   const agent = createAgent(parseConfig({ storeId: "bench", registerId: "r1", dataDir: join(dir, "core"), logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
   });
   const requests = Array.from({ length: N + WARMUP }, () => sampleSale());
-  for (let i = 0; i < WARMUP; i++) agent.service.recordSale(requests[i] as ReturnType<typeof sampleSale>);
-  const lat: number[] = [];
-  const start = performance.now();
-  for (let i = WARMUP; i < N + WARMUP; i++) {
-    const t0 = performance.now();
-    agent.service.recordSale(requests[i] as ReturnType<typeof sampleSale>);
-    lat.push(performance.now() - t0);
+  return {
+    once(i) {
+      const request = requests[i] as ReturnType<typeof sampleSale>;
+      const t0 = performance.now();
+      agent.service.recordSale(request);
+      return performance.now() - t0;
+    },
+    bodyBytes: () => (agent.db.prepare("SELECT bytes FROM outbox WHERE seq = 1").get() as { bytes: number }).bytes,
+    close: () => void agent.close(),
+  };
+}
+
+/** Core record and the raw insert baseline, interleaved block by block; each timed only over its own blocks. */
+function coreAndRaw(dir: string): { core: RunFigures; raw: RunFigures; bodyBytes: number } {
+  const core = coreRunner(dir);
+  for (let i = 0; i < WARMUP; i++) core.once(i);
+  const bodyBytes = core.bodyBytes();
+  const raw = rawInsertRunner(dir, "x".repeat(bodyBytes));
+  for (let i = 0; i < WARMUP; i++) raw.once(i);
+  const lat = { core: [] as number[], raw: [] as number[] };
+  const ms = { core: 0, raw: 0 };
+  for (let from = 0; from < N; from += BLOCK) {
+    const to = Math.min(N, from + BLOCK);
+    for (const [name, runner] of [
+      ["core", core],
+      ["raw", raw],
+    ] as const) {
+      const start = performance.now();
+      for (let i = from; i < to; i++) lat[name].push(runner.once(WARMUP + i));
+      ms[name] += performance.now() - start;
+    }
   }
-  const seconds = (performance.now() - start) / 1000;
-  const bodyBytes = (agent.db.prepare("SELECT bytes FROM outbox WHERE seq = 1").get() as { bytes: number }).bytes;
-  void agent.close();
-  return { run: figures(lat, seconds), bodyBytes };
+  core.close();
+  raw.close();
+  return { core: figures(lat.core, ms.core / 1000), raw: figures(lat.raw, ms.raw / 1000), bodyBytes };
 }
 
 function postSale(agentPool: http.Agent, port: number, body: string): Promise<number> {
@@ -117,8 +147,8 @@ async function httpRecord(dir: string): Promise<RunFigures> {
 export async function recordBench() {
   const dir = mkdtempSync(join(tmpdir(), "tl-bench-record-"));
   try {
-    const core = coreRecord(dir);
-    const raw = rawInsertBaseline(dir, "x".repeat(core.bodyBytes));
+    const { core: coreRun, raw, bodyBytes } = coreAndRaw(dir);
+    const core = { run: coreRun, bodyBytes };
     const viaHttp = await httpRecord(dir);
     const result = {
       eventBytes: core.bodyBytes,
