@@ -14,7 +14,41 @@ interface Figures {
     node: string;
     loadAverage1m?: { before: number; after: number };
   };
-  results: Record<string, any>;
+  results: {
+    "edge-agent"?: { record?: RecordFigures; sync?: SyncFigures };
+    "cloud-sync"?: { backends?: Record<string, IngestFigures> };
+  };
+}
+
+interface Run {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+interface RecordFigures {
+  rawInsert: Run;
+  core: Run;
+  http: Run;
+  ratios: { coreVsRaw: number; httpVsRaw: number };
+  targets: { coreP99Under1ms?: boolean; coreAtLeast60PctOfRaw?: boolean; httpAtLeast2000PerSecond?: boolean };
+}
+
+interface SyncFigures {
+  regionDirectIngest: { eventsPerSec: number };
+  engineDrain: { eventsPerSec: number };
+  drainVsDirect: number;
+  steady: { recordToAckP50Ms: number; recordToAckP95Ms: number };
+  targets: { drainAtLeast50PctOfDirect?: boolean; recordToAckP95Under250ms?: boolean };
+}
+
+interface IngestFigures {
+  endToEnd: { eventsPerSecond: number };
+  replay: { eventsPerSecond: number };
+  rawInsert: { eventsPerSecond: number };
+  endToEndVsRaw: number;
+  replayVsFirstPass: number;
+  memory?: { events: number; samples: Array<{ rssMiB: number }>; growthFrom100k: number };
 }
 
 const file = process.argv[2] ?? "bench-results/results.json";
@@ -51,7 +85,7 @@ if (sync) {
     `p95 < 250 ms: ${yes(sync.targets.recordToAckP95Under250ms)}`,
   ]);
 }
-for (const [name, b] of Object.entries<any>(results["cloud-sync"]?.backends ?? {})) {
+for (const [name, b] of Object.entries(results["cloud-sync"]?.backends ?? {})) {
   rows.push([
     `region ingest (${name}): 100k events, batches of 500, HTTP`,
     `${b.endToEnd.eventsPerSecond}/s`,
@@ -67,7 +101,7 @@ for (const [name, b] of Object.entries<any>(results["cloud-sync"]?.backends ?? {
   if (b.memory)
     rows.push([
       `region memory (${name}): 100k → ${b.memory.events / 1000}k events`,
-      `RSS ${b.memory.samples[0].rssMiB} → ${b.memory.samples.at(-1).rssMiB} MiB`,
+      `RSS ${b.memory.samples[0]?.rssMiB} → ${b.memory.samples.at(-1)?.rssMiB} MiB`,
       `growth ${(b.memory.growthFrom100k * 100).toFixed(1)}%`,
       `≤ 20%: ${yes(b.memory.growthFrom100k <= 0.2)}`,
     ]);
