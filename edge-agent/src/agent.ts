@@ -86,7 +86,16 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
     syncControl: () => sync,
   });
   // The cashier and store-manager screens, served by this same app (see src/screens).
-  app.route("/", createScreens({ config, api: app, ledger, db }));
+  app.route(
+    "/",
+    createScreens({
+      config,
+      api: app,
+      ledger,
+      db,
+      retryDeadLetter: (seq) => outbox.requeueDead(seq, "retried by the store manager"),
+    }),
+  );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
   // WAL checkpoints run off the request path: in the sync worker when there is one (one thread
   // fewer per register), else in a checkpoint worker of their own.

@@ -55,4 +55,22 @@ describe("outbox: what the sync engine uses", () => {
       /inside Outbox.transaction/,
     );
   });
+
+  it("puts a dead letter back in the queue as recorded, and wakes the sync engine", () => {
+    let wakes = 0;
+    agent.outbox.onCommit(() => wakes++);
+    const body = agent.outbox.rowsInRange(4, 4, 1)[0]?.body;
+    agent.outbox.markDead([{ seq: 4, reason: "rejected: invalid" }]);
+    expect(agent.outbox.pendingBatch(10, 1 << 20).map((r) => r.seq)).toEqual([1, 2, 3, 5, 6]);
+    expect(agent.outbox.requeueDead(4, "retried by the store manager")).toBe(true);
+    expect(wakes).toBe(1);
+    const again = agent.outbox.pendingBatch(10, 1 << 20);
+    expect(again.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(again[3]?.body).toBe(body);
+    // Only a dead letter can be requeued: a pending or acked row is left alone, and nothing wakes.
+    expect(agent.outbox.requeueDead(4, "again")).toBe(false);
+    agent.outbox.markAcked([1], "A");
+    expect(agent.outbox.requeueDead(1, "again")).toBe(false);
+    expect(wakes).toBe(1);
+  });
 });

@@ -59,6 +59,9 @@ export class Outbox {
         "UPDATE outbox SET state = 'acked', acked_region = ?, acked_at = ?, last_error = NULL, attempts = attempts + 1 WHERE seq = ? AND state <> 'dead'",
       ),
       reack: db.prepare("UPDATE outbox SET acked_region = ?, acked_at = ? WHERE seq = ? AND state = 'acked'"),
+      requeueDead: db.prepare(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = 0, dead_reason = NULL, last_error = ? WHERE seq = ? AND state = 'dead'",
+      ),
       dead: db.prepare(
         "UPDATE outbox SET state = 'dead', dead_reason = ?, last_error = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'",
       ),
@@ -210,6 +213,17 @@ export class Outbox {
     this.db.transaction(() => {
       for (const e of entries) this.stmts.dead.run(e.reason, e.reason, e.seq);
     })();
+  }
+
+  /**
+   * Puts a dead letter back in the queue after its cause was dealt with (a corrected region rule, a
+   * token…): same seq, same body, resent as recorded, never edited. Wakes the sync engine like a
+   * new event does. False when the row is not a dead letter.
+   */
+  requeueDead(seq: number, note: string): boolean {
+    const changed = this.stmts.requeueDead.run(note, seq).changes === 1;
+    if (changed) for (const listener of this.commitListeners) listener();
+    return changed;
   }
 
   recordFailure(seqs: readonly number[], error: string, nextAttemptAt: number): void {

@@ -378,6 +378,7 @@ describe("offline banner and the manager panel", () => {
       api: agent.app,
       ledger: agent.ledger,
       db: agent.db,
+      retryDeadLetter: (seq) => agent.outbox.requeueDead(seq, "retried"),
       forwardingDeadlineHours: 20,
       probes: new RegionProbes([], { clock: () => now }),
     });

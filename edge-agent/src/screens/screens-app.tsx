@@ -37,7 +37,6 @@ import { quoteCart, UnknownItemError } from "./catalogue.ts";
 import { cashierClient } from "./client/cashier-client.ts";
 import { managerClient } from "./client/manager-client.ts";
 import { scriptFrom } from "./client/serialize.ts";
-import { DeadLetterRetry } from "./dead-letter-retry.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { GiftCardCodeError, tokenizeGiftCard } from "./gift-card.ts";
 import { LinkPill, Page, SCREENS_CSP } from "./layout.tsx";
@@ -60,8 +59,8 @@ export interface ScreensDeps {
   api: RegisterApi;
   ledger: Ledger;
   db: Db;
-  /** Puts a dead letter back in the queue; defaults to the outbox update in dead-letter-retry.ts. */
-  retryDeadLetter?: (seq: number) => boolean;
+  /** Puts a dead letter back in the queue (the agent's Outbox.requeueDead); false when it is not one. */
+  retryDeadLetter: (seq: number) => boolean;
   /** The processor's window for forwarding offline card approvals (hours); the manager is warned at 75%. */
   forwardingDeadlineHours?: number;
   probes?: RegionProbes;
@@ -176,8 +175,7 @@ export function createScreens(deps: ScreensDeps): Hono {
   const exceptions = new RegionExceptions(config.storeId, config.storeToken);
   const recent = new RecentEvents(deps.db);
   const drain = new DrainRate();
-  const deadLetters = new DeadLetterRetry(deps.db);
-  const retry = deps.retryDeadLetter ?? ((seq: number) => deadLetters.retry(seq));
+  const retry = deps.retryDeadLetter;
   const deadlineMs = (deps.forwardingDeadlineHours ?? 24) * 3_600_000;
   const cashierScript = scriptFrom(cashierClient);
   const managerScript = scriptFrom(managerClient);
