@@ -10,19 +10,19 @@ type Message =
   | { op: "post"; url: string; fromBatch: number; toBatch: number; lanes: number }
   | { op: "stream"; url: string; from: number; count: number; lanes: number };
 
-let bodies: string[] = [];
+let bodies: Buffer[] = [];
 parentPort?.on("message", (msg: Message) => {
   const reply = (value: unknown) => parentPort?.postMessage(value);
   const fail = (error: unknown) => parentPort?.postMessage({ error: (error as Error).message });
   if (msg.op === "prepare") {
-    bodies = makeBatches(msg.count).map((b) => b.body);
+    bodies = makeBatches(msg.count).map((b) => Buffer.from(b.body));
     reply({ ok: true });
   } else if (msg.op === "post") {
     postAll(msg.url, bodies.slice(msg.fromBatch, msg.toBatch), msg.lanes).then((ms) => reply({ ms }), fail);
   } else {
     postAll(
       msg.url,
-      makeBatches(msg.count, msg.from).map((b) => b.body),
+      makeBatches(msg.count, msg.from).map((b) => Buffer.from(b.body)),
       msg.lanes,
     ).then((ms) => reply({ ms }), fail);
   }

@@ -1,9 +1,6 @@
 import { hash } from "node:crypto";
-import { containsPan, fastCanonicalJson, hasPanIssue, type TenderEvent, TenderEventSchema } from "@tenderline/shared";
+import { fastCanonicalJson, hasPanIssue, holdsPan, type TenderEvent, TenderEventSchema } from "@tenderline/shared";
 import { z } from "zod";
-
-/** 13 or more digits, optionally single-space/dash separated: the only text a card number can hide in. */
-const LONG_DIGIT_RUN = /\d(?:[ -]?\d){12}/;
 
 export type EventCheck =
   | { ok: true; event: TenderEvent; body: string; hash: string }
@@ -12,8 +9,8 @@ export type EventCheck =
 /**
  * Validates one event as received and gives its canonical JSON and content hash. What is stored is
  * the event as the register sent it (canonical form), unknown fields included: the contract lets
- * registers add fields. The canonical text holds every digit of every key, string and number, so
- * when it has no card-number-shaped run the per-field PAN walk is skipped (the common, fast case).
+ * registers add fields. When no field holds a card number (the common case, checked by a cheap walk)
+ * the schema's own per-field PAN refinement, which names each offending field, is skipped.
  */
 export function checkEvent(raw: unknown): EventCheck {
   let body: string;
@@ -23,8 +20,7 @@ export function checkEvent(raw: unknown): EventCheck {
     const issue = { code: "custom" as const, path: [], message: `not a JSON event: ${(error as Error).message}`, input: raw };
     return { ok: false, error: new z.ZodError([issue]), pan: false };
   }
-  const parsed =
-    LONG_DIGIT_RUN.test(body) && containsPan(body) ? TenderEventSchema.safeParse(raw) : TenderEventSchema.out.safeParse(raw);
+  const parsed = holdsPan(raw) ? TenderEventSchema.safeParse(raw) : TenderEventSchema.out.safeParse(raw);
   if (!parsed.success) return { ok: false, error: parsed.error, pan: hasPanIssue(parsed.error) };
   // The shared sha256Hex in one call (no Hash object per event); event-schema.test.ts checks it matches contentHash.
   return { ok: true, event: parsed.data, body, hash: hash("sha256", body, "hex") };

@@ -1,3 +1,4 @@
+import { canonicalJson } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -22,6 +23,8 @@ describe("outbox: what the sync engine uses", () => {
       storeId: "store-1",
       registerId: "reg-1",
     });
+    // Recorded in canonical form: the bytes a region hashes, in the key order it can re-encode natively.
+    expect(row?.body).toBe(canonicalJson(JSON.parse(row?.body as string)));
   });
 
   it("acks, dead letters, failures, replication and gaps move rows between states", () => {

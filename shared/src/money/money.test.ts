@@ -8,6 +8,7 @@ import {
   formatMoney,
   MoneySchema,
   money,
+  NonNegativeMoneySchema,
   splitEvenly,
   subtract,
   sum,
@@ -34,6 +35,24 @@ describe("money", () => {
     expect(MoneySchema.safeParse({ amount: 19.99, currency: "USD" }).success).toBe(false);
     expect(MoneySchema.safeParse({ amount: 1999, currency: "USD" }).success).toBe(true);
     expect(MoneySchema.safeParse({ amount: Number.MAX_SAFE_INTEGER + 1, currency: "USD" }).success).toBe(false);
+  });
+
+  it("says what is wrong with an amount: not minor units, too large, or negative where it must not be", () => {
+    const messages = (schema: typeof MoneySchema, amount: unknown) => {
+      const result = schema.safeParse({ amount, currency: "USD" });
+      return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    };
+    expect(messages(MoneySchema, 19.99)).toEqual([
+      expect.stringMatching(/^amount: amount must be an integer number of minor units/),
+    ]);
+    expect(messages(MoneySchema, "19.99")).toEqual([
+      expect.stringMatching(/^amount: amount must be an integer number of minor units/),
+    ]);
+    expect(messages(MoneySchema, 2 ** 60)).toEqual(["amount: amount is too large"]);
+    expect(messages(MoneySchema, -(2 ** 60))).toEqual(["amount: amount is too large"]);
+    expect(messages(MoneySchema, -5)).toEqual([]);
+    expect(messages(NonNegativeMoneySchema, -5)).toEqual(["amount: amount must not be negative"]);
+    expect(messages(NonNegativeMoneySchema, 0)).toEqual([]);
   });
 
   it("splits evenly with the leftover cents going to the first parts", () => {

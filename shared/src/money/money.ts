@@ -3,19 +3,26 @@ import { z } from "zod";
 /** ISO-4217 alphabetic code. Minor-unit exponents are the currency's business, not ours: amounts are already minor units. */
 export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, "currency must be a 3-letter ISO-4217 code such as USD");
 
+const NOT_MINOR_UNITS = "amount must be an integer number of minor units (cents), e.g. 1999 for 19.99";
+
+/**
+ * Zod's int() is the safe-integer range, so one native check covers both mistakes (no refinement:
+ * this schema is on the ingest hot path, several times per event).
+ */
+const Amount = z
+  .number({ error: NOT_MINOR_UNITS })
+  .int({ error: (issue) => (issue.code === "too_big" || issue.code === "too_small" ? "amount is too large" : NOT_MINOR_UNITS) });
+
 export const MoneySchema = z.object({
-  amount: z
-    .number({ error: "amount must be an integer number of minor units (cents), e.g. 1999 for 19.99" })
-    .int("amount must be an integer number of minor units (cents), e.g. 1999 for 19.99")
-    .refine(Number.isSafeInteger, "amount is too large"),
+  amount: Amount,
   currency: CurrencySchema,
 });
 export type Money = z.infer<typeof MoneySchema>;
 
 /** A money amount that must not be negative (prices, tenders, refunds). */
-export const NonNegativeMoneySchema = MoneySchema.refine((m) => m.amount >= 0, {
-  message: "amount must not be negative",
-  path: ["amount"],
+export const NonNegativeMoneySchema = z.object({
+  amount: Amount.min(0, "amount must not be negative"),
+  currency: CurrencySchema,
 });
 
 export class CurrencyMismatchError extends Error {

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { newEventId } from "../ids/event-id.ts";
-import { assertNoPan, containsPan, findPanFields, formatPath, luhnValid, maskPans, PanDetectedError } from "./pan-guard.ts";
+import {
+  assertNoPan,
+  containsPan,
+  findPanFields,
+  formatPath,
+  holdsPan,
+  luhnValid,
+  maskPans,
+  PanDetectedError,
+} from "./pan-guard.ts";
 
 describe("PAN guard", () => {
   it("knows the Luhn check", () => {
@@ -62,6 +71,39 @@ describe("PAN guard", () => {
       "(key)",
       "amount",
     ]);
+  });
+
+  it("answers holdsPan exactly as findPanFields finds a field, whatever the value", () => {
+    const pans = ["4111111111111111", "4111 1111 1111 1111", "5555-5555-5555-4444", "4222222222222", "378282246310005"];
+    const text = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom(...pans, "4111111111111112", "2026-11-26T09:30:00.000Z", "ref-x4111111111111111", newEventId()),
+      fc.tuple(fc.string({ maxLength: 5 }), fc.constantFrom(...pans), fc.string({ maxLength: 5 })).map((parts) => parts.join("")),
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { maxDepth: 4, depthIdentifier: "v" },
+        text,
+        fc.integer(),
+        fc.constantFrom(4111111111111111, 4111111111111112, 1e21, -4111111111111111, 0.5),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie("value"), { maxLength: 4, depthIdentifier: "v" }),
+        fc
+          .array(fc.tuple(text, tie("value")), { maxLength: 4, depthIdentifier: "v" })
+          .map((entries) => Object.fromEntries(entries)),
+      ),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(holdsPan(v)).toBe(findPanFields(v).length > 0);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(holdsPan({ a: [{ b: "card 4111 1111 1111 1111" }] })).toBe(true);
+    expect(holdsPan({ "4111111111111111": 1 })).toBe(true);
+    expect(holdsPan({ amount: 4111111111111111 })).toBe(true);
+    expect(holdsPan({ token: "tok_abc", last4: "1111", eventId: newEventId() })).toBe(false);
   });
 
   it("throws an error that names the field and never the digits", () => {

@@ -74,6 +74,33 @@ export function formatPath(path: FieldPath): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
+/** 13 or more digits, optionally single-space/dash separated: the only text a card number can hide in. */
+const LONG_DIGIT_RUN = /\d(?:[ -]?\d){12}/;
+
+/** Whether a string, key or integer could be (or hold) a card number; the common answer, "no", is cheap. */
+function textHoldsPan(text: string): boolean {
+  return text.length >= 13 && LONG_DIGIT_RUN.test(text) && containsPan(text);
+}
+
+/**
+ * Whether any field of the value (at any depth, keys included) holds a card number: the answer
+ * of `findPanFields(value).length > 0` without building paths, for the ingest hot path, where
+ * almost every event holds none and short strings are passed over at a glance.
+ */
+export function holdsPan(value: unknown): boolean {
+  if (typeof value === "string") return textHoldsPan(value);
+  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) >= 1e12 && containsPan(String(value));
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (holdsPan(value[i])) return true;
+    return false;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (textHoldsPan(key) || holdsPan(child)) return true;
+  }
+  return false;
+}
+
 /** Paths of every string field (at any depth, object keys included) that holds a card number. */
 export function findPanFields(value: unknown, path: FieldPath = []): FieldPath[] {
   const found: FieldPath[] = [];
