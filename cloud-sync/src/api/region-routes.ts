@@ -5,13 +5,13 @@ import type { RegionJobs } from "../jobs/region-jobs.ts";
 import { computeDigest } from "../replication/digest.ts";
 import { readLogPage } from "../replication/log-page.ts";
 import type { Replicator } from "../replication/replicator.ts";
-import type { Queryable } from "../storage/database.ts";
+import type { Database } from "../storage/database.ts";
 import { type AuthEnv, requireToken } from "./auth.ts";
 import { fail } from "./http-error.ts";
 
 export interface RegionRouteDeps {
   region: string;
-  db: Queryable;
+  db: Database;
   principals: PrincipalResolver;
   replicator: Replicator;
   jobs: RegionJobs;

@@ -2,7 +2,7 @@ import type { Watermark } from "@tenderline/shared";
 import type { Database, Queryable } from "../storage/database.ts";
 import { type Candidate, type Classified, classifyBatch, type IngestResult } from "./classify-batch.ts";
 import { type NewRecord, storeRecords } from "./store-records.ts";
-import { advanceWatermarks, gapsOf, type RegisterKey, type RegisterState, touchRegister } from "./watermark.ts";
+import { advanceWatermarks, gapsOf, lockRegisters, type RegisterKey, type RegisterState, touchRegister } from "./watermark.ts";
 
 export interface IngestInput {
   storeId: string;
@@ -59,6 +59,7 @@ export async function ingestBatch(
   const key = { storeId: input.storeId, registerId: input.registerId };
   return db.transaction(async (tx) => {
     if (candidates.length > 0) {
+      await lockRegisters(tx, [key]);
       const [held] = await tx.query<{ max_seq: number }>(
         "SELECT max_seq FROM register_state WHERE store_id = $1 AND register_id = $2",
         [key.storeId, key.registerId],

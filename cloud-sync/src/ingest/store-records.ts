@@ -1,4 +1,5 @@
 import type { Queryable } from "../storage/database.ts";
+import { holdAppendLock } from "./log-order.ts";
 
 /** A row of the region's log, ready to insert. */
 export interface NewRecord {
@@ -21,12 +22,6 @@ export type StoreOutcome =
   | { status: "rejected"; reason: "conflict" | "seq_conflict" | "result_conflict"; detail: string };
 
 /**
- * Serialises the transactions that append to the log so `pos` order is commit order: a feed or
- * replication reader that has seen pos N never later finds a smaller pos appear.
- */
-const LOG_APPEND_LOCK = 74_310_002;
-
-/**
  * Stores each record exactly once, in the caller's transaction, with a fixed number of statements
  * whatever the batch size. Records must have distinct ids and distinct (store, register, seq).
  */
@@ -39,12 +34,12 @@ export async function storeRecords(
   const all = records.map((_, i) => i);
   // Records the caller expects to be new (seqs above anything held) go straight to the insert:
   // ON CONFLICT and the settle below still decide any that were not. Others are looked up first,
-  // so a replay of known records answers without taking the append lock.
+  // so a replay of known records answers without touching the log.
   const pending = options.likelyNew ? all : await settleKnown(tx, records, outcomes, all);
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
-  await tx.query("SELECT pg_advisory_xact_lock($1)", [LOG_APPEND_LOCK]);
-  // Anything stored between our look-up and the lock is skipped by ON CONFLICT and settled below.
+  await holdAppendLock(tx);
+  // Anything stored since our look-up is skipped by ON CONFLICT and settled below.
   const rows = pending.map((i) => records[i] as NewRecord);
   // The usual answer is "all of them": a count, not a row per record; the ids only when some were not inserted.
   const [inserted] = await tx.query<{ n: number; ids: string[] | null }>(

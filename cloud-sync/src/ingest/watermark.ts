@@ -52,9 +52,27 @@ const toState = (r: StateRow): RegisterState => ({
 });
 
 /**
+ * Serialises the transactions that store events of the same registers (different registers run side
+ * by side): without it, two batches of one register committing at once would each miss the other's
+ * uncommitted events and leave contiguousSeq short. Locks are taken in one order (by key) so two
+ * transactions never wait on each other, and before the log append lock (log-order.ts) is held.
+ */
+export async function lockRegisters(tx: Queryable, keys: readonly RegisterKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(k.store_key, k.register_key)
+     FROM (SELECT DISTINCT hashtext(store_id) AS store_key, hashtext(register_id) AS register_key
+           FROM unnest($1::text[], $2::text[]) AS u(store_id, register_id)
+           ORDER BY 1, 2) k`,
+    [keys.map((k) => k.storeId), keys.map((k) => k.registerId)],
+  );
+}
+
+/**
  * Moves the registers' contiguousSeq forward after new events were stored, in one statement (in
- * the caller's transaction, after the log append, whose lock keeps other writers of `records` out),
- * and marks them seen when `seen`. Returns each register's new state.
+ * the caller's transaction, after the log append, holding the registers' locks, so every other
+ * event of these registers is committed and visible), and marks them seen when `seen`. Returns each
+ * register's new state.
  */
 export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKey[], seen: boolean): Promise<RegisterState[]> {
   if (keys.length === 0) return [];

@@ -1,4 +1,5 @@
 import { raiseExceptions } from "../exceptions/exception-store.ts";
+import { committedHorizon } from "../ingest/log-order.ts";
 import type { Database } from "../storage/database.ts";
 import { deriveFromLog, type LogRow } from "./derive.ts";
 
@@ -7,13 +8,14 @@ const INDEXER_LOCK = 74_310_003;
 
 /**
  * Follows this region's log by position and keeps the merged ledger (tenders, refund slices),
- * the reconciliation work list and result exceptions up to date. Positions are commit order, so
- * nothing is skipped; every write is idempotent (a crash and rerun is safe) and instances take turns.
+ * the reconciliation work list and result exceptions up to date. It reads only up to the committed
+ * horizon (log-order.ts), so nothing is skipped; every write is idempotent (a crash and rerun is safe) and instances take turns.
  * Returns the number of records read.
  */
 export async function indexLog(db: Database, regions: readonly string[], pageSize = 1000): Promise<number> {
   let total = 0;
   for (;;) {
+    const horizon = await committedHorizon(db);
     const read = await db.transaction(async (tx) => {
       // One indexer at a time per database: another instance already at it means nothing to do now.
       const [lock] = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS ok", [INDEXER_LOCK]);
@@ -21,8 +23,8 @@ export async function indexLog(db: Database, regions: readonly string[], pageSiz
       const [cur] = await tx.query<{ cursor: number }>("SELECT cursor FROM job_cursors WHERE job = $1", [JOB]);
       const cursor = Number(cur?.cursor ?? 0);
       const rows = await tx.query<LogRow>(
-        "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 ORDER BY pos LIMIT $2",
-        [cursor, pageSize],
+        "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 AND pos <= $3 ORDER BY pos LIMIT $2",
+        [cursor, pageSize, horizon],
       );
       if (rows.length === 0) return 0;
       const d = deriveFromLog(rows, regions);

@@ -1,7 +1,7 @@
 import { sha256Hex } from "@tenderline/shared";
 import { raiseExceptions } from "../exceptions/exception-store.ts";
 import { type NewRecord, type StoreOutcome, storeRecords } from "../ingest/store-records.ts";
-import { advanceWatermarks } from "../ingest/watermark.ts";
+import { advanceWatermarks, lockRegisters } from "../ingest/watermark.ts";
 import type { Database } from "../storage/database.ts";
 import type { LogPage } from "./log-page.ts";
 
@@ -39,7 +39,13 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
       tenderId: r.tenderId,
     });
   }
+  const pageRegisters = new Map<string, { storeId: string; registerId: string }>();
+  for (const r of records) {
+    if (r.kind === "event" && r.registerId !== null)
+      pageRegisters.set(`${r.storeId}\u0000${r.registerId}`, { storeId: r.storeId, registerId: r.registerId });
+  }
   return db.transaction(async (tx) => {
+    await lockRegisters(tx, [...pageRegisters.values()]);
     const outcomes: StoreOutcome[] = records.length > 0 ? await storeRecords(tx, records) : [];
     const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: corrupt.length };
     const registers = new Map<string, { storeId: string; registerId: string }>();

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Queryable } from "../storage/database.ts";
+import { committedHorizon } from "../ingest/log-order.ts";
+import type { Database } from "../storage/database.ts";
 
 /** One record of a region's log as peers pull it: the stored bytes and what they are about. */
 export const LogRecordSchema = z.object({
@@ -53,24 +54,25 @@ interface Row {
  * requester learns that this region now holds what it wrote: that is what replicatedSeq needs.
  */
 export async function readLogPage(
-  db: Queryable,
+  db: Database,
   region: string,
   requester: string,
   after: number,
   limit: number,
 ): Promise<LogPage> {
+  const horizon = await committedHorizon(db);
   const rows = await db.query<Row>(
     `SELECT pos, record_id::text, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type,
             subject_event_id::text, tender_id
-     FROM records WHERE pos > $1 ORDER BY pos LIMIT $2`,
-    [after, limit],
+     FROM records WHERE pos > $1 AND pos <= $3 ORDER BY pos LIMIT $2`,
+    [after, limit, horizon],
   );
   const last = rows.at(-1);
   const nextCursor = last ? Number(last.pos) : after;
   const [meta] = await db.query<{ head: number | null; pending_since: Date | string | null }>(
-    `SELECT (SELECT max(pos) FROM records) AS head,
-            (SELECT ingested_at FROM records WHERE pos > $1 ORDER BY pos LIMIT 1) AS pending_since`,
-    [nextCursor],
+    `SELECT (SELECT max(pos) FROM records WHERE pos <= $2) AS head,
+            (SELECT ingested_at FROM records WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT 1) AS pending_since`,
+    [nextCursor, horizon],
   );
   const registers = new Map<string, { storeId: string; registerId: string }>();
   for (const r of rows) {
