@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
 import { parseConfig } from "../src/config/config.ts";
-import { arrayParam, textArrayLiteral } from "../src/ingest/store-records.ts";
+import { arrayParam, bodiesArray, bodiesParam } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
 import { startRegion } from "../src/server/start-region.ts";
 import type { Database } from "../src/storage/database.ts";
@@ -74,11 +74,11 @@ async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms:
   const insert = (rows: (typeof prepared)[number]) =>
     db.query(
       `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodiesArray(5)}, $6::text[], $7::text[], $8::bigint[], $9::text[])
        ON CONFLICT DO NOTHING`,
-      // Same parameter encoding as the service uses (each column as one array literal).
+      // Same parameter encoding as the service uses (columns as array literals, bodies as one separated text).
       Array.from({ length: 9 }, (_, col) =>
-        col === 4 ? textArrayLiteral(rows.map((r) => r[4])) : arrayParam(rows.map((r) => r[col] as string | number)),
+        col === 4 ? bodiesParam(rows.map((r) => r[4])) : arrayParam(rows.map((r) => r[col] as string | number)),
       ),
     );
   const started = performance.now();
@@ -102,7 +102,7 @@ async function throughput(backend: "pglite" | "postgres") {
       port: 0,
       logLevel: "warn",
       backgroundJobs: "false",
-      ingestWorkers: process.env.BENCH_INGEST_WORKERS ?? "0",
+      ...(process.env.BENCH_INGEST_WORKERS ? { ingestWorkers: process.env.BENCH_INGEST_WORKERS } : {}),
       ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
       bootstrapTokens: JSON.stringify(TOKENS),
     }),

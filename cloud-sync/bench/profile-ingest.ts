@@ -39,7 +39,7 @@ const region = await startRegion(
     port: 0,
     logLevel: "warn",
     backgroundJobs: "false",
-    ingestWorkers: process.env.BENCH_INGEST_WORKERS ?? "0",
+    ...(process.env.BENCH_INGEST_WORKERS ? { ingestWorkers: process.env.BENCH_INGEST_WORKERS } : {}),
     ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
     bootstrapTokens: JSON.stringify([{ token: BENCH_TOKEN, kind: "store", storeId: BENCH_STORE }]),
   }),

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
 
@@ -6,6 +7,12 @@ describe("loadConfig", () => {
     const c = loadConfig(["--port", "0"], { TENDERLINE_REGION: "eu-west", TENDERLINE_PORT: "7431" });
     expect(c).toMatchObject({ region: "eu-west", port: 0, dataDir: ".tenderline/regions/eu-west/pgdata", peers: [] });
     expect(loadConfig(["--region", "A", "--database-url", "postgres://x@h/db"], {}).dataDir).toBeUndefined();
+  });
+
+  it("parses batches on one worker thread when the machine has a core to spare, unless told otherwise", () => {
+    expect(loadConfig(["--region", "A"], {}).ingestWorkers).toBe(availableParallelism() > 1 ? 1 : 0);
+    expect(loadConfig(["--region", "A", "--ingest-workers", "0"], {}).ingestWorkers).toBe(0);
+    expect(loadConfig(["--region", "A"], { TENDERLINE_INGEST_WORKERS: "3" }).ingestWorkers).toBe(3);
   });
 
   it("names the field to fix", () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { describeIssues } from "@tenderline/shared";
 import { z } from "zod";
@@ -39,10 +40,17 @@ export const RegionConfigSchema = z.object({
   poolSize: positiveInt.default(10),
   bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
   /**
-   * Worker threads that parse and validate batches, overlapping that CPU work with database work;
-   * 0 (the default) does it on the main thread. Worth it with cores to spare, not on 2.
+   * Worker threads that parse and validate batches, overlapping that CPU work with the database
+   * work on the main thread (with PGlite, the database itself). Default: one when the machine has
+   * a second core, 0 (the main thread does it) otherwise. More than one rarely pays: the database
+   * needs the other cores.
    */
-  ingestWorkers: z.coerce.number().int().min(0).max(16).default(0),
+  ingestWorkers: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16)
+    .default(() => (availableParallelism() > 1 ? 1 : 0)),
   bootstrapTokens: jsonText(BootstrapTokensSchema, "bootstrap tokens").optional(),
   peers: jsonText(z.array(PeerSchema), "peers").default([]),
   replicationIntervalMs: positiveInt.default(1000),

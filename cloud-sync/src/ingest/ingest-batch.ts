@@ -2,7 +2,16 @@ import type { Watermark } from "@tenderline/shared";
 import type { Database, Queryable } from "../storage/database.ts";
 import { type Candidate, type Classified, classifyBatch, type IngestResult } from "./classify-batch.ts";
 import { type NewRecord, storeRecords } from "./store-records.ts";
-import { advanceWatermarks, gapsOf, lockRegisters, type RegisterKey, type RegisterState, touchRegister } from "./watermark.ts";
+import {
+  advanceWatermarks,
+  extendContiguousRun,
+  gapsOf,
+  lockRegisters,
+  type RegisterKey,
+  type RegisterState,
+  readRegisterState,
+  touchRegister,
+} from "./watermark.ts";
 
 export interface IngestInput {
   storeId: string;
@@ -58,13 +67,13 @@ export async function ingestBatch(
   const { results, candidates } = input.classified ?? classifyBatch(input.registerId, input.events);
   const key = { storeId: input.storeId, registerId: input.registerId };
   return db.transaction(async (tx) => {
+    // Held under the register's lock: no other batch of this register changes it meanwhile.
+    let held: RegisterState | undefined;
+    let allAccepted = false;
     if (candidates.length > 0) {
       await lockRegisters(tx, [key]);
-      const [held] = await tx.query<{ max_seq: number }>(
-        "SELECT max_seq FROM register_state WHERE store_id = $1 AND register_id = $2",
-        [key.storeId, key.registerId],
-      );
-      const likelyNew = candidates.every((c) => c.event.seq > Number(held?.max_seq ?? 0));
+      held = await readRegisterState(tx, key);
+      const likelyNew = candidates.every((c) => c.event.seq > (held?.maxSeq ?? 0));
       const outcomes = await storeRecords(
         tx,
         candidates.map((c) => eventRecord(c, region)),
@@ -74,11 +83,22 @@ export async function ingestBatch(
         const c = candidates[i] as Candidate;
         results[c.index] = { index: c.index, eventId: c.eventId, ...outcome };
       });
+      allAccepted = outcomes.every((o) => o.status === "accepted");
     }
     const final = results as IngestResult[];
-    const state = final.some((r) => r.status === "accepted")
-      ? ((await advanceWatermarks(tx, [key], true))[0] as RegisterState)
-      : await touchRegister(tx, key);
+    let state: RegisterState;
+    if (!final.some((r) => r.status === "accepted")) state = await touchRegister(tx, key);
+    else {
+      const extended =
+        allAccepted && held
+          ? await extendContiguousRun(
+              tx,
+              held,
+              candidates.map((c) => c.event.seq),
+            )
+          : undefined;
+      state = extended ?? ((await advanceWatermarks(tx, [key], true))[0] as RegisterState);
+    }
     await countOutcomes(tx, input.storeId, final);
     return {
       region,

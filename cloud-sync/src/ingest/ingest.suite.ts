@@ -120,6 +120,26 @@ export function ingestSuite(backend: Backend): void {
       expect(await status.json()).toMatchObject({ storeId: "s1", registerId: r, contiguousSeq: 7, gaps: [], maxSeq: 7 });
     });
 
+    it("moves contiguousSeq batch by batch as a register sends in order, and still sees a gap opened and closed between", async () => {
+      const r = nextRegister();
+      const e = Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => i + 1).map((seq) => [seq, saleEvent({ registerId: r, seq })]),
+      );
+      expect((await ingest(r, [e[1], e[2], e[3]])).body.watermark).toEqual({ contiguousSeq: 3, replicatedSeq: 3, gaps: [] });
+      // The next seqs, out of order inside the batch.
+      expect((await ingest(r, [e[5], e[4], e[6]])).body.watermark).toEqual({ contiguousSeq: 6, replicatedSeq: 6, gaps: [] });
+      expect((await ingest(r, [e[9], e[10]])).body.watermark).toEqual({
+        contiguousSeq: 6,
+        replicatedSeq: 6,
+        gaps: [{ from: 7, to: 8 }],
+      });
+      expect((await ingest(r, [e[7], e[8]])).body.watermark).toEqual({ contiguousSeq: 10, replicatedSeq: 10, gaps: [] });
+      // A batch with one duplicate and new seqs: not all stored, so counted from the log.
+      expect((await ingest(r, [e[10], e[11], e[12]])).body.watermark).toEqual({ contiguousSeq: 12, replicatedSeq: 12, gaps: [] });
+      const status = await testApp(db).get(`/v1/stores/s1/registers/${r}`, TOKENS.s1);
+      expect(await status.json()).toMatchObject({ contiguousSeq: 12, maxSeq: 12, gaps: [] });
+    });
+
     it("rejects one invalid event with its reason and still stores the others", async () => {
       const r = nextRegister();
       const good = saleEvent({ registerId: r, seq: 1 });

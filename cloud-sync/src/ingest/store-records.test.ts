@@ -1,14 +1,15 @@
+import { canonicalJson } from "@tenderline/shared";
 import { describe, expect, it } from "vitest";
 import { openPglite } from "../storage/pglite-database.ts";
-import { arrayParam, textArrayLiteral } from "./store-records.ts";
+import { arrayParam, bodiesArray, bodiesParam } from "./store-records.ts";
 
-describe("textArrayLiteral", () => {
-  it("round-trips JSON texts with quotes, backslashes, escapes, braces and non-ASCII through PostgreSQL", async () => {
-    const texts = [
-      JSON.stringify({
+describe("bodiesParam", () => {
+  it("round-trips canonical JSON bodies with quotes, backslashes, escapes, braces and non-ASCII through PostgreSQL", async () => {
+    const bodies = [
+      canonicalJson({
         a: 'say "hi"',
         b: "back\\slash",
-        c: "line\nbreak\ttab",
+        c: "line\nbreak\ttab\u001e",
         d: "{braces},[x]",
         e: "é😀\u2028",
         f: "\ud800",
@@ -16,16 +17,21 @@ describe("textArrayLiteral", () => {
       }),
       "{}",
       '""',
-      "NULL",
-      JSON.stringify("  spaced  "),
+      "null",
+      canonicalJson("  spaced  "),
     ];
     const db = await openPglite(undefined);
     try {
-      const rows = await db.query<{ t: string }>("SELECT unnest($1::text[]) AS t", [textArrayLiteral(texts)]);
-      expect(rows.map((r) => r.t)).toEqual(texts);
+      const rows = await db.query<{ t: string }>(`SELECT unnest(${bodiesArray(1)}) AS t`, [bodiesParam(bodies)]);
+      expect(rows.map((r) => r.t)).toEqual(bodies);
     } finally {
       await db.close();
     }
+  });
+
+  it("refuses a body that is not canonical JSON rather than split it wrongly", () => {
+    expect(() => bodiesParam(["{}", "raw\u001eseparator"])).toThrow(/canonical JSON/);
+    expect(() => bodiesParam([""])).toThrow(/canonical JSON/);
   });
 });
 

@@ -117,6 +117,39 @@ export async function advanceWatermarks(tx: Queryable, keys: readonly RegisterKe
   return rows.map(toState);
 }
 
+/** The register's stored state, if it has one. */
+export async function readRegisterState(db: Queryable, key: RegisterKey): Promise<RegisterState | undefined> {
+  const rows = await db.query<StateRow>(
+    "SELECT store_id, register_id, contiguous_seq, max_seq FROM register_state WHERE store_id = $1 AND register_id = $2",
+    [key.storeId, key.registerId],
+  );
+  return rows[0] ? toState(rows[0]) : undefined;
+}
+
+/**
+ * The usual batch: its events, all newly stored, are exactly the next seqs of a register with no
+ * gap. Then the new contiguousSeq is known without reading the log back: one small update, and the
+ * register marked seen. `held` must be the state read under the register's lock (lockRegisters).
+ * Returns undefined for any other batch: advanceWatermarks decides those from the log.
+ */
+export async function extendContiguousRun(
+  tx: Queryable,
+  held: RegisterState,
+  storedSeqs: readonly number[],
+): Promise<RegisterState | undefined> {
+  if (held.maxSeq !== held.contiguousSeq || storedSeqs.length === 0) return undefined;
+  const sorted = [...storedSeqs].sort((a, b) => a - b);
+  if (!sorted.every((seq, i) => seq === held.contiguousSeq + i + 1)) return undefined;
+  const top = held.contiguousSeq + sorted.length;
+  const rows = await tx.query<StateRow>(
+    `UPDATE register_state SET contiguous_seq = $3, max_seq = $3, gap_since = NULL, last_seen_at = now()
+     WHERE store_id = $1 AND register_id = $2 AND contiguous_seq = $4 AND max_seq = $4
+     RETURNING store_id, register_id, contiguous_seq, max_seq`,
+    [held.storeId, held.registerId, top, held.contiguousSeq],
+  );
+  return rows[0] ? toState(rows[0]) : undefined;
+}
+
 /** Marks a register as seen (a batch arrived) without touching its sequence; returns its state. */
 export async function touchRegister(tx: Queryable, key: RegisterKey): Promise<RegisterState> {
   const rows = await tx.query<StateRow>(
