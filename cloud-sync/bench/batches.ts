@@ -1,5 +1,4 @@
 import http from "node:http";
-import { canonicalJson } from "@tenderline/shared";
 import { saleEvent } from "../src/testing/events.ts";
 
 export const BATCH = 500;
@@ -15,8 +14,8 @@ export interface Batch {
 
 /**
  * Events from..from+count as batches of one register each, registers round-robin, seqs in order.
- * Bodies are written as the edge agent's sync engine writes them: each event as the canonical JSON
- * its outbox recorded, inside the batch envelope.
+ * Bodies are written as the edge agent's sync engine writes them: each event's JSON as its outbox
+ * recorded it, inside the batch envelope.
  */
 export function makeBatches(count: number, from = 0): Batch[] {
   const batches: Batch[] = [];
@@ -27,7 +26,7 @@ export function makeBatches(count: number, from = 0): Batch[] {
     const events = Array.from({ length: Math.min(BATCH, from + count - start) }, (_, i) =>
       saleEvent({ storeId: BENCH_STORE, registerId, seq: base + i + 1 }),
     );
-    const body = `{"storeId":${JSON.stringify(BENCH_STORE)},"registerId":${JSON.stringify(registerId)},"events":[${events.map((e) => canonicalJson(e)).join(",")}]}`;
+    const body = `{"storeId":${JSON.stringify(BENCH_STORE)},"registerId":${JSON.stringify(registerId)},"events":[${events.map((e) => JSON.stringify(e)).join(",")}]}`;
     batches.push({ registerId, events, body });
   }
   return batches;

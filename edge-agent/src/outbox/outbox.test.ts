@@ -1,4 +1,3 @@
-import { canonicalJson } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -23,8 +22,6 @@ describe("outbox: what the sync engine uses", () => {
       storeId: "store-1",
       registerId: "reg-1",
     });
-    // Recorded in canonical form: the bytes a region hashes, in the key order it can re-encode natively.
-    expect(row?.body).toBe(canonicalJson(JSON.parse(row?.body as string)));
   });
 
   it("acks, dead letters, failures, replication and gaps move rows between states", () => {

@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION, fastCanonicalJson } from "@tenderline/shared";
+import { CURRENT_SCHEMA_VERSION } from "@tenderline/shared";
 import { mintId } from "../ids/ids.ts";
 import type { Db } from "../storage/database.ts";
 
@@ -126,8 +126,7 @@ export class Outbox {
 
   /**
    * Appends one event. Must run inside `transaction` so the ledger rows written next to it commit
-   * with it. Returns the envelope's identity; the body is the full event envelope as canonical JSON
-   * (the bytes the cloud hashes), so a region reads it back in order and re-encodes it natively.
+   * with it. Returns the envelope's identity; the body is the full event envelope as JSON.
    */
   append(input: OutboxEnvelopeInput): RecordedEvent & { body: string } {
     if (!this.db.inTransaction) throw new Error("Outbox.append must run inside Outbox.transaction");
@@ -144,7 +143,7 @@ export class Outbox {
       schemaVersion: CURRENT_SCHEMA_VERSION,
       payload: input.payload,
     };
-    const body = fastCanonicalJson(event);
+    const body = JSON.stringify(event);
     this.stmts.insert.run(seq, eventId, input.type, body, Buffer.byteLength(body), recordedAt);
     this.lastSeq = seq;
     return { seq, eventId, recordedAt, body };

@@ -1,52 +1,11 @@
 /**
  * `canonicalJson`, byte for byte (keys sorted by UTF-16 code unit at every depth, no
  * whitespace, `undefined` members dropped, `undefined` array items as null), written for the ingest
- * hot path. Registers send events already in canonical order (the edge records canonical JSON), so
- * the common case is a cheap check that the parsed value is plain JSON data in sorted order, then
- * the native JSON.stringify. Otherwise one string is built in place: keys sorted only when they are
- * not already in order, each key quoted once per process, and strings that need no escaping quoted
- * without JSON.stringify. `canonicalJson` stays the definition; fast-canonical-json.test.ts checks the two agree.
+ * hot path: one string built in place, keys sorted only when they are not already in order, each
+ * key quoted once per process, and strings that need no escaping quoted without JSON.stringify.
+ * `canonicalJson` stays the definition; fast-canonical-json.test.ts checks the two agree.
  */
 export function fastCanonicalJson(value: unknown): string {
-  return inCanonicalOrder(value) ? JSON.stringify(value) : buildCanonical(value);
-}
-
-/**
- * True when JSON.stringify(value) is already its canonical JSON: only strings, finite numbers,
- * booleans, null, dense arrays and plain objects, no `undefined` anywhere, and every object's keys
- * in sorted order as enumerated (V8 enumerates index-like keys first, numerically, so "10" before
- * "9" is caught as out of order).
- */
-export function inCanonicalOrder(value: unknown): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object": {
-      if (value === null) return true;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        if (i > 0 && (keys[i - 1] as string) >= key) return false;
-        if (!inCanonicalOrder(record[key])) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-function buildCanonical(value: unknown): string {
   if (typeof value === "string") return quoteString(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError("canonical JSON has no encoding for NaN or Infinity");
@@ -61,7 +20,7 @@ function buildCanonical(value: unknown): string {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (i > 0) out += ",";
-      out += item === undefined ? "null" : buildCanonical(item);
+      out += item === undefined ? "null" : fastCanonicalJson(item);
     }
     return `${out}]`;
   }
@@ -78,7 +37,7 @@ function buildCanonical(value: unknown): string {
   for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    out += (out === "" ? "{" : ",") + quotedKey(key) + buildCanonical(member);
+    out += (out === "" ? "{" : ",") + quotedKey(key) + fastCanonicalJson(member);
   }
   return out === "" ? "{}" : `${out}}`;
 }
