@@ -15,6 +15,7 @@ import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
 import { createScreens } from "./screens/screens-app.tsx";
 import { startCheckpointer, useFallbackAutocheckpoint } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
+import { type DataDirLock, lockDataDir } from "./storage/data-dir-lock.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
 import { type SyncHandle, startSync } from "./sync/sync-host.ts";
 
@@ -59,6 +60,17 @@ function bindIdentity(db: Db, config: AgentConfig): void {
 /** Wires the agent core (no network needed): the outbox, ledger, limits and the HTTP app. */
 export function createAgent(config: AgentConfig, options: AgentOptions = {}): Agent {
   const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) });
+  // First of all: nothing below may touch a directory another agent is using.
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return wireAgent(config, options, logger, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, lock: DataDirLock): Agent {
   const claimed = claimDataDir(
     config.dataDir,
     { storeId: config.storeId, registerId: config.registerId },
@@ -156,6 +168,7 @@ export function createAgent(config: AgentConfig, options: AgentOptions = {}): Ag
       await sync?.close();
       await checkpointer?.stop();
       db.close();
+      lock.release();
       logger.flush();
     },
   };
