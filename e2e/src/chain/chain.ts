@@ -63,7 +63,11 @@ export class Chain {
   private readonly regionNames: string[];
   private readonly regionPorts = new Map<string, number>();
 
-  constructor(readonly options: ChainOptions) {
+  readonly options: ChainOptions;
+
+  constructor(options: ChainOptions) {
+    // Absolute: an agent reads a relative dataDir as relative to its config file, inside dataDir itself.
+    this.options = { ...options, dataDir: resolve(options.dataDir) };
     this.regionNames = options.regionNames ?? ["A", "B"];
     this.tokens = options.tokens ?? {
       admin: token("admin"),
