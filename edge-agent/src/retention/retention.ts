@@ -17,6 +17,11 @@ export interface PruneResult {
 
 const HOUR = 3_600_000;
 
+/** Counts the prunes that removed outbox rows, in `meta`. */
+export const OUTBOX_PRUNES_KEY = "outbox_prunes";
+const BUMP_OUTBOX_PRUNES = `INSERT INTO meta (key, value) VALUES ('${OUTBOX_PRUNES_KEY}', '1')
+  ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`;
+
 const PRUNABLE_OUTBOX = "o.state = 'acked' AND o.replicated_at IS NOT NULL AND o.replicated_at < ?";
 
 /**
@@ -42,6 +47,8 @@ export function pruneExpired(db: Db, policy: RetentionPolicy, now = Date.now()):
            AND ${PRUNABLE_OUTBOX}`,
       ).run(outboxCutoff);
       const outbox = db.prepare(`DELETE FROM outbox AS o WHERE ${PRUNABLE_OUTBOX}`).run(outboxCutoff).changes;
+      // Readers that keep counts of settled rows (queue-status.ts) learn from this that rows went.
+      if (outbox > 0) db.prepare(BUMP_OUTBOX_PRUNES).run();
       const idempotency = db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(idemCutoff).changes;
       return { outbox, transactions, idempotency };
     })
