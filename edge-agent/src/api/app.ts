@@ -12,7 +12,6 @@ import type { IdempotencyContext, RegisterService } from "../register/register-s
 import { toApiError } from "./error-mapping.ts";
 import { ApiError } from "./errors.ts";
 import { receiptView } from "./receipt-view.ts";
-import { returnItemsWithPrices } from "./return-items.ts";
 
 export interface AppDeps {
   service: RegisterService;
@@ -91,9 +90,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/api/v1/returns", async (c) => {
     const raw = await readJson(c);
     const request = validate(ReturnRequestSchema, raw);
-    const items = returnItemsWithPrices(request, raw);
     const idempotency = idempotencyOf(c, "returns", raw);
-    const result = await deps.commits.run(() => deps.service.recordReturn(request, items, { idempotency }));
+    const result = await deps.commits.run(() => deps.service.recordReturn(request, { idempotency }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

@@ -161,6 +161,16 @@ describe("register flows against the local ledger", () => {
     expect(missing.status).toBe(422);
     expect(missing.body.error.message).toContain("items[0].unitPrice");
 
+    // The declared price is part of the request's schema: checked like every other field.
+    const negative = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c1",
+      items: [{ transactionId: "elsewhere-1", sku: "A", quantity: 2, unitPrice: usd(-5) }],
+      reason: "no receipt",
+    });
+    expect(negative.status).toBe(400);
+    expect(JSON.stringify(negative.body)).toContain("items[0].unitPrice.amount");
+    expect(outboxEvents(agent)).toHaveLength(0);
+
     const res = await post(agent.app, "/api/v1/returns", {
       cashierId: "c1",
       items: [{ transactionId: "elsewhere-1", sku: "A", quantity: 2, unitPrice: usd(1080) }],

@@ -15,7 +15,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import { RegisterRefusal } from "./refusal.ts";
-import { allocate, planReturn, type ReturnItemRequest } from "./return-plan.ts";
+import { allocate, planReturn } from "./return-plan.ts";
 import { applyOverride, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
@@ -107,10 +107,10 @@ export class RegisterService {
     });
   }
 
-  recordReturn(request: ReturnRequest, items: readonly ReturnItemRequest[], options: RecordOptions = {}) {
+  recordReturn(request: ReturnRequest, options: RecordOptions = {}) {
     return this.once(options, () => {
       const occurredAt = options.occurredAt ?? new Date().toISOString();
-      const plan = planReturn(this.ledger, items, { allowUnverified: true });
+      const plan = planReturn(this.ledger, request.items, { allowUnverified: true });
       const allocation = allocate(plan, plan.perOriginal);
       const transactionId = mintId();
       const refund = plan.items.reduce(

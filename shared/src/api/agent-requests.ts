@@ -42,9 +42,19 @@ export const ReturnItemInputSchema = z.object({
   quantity: z.number().int().positive("quantity must be at least 1"),
 });
 
+/**
+ * A returned item. `unitPrice` (price with tax per unit) is this contract's one addition to
+ * ARCHITECTURE.md's return items: a register refunds an item whose original sale it does not hold
+ * at that declared price, to store credit, flagged unverified for the cloud. Ignored when the
+ * register holds the original (it refunds what was paid).
+ */
+export const ReturnedItemInputSchema = ReturnItemInputSchema.extend({
+  unitPrice: NonNegativeMoneySchema.optional(),
+});
+
 const ReturnBody = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
-  items: z.array(ReturnItemInputSchema).min(1, "a return needs at least one item").max(500),
+  items: z.array(ReturnedItemInputSchema).min(1, "a return needs at least one item").max(500),
   reason: z.string().min(1, "a return needs a reason").max(200),
 });
 export const ReturnRequestSchema = z.unknown().superRefine(rejectPans).pipe(ReturnBody);
