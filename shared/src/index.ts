@@ -11,5 +11,6 @@ export * from "./ids/event-id.ts";
 export * from "./money/money.ts";
 export * from "./pan/pan-guard.ts";
 export * from "./refunds/allocator.ts";
+export * from "./refunds/exchange-credit.ts";
 export * from "./refunds/item-refund.ts";
 export * from "./sales/totals.ts";

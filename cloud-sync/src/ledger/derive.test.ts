@@ -1,7 +1,8 @@
 import { canonicalJson } from "@tenderline/shared";
 import { describe, expect, it } from "vitest";
 import { tenderResult } from "../reconcile/tender-result.ts";
-import { returnEvent, saleEvent } from "../testing/events.ts";
+import { checkRefunds } from "../refunds/check-refunds.ts";
+import { exchangeEvent, returnEvent, saleEvent } from "../testing/events.ts";
 import { deriveFromLog, type LogRow } from "./derive.ts";
 import { ownerRegion } from "./owner-region.ts";
 
@@ -71,5 +72,43 @@ describe("ownerRegion", () => {
     expect(owners.get("A")).toBeGreaterThan(50);
     expect(owners.get("B")).toBeGreaterThan(50);
     expect(ownerRegion("x", ["solo"])).toBe("solo");
+  });
+
+  it("knows an exchange can be refunded up to what it was paid with, the returned value included", () => {
+    const sale = saleEvent({ seq: 1, transactionId: "S", cardAmount: 3000 });
+    // The returned item (3000) paid for most of the new one (3500); the customer added 500 in cash.
+    const exchange = exchangeEvent({
+      seq: 2,
+      transactionId: "X",
+      originalTransactionId: "S",
+      returnedValue: 3000,
+      newTotal: 3500,
+    });
+    const backToCredit = (seq: number, amount: number) => {
+      const e = returnEvent({ seq, originalTransactionId: "X", tenderId: "X:exchange-credit", amount });
+      const allocation = (e.payload as { allocation: Array<{ tenderType: string }> }).allocation;
+      for (const line of allocation) line.tenderType = "store_credit";
+      return e;
+    };
+    const cashBack = returnEvent({ seq: 3, originalTransactionId: "X", tenderId: "X-t1", amount: 500 });
+    const refundsOfX = (...returns: ReturnType<typeof returnEvent>[]) => {
+      const d = deriveFromLog(
+        [sale, exchange, ...returns].map((e, i) => row(i + 1, "event", e)),
+        ["A"],
+      );
+      const paid = d.saleTenders.filter((t) => t.transactionId === "X");
+      const slices = d.refundLines.filter((l) => l.originalTransactionId === "X");
+      return { paid, check: checkRefunds("X", paid, slices) };
+    };
+
+    const { paid, check } = refundsOfX(backToCredit(4, 3000), cashBack);
+    expect(paid.map((t) => `${t.tenderId}:${t.type}:${t.amount}`)).toEqual([
+      "X:exchange-credit:store_credit:3000",
+      "X-t1:cash:500",
+    ]);
+    // Everything the exchange was paid with, refunded: no alarm.
+    expect(check).toBeNull();
+    // One cent more than the returned value went into it: an over-refund.
+    expect(refundsOfX(backToCredit(4, 3001)).check).toMatchObject({ kind: "over_refund", subject: "X" });
   });
 });

@@ -1,3 +1,4 @@
+import { exchangeCreditTender } from "@tenderline/shared";
 import type { RaisedException } from "../exceptions/exception-store.ts";
 import { offlineTendersNeedingDetails } from "../feed/reconciliation-state.ts";
 import type { TenderResult } from "../reconcile/tender-result.ts";
@@ -80,7 +81,24 @@ interface EventBody {
       card?: { terminalTxnId: string; token: string; last4: string };
     }>;
     allocation?: Array<{ originalTransactionId: string; tenderId: string; amount: Money }>;
+    /** Exchanges: what was returned, and the new sale's totals. */
+    returned?: { value: Money };
+    totals?: { total: Money };
   };
+}
+
+/**
+ * What a transaction can be refunded to: its tenders, and for an exchange also the returned value
+ * that paid for its new items (refundable as store credit, shared exchangeCreditTender), which no
+ * tender of the event shows.
+ */
+function refundableTenders(e: EventBody): Array<{ tenderId: string; type: string; amount: Money }> {
+  const p = e.payload;
+  const credit =
+    e.type === "exchange.completed" && p.returned && p.totals
+      ? exchangeCreditTender({ transactionId: p.transactionId, returned: p.returned, totals: p.totals })
+      : undefined;
+  return [...(credit ? [credit] : []), ...(p.tenders ?? [])];
 }
 
 /** What the merged ledger learns from a page of the log: pure, so it is tested without a database. */
@@ -115,8 +133,9 @@ export function deriveFromLog(rows: readonly LogRow[], regions: readonly string[
     if (e.type === "tender.details_updated" && p.tenderId) {
       d.detailsFromRegister.push({ transactionId: p.transactionId, tenderId: p.tenderId });
     }
-    if (p.tenders && p.tenders.length > 0) {
-      for (const t of p.tenders) {
+    const refundable = refundableTenders(e);
+    if (refundable.length > 0) {
+      for (const t of refundable) {
         d.saleTenders.push({
           transactionId: p.transactionId,
           tenderId: t.tenderId,

@@ -100,3 +100,56 @@ export function returnEvent(o: ReturnOptions): TenderEvent {
     },
   } as TenderEvent;
 }
+
+export interface ExchangeOptions {
+  storeId?: string;
+  registerId?: string;
+  seq: number;
+  transactionId: string;
+  /** The sale the returned item came from. */
+  originalTransactionId: string;
+  /** Value of the returned item. */
+  returnedValue: number;
+  /** Total of the new item; when above the returned value the customer pays the difference in cash. */
+  newTotal: number;
+}
+
+/** A valid `exchange.completed`: one item back, one new item, the difference paid in cash or refunded to the original's card. */
+export function exchangeEvent(o: ExchangeOptions): TenderEvent {
+  const usd = (amount: number) => ({ amount, currency: "USD" });
+  const net = o.newTotal - o.returnedValue;
+  return {
+    eventId: newEventId(),
+    storeId: o.storeId ?? "s1",
+    registerId: o.registerId ?? "r1",
+    seq: o.seq,
+    type: "exchange.completed",
+    occurredAt: "2026-11-26T10:00:00.000Z",
+    schemaVersion: 1,
+    payload: {
+      transactionId: o.transactionId,
+      cashierId: "c-17",
+      reason: "other size",
+      returned: {
+        items: [{ originalTransactionId: o.originalTransactionId, sku: "TEE-M-BLK", quantity: 1, refund: usd(o.returnedValue) }],
+        value: usd(o.returnedValue),
+      },
+      lines: [{ sku: "TEE-L-BLK", description: "Tee", quantity: 1, unitPrice: usd(o.newTotal), tax: usd(0) }],
+      totals: { subtotal: usd(o.newTotal), tax: usd(0), total: usd(o.newTotal) },
+      net: usd(net),
+      tenders: net > 0 ? [{ tenderId: `${o.transactionId}-t1`, type: "cash", amount: usd(net) }] : [],
+      allocation:
+        net < 0
+          ? [
+              {
+                originalTransactionId: o.originalTransactionId,
+                tenderId: `${o.originalTransactionId}-t1`,
+                tenderType: "card",
+                amount: usd(-net),
+              },
+            ]
+          : [],
+      verified: true,
+    },
+  } as TenderEvent;
+}

@@ -1,6 +1,7 @@
 import {
   computeTotals,
   type ExchangeRequest,
+  exchangeCreditTender,
   type Money,
   PAYLOAD_SCHEMAS,
   type RefundAllocationLine,
@@ -208,19 +209,8 @@ export class RegisterService {
       const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload });
       this.risk.record(recorded.seq, offlineCards, recorded.recordedAt);
       // The returned value that paid for the new items is refundable later as store credit.
-      const credit = Math.min(returnedValue.amount, totals.total.amount);
-      const ledgerTenders = [
-        ...(credit > 0
-          ? [
-              {
-                tenderId: `${transactionId}:exchange-credit`,
-                type: "store_credit" as const,
-                amount: { amount: credit, currency: plan.currency },
-              },
-            ]
-          : []),
-        ...tenders,
-      ];
+      const credit = exchangeCreditTender(payload);
+      const ledgerTenders = [...(credit ? [credit] : []), ...tenders];
       this.ledger.insert({
         transactionId,
         kind: "exchange",
