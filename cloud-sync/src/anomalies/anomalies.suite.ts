@@ -173,5 +173,35 @@ export function anomaliesSuite(backend: Backend): void {
       expect((await get("/v1/exceptions?kind=nonsense", TOKENS.admin)).status).toBe(400);
       expect((await app.request("/v1/exceptions")).status).toBe(401);
     });
+
+    it("resolves a condition once the rules stop finding it, keeps recorded facts open, and reopens a condition that returns", async () => {
+      type Listed = { kind: string; subject: string; resolvedAt: string | null; occurrences: number };
+      const list = async (query: string) =>
+        (await get(`/v1/exceptions?${query}`, TOKENS.admin)).body.items as unknown as Listed[];
+      // The first test closed g1's gap: the next run of the rules no longer finds it.
+      await jobs.runOnce();
+      expect(await list("kind=gap")).toEqual([]);
+      const resolved = await list("kind=gap&state=resolved");
+      expect(resolved.map((e) => e.subject)).toEqual(["s1/g1"]);
+      expect(Date.parse(resolved[0]?.resolvedAt as string)).not.toBeNaN();
+      expect((await list("kind=gap&state=all")).map((e) => e.subject)).toEqual(["s1/g1"]);
+      expect(await metrics.registry.metrics()).toMatch(/tenderline_open_exceptions\{kind="gap",region="A"\} 0/);
+      // Declines are facts someone has to look at: still open.
+      expect(await list("kind=declined")).toHaveLength(3);
+
+      // Store s9 is heard from again, then goes quiet as before: resolved, then reopened.
+      const [before] = await db.query<{ at: Date | string }>(
+        "SELECT last_seen_at AS at FROM register_state WHERE store_id = 's9'",
+      );
+      await db.query("UPDATE register_state SET last_seen_at = now() WHERE store_id = 's9'");
+      await jobs.runOnce();
+      expect(await list("kind=store_silent")).toEqual([]);
+      await db.query("UPDATE register_state SET last_seen_at = $1 WHERE store_id = 's9'", [before?.at]);
+      await jobs.runOnce();
+      const reopened = await list("kind=store_silent");
+      expect(reopened.map((e) => [e.subject, e.resolvedAt])).toEqual([["s9", null]]);
+      expect(reopened[0]?.occurrences).toBeGreaterThan(1);
+      expect((await get("/v1/exceptions?state=closed", TOKENS.admin)).status).toBe(400);
+    });
   });
 }

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { PrincipalResolver } from "../auth/principal-cache.ts";
-import { EXCEPTION_KINDS, listExceptions } from "../exceptions/exception-store.ts";
+import { EXCEPTION_KINDS, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
 import type { RegionJobs } from "../jobs/region-jobs.ts";
 import { computeDigest } from "../replication/digest.ts";
 import { readLogPage } from "../replication/log-page.ts";
@@ -25,6 +25,8 @@ function count(value: string | undefined, name: string, fallback: number | undef
   if (max !== undefined && (n < 1 || n > max)) fail(400, "invalid_query", `${name} must be between 1 and ${max}`);
   return n;
 }
+
+const EXCEPTION_STATES: readonly ExceptionState[] = ["open", "resolved", "all"];
 
 /** Replication, convergence, exceptions and the admin triggers for the background jobs. */
 export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void {
@@ -58,8 +60,13 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     const minAgeSeconds = count(c.req.query("minAgeSeconds"), "minAgeSeconds", undefined);
     const maxAgeSeconds = count(c.req.query("maxAgeSeconds"), "maxAgeSeconds", undefined);
     const limit = count(c.req.query("limit"), "limit", 1000, 1000) as number;
+    const state = c.req.query("state") ?? "open";
+    if (!(EXCEPTION_STATES as readonly string[]).includes(state)) {
+      fail(400, "invalid_query", `state must be one of ${EXCEPTION_STATES.join(", ")} (default open)`);
+    }
     const items = await listExceptions(db, {
       limit,
+      state: state as ExceptionState,
       ...(storeId ? { storeId } : {}),
       ...(kind ? { kind } : {}),
       ...(minAgeSeconds !== undefined ? { minAgeSeconds } : {}),

@@ -1,6 +1,6 @@
 import { evaluateAnomalies } from "../anomalies/anomaly-rules.ts";
 import type { AnomalyThresholds } from "../anomalies/thresholds.ts";
-import { countExceptionsByKind, EXCEPTION_KINDS, raiseExceptions } from "../exceptions/exception-store.ts";
+import { countExceptionsByKind, EXCEPTION_KINDS, raiseExceptions, resolveCleared } from "../exceptions/exception-store.ts";
 import { indexLog } from "../ledger/ledger-indexer.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -44,7 +44,10 @@ export class RegionJobs {
     indexed += await indexLog(db, parts.regions);
     const refunds = await validateRefunds(db);
     const found = await evaluateAnomalies(db, parts.thresholds, await parts.replicator.peerStatus(now.getTime()));
-    await db.transaction((tx) => raiseExceptions(tx, found));
+    await db.transaction(async (tx) => {
+      await raiseExceptions(tx, found);
+      await resolveCleared(tx, found);
+    });
     await this.refreshMetrics();
     return { indexed, reconcile, refunds, anomalies: found.length };
   }
