@@ -49,8 +49,11 @@ describe("PAN guard", () => {
     );
   });
 
-  it("treats digits glued to letters as part of an identifier, but still catches prefixed numbers", () => {
-    expect(containsPan("ref-x4111111111111111")).toBe(false);
+  it("treats digits glued to hex letters as part of a hex identifier, but still catches prefixed numbers", () => {
+    expect(containsPan("ref-x4111111111111111")).toBe(true);
+    expect(containsPan("pan4111111111111111")).toBe(true);
+    // A hex id (a hash, a UUID without dashes) whose digits happen to pass the Luhn check.
+    expect(containsPan("sha-ab4111111111111111cd")).toBe(false);
     expect(containsPan("tok_4111111111111111")).toBe(true);
     expect(containsPan("card: 4111-1111-1111-1111.")).toBe(true);
     expect(containsPan("id 01a216cb-73a9-779a-be35-10318055121e in text")).toBe(false);

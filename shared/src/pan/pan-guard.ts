@@ -10,14 +10,15 @@ const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
 /** A UUID (event ids are UUIDv7): its digit groups can join into a Luhn-valid run by chance. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const LETTER = /[A-Za-z]/;
+const HEX_LETTER = /[A-Fa-f]/;
 
 /**
- * Digits glued to a letter belong to an identifier (a hex id, a UUID inside text), not to a card
- * number, which is written as digits alone or grouped by spaces or dashes.
+ * Digits glued to a hex letter belong to a hex identifier (a UUID or hash inside text), not to a
+ * card number, which is written as digits alone or grouped by spaces or dashes. Any other letter
+ * (`x4111…`, `card4111…`) does not make a card number harmless.
  */
-function gluedToLetter(text: string, start: number, end: number): boolean {
-  return LETTER.test(text.charAt(start - 1)) || LETTER.test(text.charAt(end));
+function gluedToHexLetter(text: string, start: number, end: number): boolean {
+  return HEX_LETTER.test(text.charAt(start - 1)) || HEX_LETTER.test(text.charAt(end));
 }
 
 export function luhnValid(digits: string): boolean {
@@ -47,7 +48,8 @@ function panRuns(text: string): Array<{ start: number; end: number; digits: stri
   for (const match of text.matchAll(DIGIT_RUN)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (isPanRun(match[0]) && !gluedToLetter(text, start, end)) runs.push({ start, end, digits: match[0].replace(/[ -]/g, "") });
+    if (isPanRun(match[0]) && !gluedToHexLetter(text, start, end))
+      runs.push({ start, end, digits: match[0].replace(/[ -]/g, "") });
   }
   return runs;
 }
