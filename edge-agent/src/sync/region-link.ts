@@ -144,7 +144,16 @@ export class RegionLink {
 
   view(active: boolean): RegionView {
     const breaker = this.breakerState;
-    const state = breaker !== "closed" ? breaker : this.probeOk === null ? "unknown" : this.probeOk ? "healthy" : "unhealthy";
+    // Healthy as region selection means it: the last probe ok and no failed call since it (a batch
+    // that just failed must not show as healthy until a probe says the region is back).
+    const state =
+      breaker !== "closed"
+        ? breaker
+        : this.probeOk === null
+          ? "unknown"
+          : this.probeOk && this.healthySince !== null
+            ? "healthy"
+            : "unhealthy";
     return {
       name: this.name,
       url: this.endpoint.url,

@@ -1,0 +1,44 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { SyncSettingsSchema } from "../config/config.ts";
+import { FAST_SYNC } from "../testing/sync-settings.ts";
+import { RegionLink } from "./region-link.ts";
+
+/** A stand-in region that only answers its health check. */
+function healthServer(port = 0): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === "/v1/health" ? 200 : 503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: "ok" }));
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+const close = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+describe("RegionLink's view of a region", () => {
+  const servers: http.Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) if (s.listening) await close(s);
+  });
+
+  it("stops showing a region healthy as soon as a batch to it fails, until a probe finds it back", async () => {
+    const server = await healthServer();
+    servers.push(server);
+    const { port } = server.address() as AddressInfo;
+    const settings = SyncSettingsSchema.parse(FAST_SYNC);
+    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings);
+    await link.probe();
+    expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
+
+    await close(server);
+    await expect(link.send("store-1", "reg-1", ["{}"])).rejects.toThrow(/unreachable/);
+    // The breaker is still closed (one failure) and the last probe was fine, yet the region is not healthy.
+    expect(link.view(true)).toMatchObject({ breaker: "closed", state: "unhealthy", healthy: false });
+    expect(link.view(true).lastError).toMatch(/unreachable/);
+
+    servers.push(await healthServer(port));
+    await link.probe();
+    expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
+  });
+});
