@@ -109,4 +109,28 @@ describe("log order over postgres", () => {
     expect((await next).watermark).toEqual({ contiguousSeq: 6, replicatedSeq: 6, gaps: [] });
     expect((await readWatermark(db, { storeId: "s1", registerId: "lo3" })).contiguousSeq).toBe(6);
   });
+
+  it("lets readers that ask at once share one wait for the appends in flight", async () => {
+    const inFlightAppend = records("lo4", [1]);
+    const slow = openTransaction(db, (tx) => storeRecords(tx, inFlightAppend.rows));
+    let pages: Array<ReturnType<typeof readFeed>> = [];
+    let waiting = 0;
+    try {
+      await slow.started;
+      pages = Array.from({ length: 5 }, () => readFeed(db, "A", 0, 1000));
+      await someoneWaitsForALock(() => false);
+      const [row] = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())",
+      );
+      waiting = Number(row?.n);
+    } finally {
+      slow.release();
+      await slow.done;
+    }
+    const read = await Promise.all(pages);
+    expect(waiting).toBe(1);
+    for (const page of read) {
+      expect(page.items.map((i) => (i.event as { eventId: string }).eventId)).toContain(inFlightAppend.events[0]?.eventId);
+    }
+  });
 });
