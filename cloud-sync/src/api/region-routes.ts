@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { PrincipalResolver } from "../auth/principal-cache.ts";
-import { EXCEPTION_KINDS, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
+import { EXCEPTION_KINDS, EXCEPTION_STATES, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
 import type { RegionJobs } from "../jobs/region-jobs.ts";
 import { computeDigest } from "../replication/digest.ts";
 import { readLogPage } from "../replication/log-page.ts";
@@ -25,8 +25,6 @@ function count(value: string | undefined, name: string, fallback: number | undef
   if (max !== undefined && (n < 1 || n > max)) fail(400, "invalid_query", `${name} must be between 1 and ${max}`);
   return n;
 }
-
-const EXCEPTION_STATES: readonly ExceptionState[] = ["open", "resolved", "all"];
 
 /** Replication, convergence, exceptions and the admin triggers for the background jobs. */
 export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void {

@@ -1,25 +1,12 @@
 import type { Queryable } from "../storage/database.ts";
 import { describeException } from "./describe-exception.ts";
 
-export const EXCEPTION_KINDS = [
-  "amount_mismatch",
-  "declined",
-  "not_found",
-  "over_refund",
-  "replication_conflict",
-  "conflicts",
-  "duplicate_storm",
-  "gap",
-  "store_silent",
-  "decline_rate",
-  "replication_lag",
-] as const;
-export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
+/** Kinds that record a fact (a decline, a conflict, an over-refund): someone has to act on them, they stay open. */
+const FACT_KINDS = ["amount_mismatch", "declined", "not_found", "over_refund", "replication_conflict"] as const;
 
 /**
- * The kinds that describe a condition the anomaly rules re-check on every run: resolved when a run
- * no longer finds them. The others record facts (a decline, a conflict, an over-refund) that
- * someone has to act on, and stay open.
+ * Kinds that describe a condition the anomaly rules re-check on every run: resolved when a run no
+ * longer finds them, reopened when one does again.
  */
 export const CONDITION_KINDS = [
   "conflicts",
@@ -28,7 +15,10 @@ export const CONDITION_KINDS = [
   "store_silent",
   "decline_rate",
   "replication_lag",
-] as const satisfies readonly ExceptionKind[];
+] as const;
+
+export const EXCEPTION_KINDS = [...FACT_KINDS, ...CONDITION_KINDS] as const;
+export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
 export interface RaisedException {
   /** Identifies the problem: raising it again updates the one row instead of adding another. */
@@ -86,7 +76,8 @@ export async function resolveCleared(tx: Queryable, stillFound: readonly RaisedE
   return Number(rows[0]?.n ?? 0);
 }
 
-export type ExceptionState = "open" | "resolved" | "all";
+export const EXCEPTION_STATES = ["open", "resolved", "all"] as const;
+export type ExceptionState = (typeof EXCEPTION_STATES)[number];
 
 export interface ExceptionFilter {
   /** Default open. */
