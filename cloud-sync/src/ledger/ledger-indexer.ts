@@ -14,8 +14,9 @@ const INDEXER_LOCK = 74_310_003;
  */
 export async function indexLog(db: Database, regions: readonly string[], pageSize = 1000): Promise<number> {
   let total = 0;
+  // One horizon for the whole run: what commits meanwhile is the next run's (each read pauses appends).
+  const horizon = await committedHorizon(db);
   for (;;) {
-    const horizon = await committedHorizon(db);
     const read = await db.transaction(async (tx) => {
       // One indexer at a time per database: another instance already at it means nothing to do now.
       const [lock] = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS ok", [INDEXER_LOCK]);

@@ -69,9 +69,9 @@ export async function readLogPage(
   );
   const last = rows.at(-1);
   const nextCursor = last ? Number(last.pos) : after;
-  const [meta] = await db.query<{ head: number | null; pending_since: Date | string | null }>(
-    `SELECT (SELECT max(pos) FROM records WHERE pos <= $2) AS head,
-            (SELECT ingested_at FROM records WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT 1) AS pending_since`,
+  // The horizon is the highest committed position: the head a peer can read up to.
+  const [meta] = await db.query<{ pending_since: Date | string | null }>(
+    "SELECT ingested_at AS pending_since FROM records WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT 1",
     [nextCursor, horizon],
   );
   const registers = new Map<string, { storeId: string; registerId: string }>();
@@ -107,7 +107,7 @@ export async function readLogPage(
         tenderId: r.tender_id,
       })),
     nextCursor,
-    head: Number(meta?.head ?? 0),
+    head: horizon,
     pendingSince: meta?.pending_since ? new Date(meta.pending_since).toISOString() : null,
     watermarks: marks.map((m) => ({ storeId: m.store_id, registerId: m.register_id, contiguousSeq: Number(m.contiguous_seq) })),
   };
