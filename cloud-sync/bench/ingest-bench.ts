@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
 import { parseConfig } from "../src/config/config.ts";
-import { arrayParam, bodiesArray, bodiesParam } from "../src/ingest/store-records.ts";
+import { arrayParam, bodiesColumn } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
 import { startRegion } from "../src/server/start-region.ts";
 import type { Database } from "../src/storage/database.ts";
@@ -71,16 +71,19 @@ async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms:
       return [e.eventId, "event", "bench", sha256Hex(body), body, e.storeId, e.registerId, e.seq, e.type] as const;
     }),
   );
-  const insert = (rows: (typeof prepared)[number]) =>
-    db.query(
-      `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodiesArray(5)}, $6::text[], $7::text[], $8::bigint[], $9::text[])
-       ON CONFLICT DO NOTHING`,
-      // Same parameter encoding as the service uses (columns as array literals, bodies as one separated text).
-      Array.from({ length: 9 }, (_, col) =>
-        col === 4 ? bodiesParam(rows.map((r) => r[4])) : arrayParam(rows.map((r) => r[col] as string | number)),
-      ),
+  const insert = (rows: (typeof prepared)[number]) => {
+    // Same parameter encoding as the service uses (columns as array literals, bodies as one separated text).
+    const bodies = bodiesColumn(
+      5,
+      rows.map((r) => r[4]),
     );
+    return db.query(
+      `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodies.sql}, $6::text[], $7::text[], $8::bigint[], $9::text[])
+       ON CONFLICT DO NOTHING`,
+      Array.from({ length: 9 }, (_, col) => (col === 4 ? bodies.param : arrayParam(rows.map((r) => r[col] as string | number)))),
+    );
+  };
   const started = performance.now();
   const cpu = mainThreadCpuMs() ?? 0;
   await Promise.all(

@@ -41,11 +41,15 @@ export async function storeRecords(
   await holdAppendLock(tx);
   // Anything stored since our look-up is skipped by ON CONFLICT and settled below.
   const rows = pending.map((i) => records[i] as NewRecord);
+  const bodies = bodiesColumn(
+    5,
+    rows.map((r) => r.body),
+  );
   // The usual answer is "all of them": a count, not a row per record; the ids only when some were not inserted.
   const [inserted] = await tx.query<{ n: number; ids: string[] | null }>(
     `WITH ins AS (
        INSERT INTO records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodiesArray(5)}, $6::text[], $7::text[], $8::bigint[], $9::text[], $10::uuid[], $11::text[])
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodies.sql}, $6::text[], $7::text[], $8::bigint[], $9::text[], $10::uuid[], $11::text[])
        ON CONFLICT DO NOTHING
        RETURNING record_id
      )
@@ -55,7 +59,7 @@ export async function storeRecords(
       arrayParam(rows.map((r) => r.kind)),
       arrayParam(rows.map((r) => r.originRegion)),
       arrayParam(rows.map((r) => r.hash)),
-      bodiesParam(rows.map((r) => r.body)),
+      bodies.param,
       arrayParam(rows.map((r) => r.storeId)),
       arrayParam(rows.map((r) => r.registerId)),
       arrayParam(rows.map((r) => r.seq)),
@@ -153,22 +157,18 @@ async function settleKnown(
 /** Between two bodies: a control character, which canonical JSON never holds unescaped. */
 const RECORD_SEPARATOR = "\u001e";
 
-/** The SQL that splits bodiesParam's text, given as parameter $n, back into a text[] on the server. */
-export function bodiesArray(n: number): string {
-  return `string_to_array($${n}::text, chr(30))`;
-}
-
 /**
- * Record bodies as one text, joined by RECORD_SEPARATOR, which the server splits: no quoting or
- * escaping of half a megabyte of JSON per batch on either side, as an array literal needs. A body
- * holding the separator (never a canonical one) would be refused rather than split wrongly.
+ * The bodies column of an insert, given as parameter $n: usually one text joined by
+ * RECORD_SEPARATOR that the server splits, so half a megabyte of JSON per batch is neither quoted
+ * nor escaped on either side as an array literal would be. Any body that the separator could not
+ * carry (empty, or holding one: never a canonical body, but a peer's record is stored as it came)
+ * makes the whole column a plain text[] for the driver to encode.
  */
-export function bodiesParam(bodies: readonly string[]): string {
-  for (const body of bodies) {
-    if (body.length === 0 || body.includes(RECORD_SEPARATOR))
-      throw new TypeError("a record body must be canonical JSON: non-empty, with no raw control characters");
-  }
-  return bodies.join(RECORD_SEPARATOR);
+export function bodiesColumn(n: number, bodies: readonly string[]): { sql: string; param: string | readonly string[] } {
+  const joinable = bodies.every((body) => body.length > 0 && !body.includes(RECORD_SEPARATOR));
+  return joinable
+    ? { sql: `string_to_array($${n}::text, chr(30))`, param: bodies.join(RECORD_SEPARATOR) }
+    : { sql: `$${n}::text[]`, param: bodies };
 }
 
 /** What JSON.stringify would write as an escape sequence, which an array literal would read otherwise. */
