@@ -12,15 +12,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { canonicalJson, sha256Hex } from "@tenderline/shared";
-import { parseConfig } from "../src/config/config.ts";
 import { arrayParam, bodiesColumn } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
-import { startRegion } from "../src/server/start-region.ts";
 import type { Database } from "../src/storage/database.ts";
 import { createPgTestDatabase } from "../src/testing/test-databases.ts";
-import { BATCH, type Batch, BENCH_STORE, BENCH_TOKEN, makeBatches } from "./batches.ts";
+import { BATCH, type Batch, makeBatches } from "./batches.ts";
+import { type Backend, BENCH_TOKENS, BenchClient, startBenchRegion } from "./bench-region.ts";
 import { mainThreadCpuMs } from "./thread-cpu.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -28,39 +26,7 @@ const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 1_000_000);
 /** Registers sending at once (each register's batches in order); the raw baseline gets as many connections. */
 const LANES = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const BACKENDS = (process.env.BENCH_BACKENDS ?? "pglite,postgres").split(",") as Array<"pglite" | "postgres">;
-const TOKENS = [{ token: BENCH_TOKEN, kind: "store" as const, storeId: BENCH_STORE }];
-
-/** The client thread: prepares bodies once, then posts them on request. */
-class Client {
-  // Node 20 workers do not inherit the tsx loader: register it in the worker, then load the client.
-  private readonly worker = new Worker(
-    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./client-worker.ts", import.meta.url).href)}); });`,
-    { eval: true },
-  );
-  private pending: { resolve: (v: { ms: number }) => void; reject: (e: Error) => void } | undefined;
-  constructor() {
-    this.worker.on("message", (reply: { ms: number; error?: string }) => {
-      const p = this.pending;
-      this.pending = undefined;
-      if (reply.error) p?.reject(new Error(reply.error));
-      else p?.resolve(reply);
-    });
-    this.worker.on("error", (error) => this.pending?.reject(error));
-  }
-  private call(msg: unknown): Promise<{ ms: number }> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(msg);
-    });
-  }
-  prepare = (count: number) => this.call({ op: "prepare", count });
-  post = async (url: string, fromBatch: number, toBatch: number) =>
-    (await this.call({ op: "post", url, fromBatch, toBatch, lanes: LANES })).ms;
-  stream = async (url: string, from: number, count: number) =>
-    (await this.call({ op: "stream", url, from, count, lanes: LANES })).ms;
-  close = () => this.worker.terminate();
-}
+const BACKENDS = (process.env.BENCH_BACKENDS ?? "pglite,postgres").split(",") as Backend[];
 
 /** The same number and shape of rows (fresh ids) straight into a table shaped like the log. */
 async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms: number; cpuMs: number }> {
@@ -96,22 +62,9 @@ async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms:
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
-async function throughput(backend: "pglite" | "postgres") {
-  const dir = mkdtempSync(join(tmpdir(), "tl-bench-"));
-  const pgdb = backend === "postgres" ? await createPgTestDatabase("bench") : undefined;
-  const region = await startRegion(
-    parseConfig({
-      region: "bench",
-      port: 0,
-      logLevel: "warn",
-      backgroundJobs: "false",
-      ...(process.env.BENCH_INGEST_WORKERS ? { ingestWorkers: process.env.BENCH_INGEST_WORKERS } : {}),
-      ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
-      bootstrapTokens: JSON.stringify(TOKENS),
-    }),
-  );
+async function throughput(backend: Backend) {
+  const { region, url, close } = await startBenchRegion(backend, "bench");
   try {
-    const url = `http://127.0.0.1:${region.port}`;
     await client.prepare(EVENTS);
     const batchCount = Math.ceil(EVENTS / BATCH);
     const rawBatches = makeBatches(EVENTS);
@@ -160,9 +113,7 @@ async function throughput(backend: "pglite" | "postgres") {
       replayVsFirstPass: Number((firstMs / replayMs).toFixed(3)),
     };
   } finally {
-    await region.close();
-    await pgdb?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
@@ -172,13 +123,13 @@ function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
-async function memory(backend: "pglite" | "postgres") {
+async function memory(backend: Backend) {
   const dir = mkdtempSync(join(tmpdir(), "tl-bench-mem-"));
   const pgdb = backend === "postgres" ? await createPgTestDatabase("bench_mem") : undefined;
   const region = await startRegionProcess({
     region: "bench",
     ...(pgdb ? { databaseUrl: pgdb.url } : { dataDir: join(dir, "pgdata") }),
-    bootstrapTokens: TOKENS,
+    bootstrapTokens: BENCH_TOKENS,
     extraArgs: ["--log-level", "warn", "--background-jobs", "false"],
   });
   try {
@@ -208,7 +159,7 @@ async function memory(backend: "pglite" | "postgres") {
   }
 }
 
-const client = new Client();
+const client = new BenchClient(LANES);
 const results: Record<string, unknown> = { events: EVENTS, memoryEvents: MEMORY_EVENTS, batchSize: BATCH, backends: {} };
 for (const backend of BACKENDS) {
   console.log(`\n${backend}: ${EVENTS} events in batches of ${BATCH} over HTTP, ${LANES} registers at a time`);
