@@ -76,7 +76,19 @@ describe("PAN guard", () => {
     ]);
   });
 
-  it("answers holdsPan exactly as findPanFields finds a field, whatever the value", () => {
+  it("finds every field a plain check of every string, integer and key finds, skipping nothing by its shortcuts", () => {
+    // The reference: containsPan on everything, no length or digit-run shortcuts.
+    const everyField = (v: unknown, p: string[] = []): string[] => {
+      if (typeof v === "string") return containsPan(v) ? [p.join("/")] : [];
+      if (typeof v === "number") return Number.isInteger(v) && containsPan(String(v)) ? [p.join("/")] : [];
+      if (Array.isArray(v)) return v.flatMap((item, i) => everyField(item, [...p, String(i)]));
+      if (v !== null && typeof v === "object")
+        return Object.entries(v).flatMap(([k, child]) => [
+          ...(containsPan(k) ? [[...p, "(key)"].join("/")] : []),
+          ...everyField(child, [...p, k]),
+        ]);
+      return [];
+    };
     const pans = ["4111111111111111", "4111 1111 1111 1111", "5555-5555-5555-4444", "4222222222222", "378282246310005"];
     const text = fc.oneof(
       fc.string({ maxLength: 30 }),
@@ -99,7 +111,9 @@ describe("PAN guard", () => {
     }));
     fc.assert(
       fc.property(value, (v) => {
-        expect(holdsPan(v)).toBe(findPanFields(v).length > 0);
+        const expected = everyField(v);
+        expect(findPanFields(v).map((p) => p.join("/"))).toEqual(expected);
+        expect(holdsPan(v)).toBe(expected.length > 0);
       }),
       { numRuns: 3000 },
     );

@@ -84,45 +84,52 @@ function textHoldsPan(text: string): boolean {
   return text.length >= 13 && LONG_DIGIT_RUN.test(text) && containsPan(text);
 }
 
+/** Whether an integer, written out, is (or holds) a card number: a PAN sent as a JSON number is still a PAN. */
+function numberHoldsPan(value: number): boolean {
+  return Number.isInteger(value) && Math.abs(value) >= 1e12 && containsPan(String(value));
+}
+
 /**
- * Whether any field of the value (at any depth, keys included) holds a card number: the answer
- * of `findPanFields(value).length > 0` without building paths, for the ingest hot path, where
- * almost every event holds none and short strings are passed over at a glance.
+ * Walks every string, integer and object key of the value, calling `found` with the path (a stack
+ * reused along the walk: copy it to keep it) of each that holds a card number; stops as soon as
+ * `found` returns false. Short strings are passed over at a glance, so the walk is cheap when,
+ * as almost always, nothing is found.
  */
-export function holdsPan(value: unknown): boolean {
-  if (typeof value === "string") return textHoldsPan(value);
-  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) >= 1e12 && containsPan(String(value));
-  if (value === null || typeof value !== "object") return false;
+function walkPanFields(value: unknown, path: Array<string | number>, found: (path: FieldPath) => boolean): boolean {
+  if (typeof value === "string") return !textHoldsPan(value) || found(path);
+  if (typeof value === "number") return !numberHoldsPan(value) || found(path);
+  if (value === null || typeof value !== "object") return true;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (holdsPan(value[i])) return true;
-    return false;
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const more = walkPanFields(value[i], path, found);
+      path.pop();
+      if (!more) return false;
+    }
+    return true;
   }
   for (const [key, child] of Object.entries(value)) {
-    if (textHoldsPan(key) || holdsPan(child)) return true;
+    path.push(key);
+    const more = (!textHoldsPan(key) || found([...path.slice(0, -1), "(key)"])) && walkPanFields(child, path, found);
+    path.pop();
+    if (!more) return false;
   }
-  return false;
+  return true;
+}
+
+/** Whether any field of the value (at any depth, keys included) holds a card number; stops at the first. */
+export function holdsPan(value: unknown): boolean {
+  return !walkPanFields(value, [], () => false);
 }
 
 /** Paths of every string field (at any depth, object keys included) that holds a card number. */
 export function findPanFields(value: unknown, path: FieldPath = []): FieldPath[] {
-  const found: FieldPath[] = [];
-  const walk = (v: unknown, p: FieldPath): void => {
-    if (typeof v === "string") {
-      if (containsPan(v)) found.push(p);
-    } else if (typeof v === "number") {
-      // A PAN sent as a JSON number is still a PAN.
-      if (Number.isInteger(v) && containsPan(String(v))) found.push(p);
-    } else if (Array.isArray(v)) {
-      for (const [i, item] of v.entries()) walk(item, [...p, i]);
-    } else if (v !== null && typeof v === "object") {
-      for (const [k, child] of Object.entries(v)) {
-        if (containsPan(k)) found.push([...p, "(key)"]);
-        walk(child, [...p, k]);
-      }
-    }
-  };
-  walk(value, path);
-  return found;
+  const fields: FieldPath[] = [];
+  walkPanFields(value, [...path], (p) => {
+    fields.push([...p]);
+    return true;
+  });
+  return fields;
 }
 
 export class PanDetectedError extends Error {
