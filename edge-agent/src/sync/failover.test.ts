@@ -21,6 +21,18 @@ function expectExactlyOnce(events: Array<{ eventId: string; registerId: string }
   for (const id of mine) expect(expected.has(id)).toBe(true);
 }
 
+/** An agent syncing to A first, then B, with fast probes. */
+const agentOn = (a: RegionProcess, b: RegionProcess, overrides: { registerId?: string } = {}) =>
+  testAgent({
+    ...overrides,
+    regions: [
+      { name: "A", url: a.url },
+      { name: "B", url: b.url },
+    ],
+    storeToken: STORE_TOKEN,
+    sync: FAST_SYNC,
+  });
+
 describe("failover: region A killed with SIGKILL mid-drain", () => {
   const dirs = tempDir("tl-failover-");
   const regions: RegionProcess[] = [];
@@ -33,14 +45,7 @@ describe("failover: region A killed with SIGKILL mid-drain", () => {
     let a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" });
     const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
     regions.push(a, b);
-    const agent = testAgent({
-      regions: [
-        { name: "A", url: a.url },
-        { name: "B", url: b.url },
-      ],
-      storeToken: STORE_TOKEN,
-      sync: FAST_SYNC,
-    });
+    const agent = agentOn(a, b);
     try {
       const ids = new Set<string>();
       for (let i = 0; i < EVENTS; i++) {
@@ -97,15 +102,7 @@ describe("failover with nothing pending: what A acked but never replicated is re
     const a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", extraArgs: ["--peers", deadPeer] });
     const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
     regions.push(a, b);
-    const agent = testAgent({
-      registerId: "reg-unrep",
-      regions: [
-        { name: "A", url: a.url },
-        { name: "B", url: b.url },
-      ],
-      storeToken: STORE_TOKEN,
-      sync: FAST_SYNC,
-    });
+    const agent = agentOn(a, b, { registerId: "reg-unrep" });
     try {
       const ids = new Set<string>();
       for (let i = 0; i < 200; i++) ids.add(agent.service.recordSale(sampleSale()).body.eventId);
