@@ -77,6 +77,29 @@ export function ingestSuite(backend: Backend): void {
       expect((JSON.parse(rows[0]?.body ?? "{}") as TenderEvent).payload).toMatchObject({ cashierId: "c-17" });
     });
 
+    it("settles a batch of new seqs that carries an eventId stored before: that one conflicts, the rest are stored", async () => {
+      const r = nextRegister();
+      const other = nextRegister();
+      const stored = saleEvent({ registerId: other, seq: 1 });
+      await ingest(other, [stored]);
+      // Seqs above anything register r holds: the region expects them all to be new, and one is not.
+      const reused = saleEvent({ registerId: r, seq: 2, eventId: stored.eventId });
+      const batch = [saleEvent({ registerId: r, seq: 1 }), reused, saleEvent({ registerId: r, seq: 3 })];
+      const { status, body } = await ingest(r, batch);
+      expect(status).toBe(200);
+      expect(body.results.map((x) => [x.status, x.reason])).toEqual([
+        ["accepted", undefined],
+        ["rejected", "conflict"],
+        ["accepted", undefined],
+      ]);
+      expect(body.watermark).toEqual({ contiguousSeq: 1, replicatedSeq: 1, gaps: [{ from: 2, to: 2 }] });
+      expect(await storedCount(r)).toBe(2);
+      const kept = await db.query<{ register_id: string }>("SELECT register_id FROM records WHERE record_id = $1", [
+        stored.eventId,
+      ]);
+      expect(kept).toEqual([{ register_id: other }]);
+    });
+
     it("rejects a (store, register, seq) reused by another eventId, across and within batches", async () => {
       const r = nextRegister();
       await ingest(r, [saleEvent({ registerId: r, seq: 1 })]);

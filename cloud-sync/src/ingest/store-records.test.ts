@@ -1,7 +1,65 @@
+import { randomUUID } from "node:crypto";
 import { canonicalJson } from "@tenderline/shared";
 import { describe, expect, it } from "vitest";
+import { migrate } from "../storage/migrate.ts";
 import { openPglite } from "../storage/pglite-database.ts";
-import { arrayParam, bodiesColumn } from "./store-records.ts";
+import { arrayParam, bodiesColumn, copyRowsOf, type NewRecord, storeRecords } from "./store-records.ts";
+
+const record = (seq: number, body: string): NewRecord => ({
+  recordId: randomUUID(),
+  kind: "event",
+  originRegion: "A",
+  hash: `h${seq}`,
+  body,
+  storeId: "s1",
+  registerId: "r1",
+  seq,
+  eventType: "sale.completed",
+  subjectEventId: null,
+  tenderId: null,
+});
+
+describe("storeRecords of records expected to be new", () => {
+  it("stores each record as it came, whether it travels by COPY or cannot", async () => {
+    const db = await openPglite(undefined);
+    try {
+      await migrate(db);
+      const copyable = [record(1, canonicalJson({ note: 'quote " back\\slash , comma', emoji: "😀" })), record(2, "{}")];
+      // A peer's record is stored as it came: a raw line break cannot be a COPY row, so it is inserted.
+      const notCopyable = [record(3, "raw\nline"), record(4, "{}")];
+      expect(copyRowsOf(copyable)).toBeDefined();
+      expect(copyRowsOf(notCopyable)).toBeUndefined();
+      for (const batch of [copyable, notCopyable]) {
+        const outcomes = await db.transaction((tx) => storeRecords(tx, batch, { likelyNew: true }));
+        expect(outcomes).toEqual(batch.map(() => ({ status: "accepted" })));
+      }
+      const rows = await db.query<{ record_id: string; body: string; seq: number; subject_event_id: string | null }>(
+        "SELECT record_id, body, seq, subject_event_id FROM records ORDER BY pos",
+      );
+      expect(rows).toEqual(
+        [...copyable, ...notCopyable].map((r) => ({ record_id: r.recordId, body: r.body, seq: r.seq, subject_event_id: null })),
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("copyRowsOf", () => {
+  it("writes a row per record, fields split by the unit separator and a null as an empty field", () => {
+    const r = record(7, '{"a":1}');
+    expect(copyRowsOf([r])).toBe(
+      `${[r.recordId, "event", "A", "h7", '{"a":1}', "s1", "r1", "7", "sale.completed", "", ""].join("\u001f")}\n`,
+    );
+  });
+
+  it("gives up on any value the format cannot carry: its separator or quote, a line end, an empty text", () => {
+    for (const body of ["a\u001fb", "a\u0001b", "a\nb", "a\rb", ""]) {
+      expect(copyRowsOf([record(1, "{}"), record(2, body)])).toBeUndefined();
+    }
+    expect(copyRowsOf([{ ...record(1, "{}"), tenderId: "" }])).toBeUndefined();
+  });
+});
 
 describe("bodiesColumn", () => {
   const roundTrip = async (bodies: string[]) => {

@@ -1,4 +1,4 @@
-import type { Queryable } from "../storage/database.ts";
+import { isUniqueViolation, type Queryable } from "../storage/database.ts";
 import { holdAppendLock } from "./log-order.ts";
 
 /** A row of the region's log, ready to insert. */
@@ -39,6 +39,7 @@ export async function storeRecords(
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
   await holdAppendLock(tx);
+  if (options.likelyNew && (await copyAllNew(tx, records))) return records.map(() => ({ status: "accepted" }));
   // Anything stored since our look-up is skipped by ON CONFLICT and settled below.
   const rows = pending.map((i) => records[i] as NewRecord);
   const bodies = bodiesColumn(
@@ -81,6 +82,62 @@ export async function storeRecords(
     if (left.length > 0) throw new Error(`${left.length} records were neither inserted nor found; the log is inconsistent`);
   }
   return outcomes as StoreOutcome[];
+}
+
+const RECORD_COLUMNS =
+  "records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)";
+
+/**
+ * The cheapest append, for records expected to be new: one COPY of them all, which the server
+ * does in about two thirds of the work of INSERT … ON CONFLICT. COPY cannot skip a row that is
+ * already held, so it runs under a savepoint: if any record was stored after all (a unique
+ * violation), nothing of it stays and the caller takes the insert path. False also when a value
+ * cannot travel as a COPY row.
+ */
+async function copyAllNew(tx: Queryable, records: readonly NewRecord[]): Promise<boolean> {
+  const rows = copyRowsOf(records);
+  if (rows === undefined) return false;
+  await tx.query("SAVEPOINT append_by_copy");
+  try {
+    await tx.copyRows(RECORD_COLUMNS, rows);
+    return true;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await tx.query("ROLLBACK TO SAVEPOINT append_by_copy");
+    return false;
+  }
+}
+
+/** What a COPY_ROW_FORMAT value cannot hold: its separators and quote, line ends (an empty string reads back as NULL). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: those control characters are the format's syntax
+const NOT_COPYABLE = /[\u0001\u001f\n\r]/;
+
+/** The records as COPY_ROW_FORMAT rows in RECORD_COLUMNS order, or undefined if some value could not be carried. */
+export function copyRowsOf(records: readonly NewRecord[]): string | undefined {
+  let rows = "";
+  for (const r of records) {
+    const values = [
+      r.recordId,
+      r.kind,
+      r.originRegion,
+      r.hash,
+      r.body,
+      r.storeId,
+      r.registerId,
+      r.seq,
+      r.eventType,
+      r.subjectEventId,
+      r.tenderId,
+    ];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === "string" && (v.length === 0 || NOT_COPYABLE.test(v))) return undefined;
+      if (typeof v === "number" && !Number.isSafeInteger(v)) return undefined;
+      rows += v === null ? "" : v;
+      rows += i < values.length - 1 ? "\u001f" : "\n";
+    }
+  }
+  return rows;
 }
 
 /** Decides the records (by index) the database already knows about; returns the indexes still undecided. */

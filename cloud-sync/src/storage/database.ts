@@ -4,7 +4,18 @@
  */
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Bulk-loads rows with COPY: `into` is `table (columns…)`, `rows` is COPY_ROW_FORMAT text
+   * (copy-rows.ts builds it). The server's COPY, from the client (pg) or from a blob (PGlite).
+   */
+  copyRows(into: string, rows: string): Promise<void>;
 }
+
+/**
+ * CSV with a unit separator between fields, a newline after each row, and a quote character no
+ * row holds: values go as they are, unquoted and unescaped; an empty field is NULL.
+ */
+export const COPY_ROW_FORMAT = "FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x01'";
 
 export interface Database extends Queryable {
   readonly backend: "pglite" | "postgres";
@@ -13,4 +24,9 @@ export interface Database extends Queryable {
   /** Runs a multi-statement SQL script (migrations) without parameters. */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Whether a query failed on a unique constraint (SQLSTATE 23505); both backends carry the code. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "23505";
 }

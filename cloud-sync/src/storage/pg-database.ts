@@ -1,5 +1,8 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import type { Database, Queryable } from "./database.ts";
+import { from as copyFrom } from "pg-copy-streams";
+import { COPY_ROW_FORMAT, type Database, type Queryable } from "./database.ts";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -18,10 +21,22 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
+  const copyInto = async (client: pg.PoolClient, into: string, rows: string) => {
+    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${COPY_ROW_FORMAT})`)));
+  };
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params: readonly unknown[] = []) {
       const result = await q.query(sql, params as unknown[]);
       return result.rows as R[];
+    },
+    async copyRows(into, rows) {
+      if (q !== pool) return copyInto(q as pg.PoolClient, into, rows);
+      const client = await pool.connect();
+      try {
+        await copyInto(client, into, rows);
+      } finally {
+        client.release();
+      }
     },
   });
   // Fail at start-up, not at the first request, when the server is unreachable.

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { Database, Queryable } from "./database.ts";
+import { COPY_ROW_FORMAT, type Database, type Queryable } from "./database.ts";
 
 /** Embedded PostgreSQL in WebAssembly: one connection, a data directory per region (or in memory). */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -11,6 +11,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async query<R>(sql: string, params: readonly unknown[] = []) {
       const result = await q.query<R>(sql, params as unknown[]);
       return result.rows;
+    },
+    async copyRows(into, rows) {
+      // PGlite reads COPY input from the /dev/blob device, filled from the query's blob.
+      await q.query(`COPY ${into} FROM '/dev/blob' WITH (${COPY_ROW_FORMAT})`, [], { blob: new Blob([rows]) });
     },
   });
   return {

@@ -1,0 +1,3 @@
+import { copyRowsSuite } from "./copy-rows.suite.ts";
+
+copyRowsSuite("postgres");
