@@ -4,7 +4,7 @@ import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cach
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
 import type { BatchParser } from "../ingest/classify-pool.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
-import { parseBatch } from "../ingest/parse-batch.ts";
+import { parseBatchBytes } from "../ingest/parse-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const replication = deps.replication ?? singleRegion;
   const app = new Hono<AuthEnv>();
   const principals = cachedPrincipals(db);
-  const parseBody: BatchParser = deps.parseBatch ?? (async (text) => parseBatch(text));
+  const parseBody: BatchParser = deps.parseBatch ?? (async (body) => parseBatchBytes(body));
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     ),
     async (c) => {
       const principal = c.get("principal");
-      const parsed = await parseBody(await c.req.text());
+      const parsed = await parseBody(await c.req.arrayBuffer());
       if (!parsed.ok) fail(parsed.status, parsed.code, parsed.message);
       const { storeId, registerId, foreignIndex, classified } = parsed;
       if (storeId !== principal.storeId) {

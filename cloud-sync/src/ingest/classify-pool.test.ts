@@ -3,6 +3,12 @@ import { saleEvent } from "../testing/events.ts";
 import { ClassifyPool } from "./classify-pool.ts";
 import { parseBatch } from "./parse-batch.ts";
 
+/** A body's bytes in an ArrayBuffer of their own, as the route hands them over. */
+const bytesOf = (...parts: Array<string | number[]>): ArrayBuffer => {
+  const bytes = Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+};
+
 describe("ClassifyPool", () => {
   const pool = new ClassifyPool(2);
   afterAll(() => pool.close());
@@ -20,7 +26,7 @@ describe("ClassifyPool", () => {
       JSON.stringify({ storeId: "s1", registerId: "r1", events: [] }),
       '{"storeId":',
     ];
-    const fromPool = await Promise.all(bodies.map((b) => pool.parse(b)));
+    const fromPool = await Promise.all(bodies.map((b) => pool.parse(bytesOf(b))));
     expect(fromPool).toEqual(bodies.map((b) => parseBatch(b)));
     const first = fromPool[0];
     expect(first?.ok && first.classified.candidates.map((c) => c.eventId)).toEqual([e1.eventId]);
@@ -33,5 +39,13 @@ describe("ClassifyPool", () => {
     ]);
     expect(fromPool[1]).toMatchObject({ ok: true, foreignIndex: 0 });
     expect(fromPool[3]).toMatchObject({ ok: false, status: 400, code: "malformed_json" });
+  });
+
+  it("reads bytes that are not UTF-8 with replacement characters, as a text body would be read", async () => {
+    const text = JSON.stringify({ storeId: "s1", registerId: "r1", events: [{ ...saleEvent({ seq: 1 }), note: "caf@" }] });
+    const [before, after] = text.split("@") as [string, string];
+    const parsed = await pool.parse(bytesOf(before, [0xff], after));
+    expect(parsed).toEqual(parseBatch(`${before}\ufffd${after}`));
+    expect(parsed.ok && parsed.classified.candidates[0]?.body).toContain('"note":"caf\ufffd"');
   });
 });

@@ -1,10 +1,10 @@
 /** The worker side of ClassifyPool: parse and classify one batch body per message. */
 import { parentPort } from "node:worker_threads";
-import { parseBatch } from "./parse-batch.ts";
+import { parseBatchBytes } from "./parse-batch.ts";
 
-parentPort?.on("message", (msg: { id: number; text: string }) => {
+parentPort?.on("message", (msg: { id: number; body: ArrayBuffer }) => {
   try {
-    parentPort?.postMessage({ id: msg.id, result: parseBatch(msg.text) });
+    parentPort?.postMessage({ id: msg.id, result: parseBatchBytes(msg.body) });
   } catch (error) {
     parentPort?.postMessage({ id: msg.id, error: (error as Error).message });
   }

@@ -19,6 +19,13 @@ export interface BatchRefusal {
   message: string;
 }
 
+const utf8 = new TextDecoder();
+
+/** parseBatch of a body as received: UTF-8 bytes (a malformed sequence reads as U+FFFD, as a text body would). */
+export function parseBatchBytes(body: ArrayBuffer): ParsedBatch | BatchRefusal {
+  return parseBatch(utf8.decode(body));
+}
+
 /**
  * Reads a batch body: malformed JSON or a malformed batch is refused as a whole (400), a card
  * number in its header too (422); otherwise every event is validated and classified on its own.

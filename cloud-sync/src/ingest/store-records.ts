@@ -148,18 +148,22 @@ async function settleKnown(
   indexes: readonly number[],
 ): Promise<number[]> {
   const pick = <T>(f: (r: NewRecord) => T) => indexes.map((i) => f(records[i] as NewRecord));
-  // One statement for the three ways a record can already be known: its id, its register seq, its tender result.
+  // One statement for the three ways a record can already be known: its id, its register seq, its
+  // tender result. A record found by its id is decided by that alone (same content: duplicate, else
+  // conflict), so only the others are looked up by seq or result: a replay costs one probe a record.
   const known = await tx.query<{ k: "id" | "seq" | "result"; i: number; record_id: string; content_hash: string }>(
     `WITH k AS (
        SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::uuid[], $8::text[])
          AS k(i, record_id, kind, store_id, register_id, seq, subject_event_id, tender_id)
-     )
-     SELECT 'id' AS k, k.i, r.record_id::text, r.content_hash FROM k JOIN records r ON r.record_id = k.record_id
+     ),
+     by_id AS (SELECT k.i, r.record_id, r.content_hash FROM k JOIN records r ON r.record_id = k.record_id),
+     rest AS (SELECT * FROM k WHERE NOT EXISTS (SELECT 1 FROM by_id WHERE by_id.i = k.i))
+     SELECT 'id' AS k, i, record_id::text, content_hash FROM by_id
      UNION ALL
-     SELECT 'seq', k.i, r.record_id::text, r.content_hash FROM k JOIN records r
+     SELECT 'seq', k.i, r.record_id::text, r.content_hash FROM rest k JOIN records r
        ON k.kind = 'event' AND r.kind = 'event' AND r.store_id = k.store_id AND r.register_id = k.register_id AND r.seq = k.seq
      UNION ALL
-     SELECT 'result', k.i, r.record_id::text, r.content_hash FROM k JOIN records r
+     SELECT 'result', k.i, r.record_id::text, r.content_hash FROM rest k JOIN records r
        ON k.kind = 'tender_result' AND r.kind = 'tender_result' AND r.subject_event_id = k.subject_event_id AND r.tender_id = k.tender_id`,
     [
       [...indexes],
