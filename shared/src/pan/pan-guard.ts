@@ -108,9 +108,13 @@ function walkPanFields(value: unknown, path: Array<string | number>, found: (pat
     }
     return true;
   }
-  for (const [key, child] of Object.entries(value)) {
+  // Object.keys and an index, not Object.entries: no pair array per member on the ingest hot path.
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
     path.push(key);
-    const more = (!textHoldsPan(key) || found([...path.slice(0, -1), "(key)"])) && walkPanFields(child, path, found);
+    const more = (!textHoldsPan(key) || found([...path.slice(0, -1), "(key)"])) && walkPanFields(record[key], path, found);
     path.pop();
     if (!more) return false;
   }
