@@ -49,9 +49,15 @@ describe("PAN guard", () => {
     );
   });
 
-  it("treats digits glued to hex letters as part of a hex identifier, but still catches prefixed numbers", () => {
+  it("treats digits inside a hex identifier as part of it, but still catches numbers glued to words", () => {
     expect(containsPan("ref-x4111111111111111")).toBe(true);
     expect(containsPan("pan4111111111111111")).toBe(true);
+    // Glued to hex letters, but inside a word that is not hex: a card number behind a label.
+    expect(containsPan("card4111111111111111")).toBe(true);
+    expect(containsPan("4111111111111111faded")).toBe(false);
+    expect(containsPan("4111111111111111fader")).toBe(true);
+    expect(containsPan("note: cafe4111111111111111 paid")).toBe(false);
+    expect(containsPan("note: scafe4111111111111111 paid")).toBe(true);
     // A hex id (a hash, a UUID without dashes) whose digits happen to pass the Luhn check.
     expect(containsPan("sha-ab4111111111111111cd")).toBe(false);
     expect(containsPan("tok_4111111111111111")).toBe(true);

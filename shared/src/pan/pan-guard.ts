@@ -11,14 +11,24 @@ const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const HEX_LETTER = /[A-Fa-f]/;
+const HEX_DIGIT = /[0-9A-Fa-f]/;
+const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
 
 /**
- * Digits glued to a hex letter belong to a hex identifier (a UUID or hash inside text), not to a
- * card number, which is written as digits alone or grouped by spaces or dashes. Any other letter
- * (`x4111…`, `card4111…`) does not make a card number harmless.
+ * Digits inside a hex identifier (a hash, or a UUID inside text) are not a card number, which is
+ * written as digits alone or grouped by spaces or dashes: the digit run is glued to a hex letter,
+ * and the letters and digits around it, up to the first other character, are all hex. Any other
+ * letter in that word (`x4111…`, `card4111…`) does not make a card number harmless.
  */
-function gluedToHexLetter(text: string, start: number, end: number): boolean {
-  return HEX_LETTER.test(text.charAt(start - 1)) || HEX_LETTER.test(text.charAt(end));
+function insideHexIdentifier(text: string, start: number, end: number): boolean {
+  if (!HEX_LETTER.test(text.charAt(start - 1)) && !HEX_LETTER.test(text.charAt(end))) return false;
+  for (let i = start - 1; i >= 0 && LETTER_OR_DIGIT.test(text.charAt(i)); i--) {
+    if (!HEX_DIGIT.test(text.charAt(i))) return false;
+  }
+  for (let i = end; i < text.length && LETTER_OR_DIGIT.test(text.charAt(i)); i++) {
+    if (!HEX_DIGIT.test(text.charAt(i))) return false;
+  }
+  return true;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -48,7 +58,7 @@ function panRuns(text: string): Array<{ start: number; end: number; digits: stri
   for (const match of text.matchAll(DIGIT_RUN)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (isPanRun(match[0]) && !gluedToHexLetter(text, start, end))
+    if (isPanRun(match[0]) && !insideHexIdentifier(text, start, end))
       runs.push({ start, end, digits: match[0].replace(/[ -]/g, "") });
   }
   return runs;
