@@ -12,13 +12,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { canonicalJson, sha256Hex } from "@tenderline/shared";
-import { arrayParam, bodiesColumn } from "../src/ingest/store-records.ts";
 import { startRegionProcess } from "../src/server/region-process.ts";
-import type { Database } from "../src/storage/database.ts";
 import { createPgTestDatabase } from "../src/testing/test-databases.ts";
-import { BATCH, type Batch, makeBatches } from "./batches.ts";
+import { BATCH, makeBatches } from "./batches.ts";
 import { type Backend, BENCH_TOKENS, BenchClient, startBenchRegion } from "./bench-region.ts";
+import { createRawTable, rawInsert, rawRows } from "./raw-insert.ts";
 import { mainThreadCpuMs } from "./thread-cpu.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -28,38 +26,6 @@ const LANES = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? "pglite,postgres").split(",") as Backend[];
 
-/** The same number and shape of rows (fresh ids) straight into a table shaped like the log. */
-async function rawInsert(db: Database, batches: readonly Batch[]): Promise<{ ms: number; cpuMs: number }> {
-  // Rows prepared up front: the baseline measures only the database's insert work.
-  const prepared = batches.map((b) =>
-    b.events.map((e) => {
-      const body = canonicalJson(e);
-      return [e.eventId, "event", "bench", sha256Hex(body), body, e.storeId, e.registerId, e.seq, e.type] as const;
-    }),
-  );
-  const insert = (rows: (typeof prepared)[number]) => {
-    // Same parameter encoding as the service uses (columns as array literals, bodies as one separated text).
-    const bodies = bodiesColumn(
-      5,
-      rows.map((r) => r[4]),
-    );
-    return db.query(
-      `INSERT INTO bench_raw (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodies.sql}, $6::text[], $7::text[], $8::bigint[], $9::text[])
-       ON CONFLICT DO NOTHING`,
-      Array.from({ length: 9 }, (_, col) => (col === 4 ? bodies.param : arrayParam(rows.map((r) => r[col] as string | number)))),
-    );
-  };
-  const started = performance.now();
-  const cpu = mainThreadCpuMs() ?? 0;
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      for (let i = lane; i < prepared.length; i += LANES) await insert(prepared[i] as (typeof prepared)[number]);
-    }),
-  );
-  return { ms: performance.now() - started, cpuMs: (mainThreadCpuMs() ?? 0) - cpu };
-}
-
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
 async function throughput(backend: Backend) {
@@ -67,9 +33,8 @@ async function throughput(backend: Backend) {
   try {
     await client.prepare(EVENTS);
     const batchCount = Math.ceil(EVENTS / BATCH);
-    const rawBatches = makeBatches(EVENTS);
-    await region.db.query("DROP TABLE IF EXISTS bench_raw");
-    await region.db.query("CREATE TABLE bench_raw (LIKE records INCLUDING ALL)");
+    const rawBatches = rawRows(makeBatches(EVENTS));
+    await createRawTable(region.db);
     // The machine is shared (2 cores, other work running): the three measurements take turns in
     // rounds so a burst of outside load weighs on all of them, not on whichever ran then.
     let firstMs = 0;
@@ -89,7 +54,7 @@ async function throughput(backend: Backend) {
       firstCpuMs += (mainThreadCpuMs() ?? 0) - cpu0;
       firstPassBusy.push(performance.eventLoopUtilization(elu).utilization);
       replayMs += await client.post(url, from, to);
-      const raw = await rawInsert(region.db, rawBatches.slice(from, to));
+      const raw = await rawInsert(region.db, rawBatches.slice(from, to), LANES);
       rawMs += raw.ms;
       rawCpuMs += raw.cpuMs;
     }
