@@ -308,7 +308,7 @@ export function ingestSuite(backend: Backend): void {
       // A first batch: the token is known to the app from here on, so the next waits only for the database.
       expect((await t.post({ storeId: "s1", registerId: r, events: [saleEvent({ registerId: r, seq: 1 })] })).status).toBe(200);
       // Every connection busy: PGlite runs one transaction at a time, the test pool has 5.
-      let release!: () => void;
+      let release = () => undefined as void;
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
