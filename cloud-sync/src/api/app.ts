@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
 import type { BatchParser } from "../ingest/classify-pool.ts";
-import { BatchAbandonedError, ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
+import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
 import { parseBatchBytes } from "../ingest/parse-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -55,12 +54,6 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     if (error instanceof HTTPException) {
       metrics.httpRefusals.inc({ status: String(error.status) });
       return c.json({ error: errorCode(error), message: error.message }, error.status);
-    }
-    if (error instanceof BatchAbandonedError) {
-      metrics.abandonedBatches.inc();
-      logger.info({ path: c.req.path }, "batch dropped: its sender had gone before it could be stored");
-      // Nobody reads this answer; 499 is the customary status for a client that closed the request.
-      return c.json({ error: "sender_gone", message: error.message }, 499 as ContentfulStatusCode);
     }
     if (isDatabaseError(error)) metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
     metrics.httpRefusals.inc({ status: "500" });
@@ -113,12 +106,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       }
       const end = metrics.batchSeconds.startTimer();
       // A database failure lands in onError, which counts it.
-      const output = await ingestBatch(
-        db,
-        region,
-        { storeId, registerId, events: [], classified, signal: c.req.raw.signal },
-        replication,
-      );
+      const output = await ingestBatch(db, region, { storeId, registerId, events: [], classified }, replication);
       end();
       const counts = { accepted: 0, duplicate: 0, rejected: 0 };
       // One counter update per outcome and reason, not per event.

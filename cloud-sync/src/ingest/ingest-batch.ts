@@ -19,20 +19,6 @@ export interface IngestInput {
   events: readonly unknown[];
   /** The events already classified (on a worker thread); classified here when absent. */
   classified?: Classified;
-  /**
-   * Aborted when the sender has gone (its connection closed). A batch whose sender went away before
-   * its transaction could start is dropped, storing nothing: the register sends it again, and a
-   * region that has fallen behind does not spend itself on batches nobody waits for.
-   */
-  signal?: AbortSignal;
-}
-
-/** The sender went away before its batch could be stored: nothing was stored, and nobody is waiting for the answer. */
-export class BatchAbandonedError extends Error {
-  constructor() {
-    super("the sender closed its connection before the batch could be stored; nothing was stored");
-    this.name = "BatchAbandonedError";
-  }
 }
 
 export interface IngestOutput {
@@ -78,12 +64,9 @@ export async function ingestBatch(
   input: IngestInput,
   replication: ReplicatedSeqSource = singleRegion,
 ): Promise<IngestOutput> {
-  if (input.signal?.aborted) throw new BatchAbandonedError();
   const { results, candidates } = input.classified ?? classifyBatch(input.registerId, input.events);
   const key = { storeId: input.storeId, registerId: input.registerId };
   return db.transaction(async (tx) => {
-    // Checked again once a connection is ours: under load, that wait is where a batch waits longest.
-    if (input.signal?.aborted) throw new BatchAbandonedError();
     // Held under the register's lock: no other batch of this register changes it meanwhile.
     let held: RegisterState | undefined;
     let allAccepted = false;

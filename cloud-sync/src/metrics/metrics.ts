@@ -18,11 +18,6 @@ export function createMetrics(region: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    abandonedBatches: new Counter({
-      name: "tenderline_ingest_abandoned_batches_total",
-      help: "Batches dropped unstored because their sender had gone before they could start",
-      registers: [registry],
-    }),
     dbErrors: new Counter({
       name: "tenderline_db_errors_total",
       help: "Database operations that failed",

@@ -27,8 +27,7 @@ export interface TestApp {
   app: Hono<AuthEnv>;
   /** Every log line the app wrote. */
   logs: string[];
-  /** POST /v1/events/batch; `signal` stands for the sender's connection (abort it: the sender has gone). */
-  post(body: unknown, token?: string, signal?: AbortSignal): Promise<Response>;
+  post(body: unknown, token?: string): Promise<Response>;
   get(path: string, token?: string): Promise<Response>;
 }
 
@@ -53,12 +52,11 @@ export function testApp(db: Database, options: { region?: string; bodyLimitBytes
   return {
     app,
     logs,
-    post: async (body, token = TOKENS.s1, signal) =>
+    post: async (body, token = TOKENS.s1) =>
       app.request("/v1/events/batch", {
         method: "POST",
         headers: { "content-type": "application/json", ...auth(token) },
         body: typeof body === "string" ? body : JSON.stringify(body),
-        ...(signal ? { signal } : {}),
       }),
     get: async (path, token) => app.request(path, { headers: auth(token) }),
   };
