@@ -32,16 +32,19 @@ export async function storeRecords(
 ): Promise<StoreOutcome[]> {
   const outcomes: Array<StoreOutcome | undefined> = new Array(records.length);
   const all = records.map((_, i) => i);
-  // Records the caller expects to be new (seqs above anything held) go straight to the insert:
-  // ON CONFLICT and the settle below still decide any that were not. Others are looked up first,
-  // so a replay of known records answers without touching the log.
+  // Records the caller expects to be new (seqs above anything held) skip the look-up. Others are
+  // looked up first, so a replay of known records answers without touching the log.
   const pending = options.likelyNew ? all : await settleKnown(tx, records, outcomes, all);
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
   await holdAppendLock(tx);
-  if (options.likelyNew && (await copyAllNew(tx, records))) return records.map(() => ({ status: "accepted" }));
-  // Anything stored since our look-up is skipped by ON CONFLICT and settled below.
   const rows = pending.map((i) => records[i] as NewRecord);
+  // The rest are most likely new: one COPY. Should any be held after all (stored meanwhile, or not
+  // looked up), the insert below decides each: ON CONFLICT skips it and the settle names it.
+  if (await copyAllNew(tx, rows)) {
+    for (const i of pending) outcomes[i] = { status: "accepted" };
+    return outcomes as StoreOutcome[];
+  }
   const bodies = bodiesColumn(
     5,
     rows.map((r) => r.body),
