@@ -1,5 +1,5 @@
 /**
- * `pnpm drill [--agents 20] [--duration 60] [--rate 2] [--out drill-report] [--pg]`: runs the
+ * `pnpm drill [--agents 20] [--duration 60] [--rate 2] [--warmup 120] [--out drill-report] [--pg]`: runs the
  * region-outage drill, prints the checks and figures, writes report.json and report.html, and
  * exits non-zero when any check fails. --pg uses DATABASE_URL_A / DATABASE_URL_B.
  */
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     "per-store": { type: "string" },
     duration: { type: "string" },
     rate: { type: "string" },
+    warmup: { type: "string" },
     out: { type: "string" },
     "data-dir": { type: "string" },
     seed: { type: "string" },
@@ -33,6 +34,7 @@ const options = {
   registersPerStore: int(values["per-store"], DEFAULT_DRILL.registersPerStore, "per-store"),
   durationSec: int(values.duration, DEFAULT_DRILL.durationSec, "duration"),
   rate: int(values.rate, DEFAULT_DRILL.rate, "rate"),
+  warmupTimeoutSec: int(values.warmup, DEFAULT_DRILL.warmupTimeoutSec, "warmup"),
   outDir: values.out ?? DEFAULT_DRILL.outDir,
   dataDir: values["data-dir"] ?? `${process.env.TENDERLINE_DATA_DIR ?? ".tenderline"}/drill`,
   seed: int(values.seed, DEFAULT_DRILL.seed, "seed"),

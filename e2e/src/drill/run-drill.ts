@@ -11,6 +11,7 @@ import { Chain } from "../chain/chain.ts";
 import { checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
 import { acceptedCount, type FeedEventItem, readDigest, readRegister, readWholeFeed } from "./region-reader.ts";
+import { notYetSynced, type QueueView, warmupFailure } from "./warmup.ts";
 import { prng, RegisterClient } from "./workload.ts";
 
 export interface DrillOptions {
@@ -24,6 +25,8 @@ export interface DrillOptions {
   seed: number;
   databaseUrls?: Record<string, string | undefined>;
   convergeTimeoutSec: number;
+  /** How long every register may take to sync its first sale before the clock starts. */
+  warmupTimeoutSec: number;
   /** Fail the failover check above this many seconds. */
   maxFailoverSec: number;
   progress?: (line: string) => void;
@@ -38,6 +41,7 @@ export const DEFAULT_DRILL: DrillOptions = {
   dataDir: ".tenderline/drill",
   seed: 42,
   convergeTimeoutSec: 180,
+  warmupTimeoutSec: 120,
   maxFailoverSec: 5,
 };
 
@@ -68,11 +72,6 @@ export interface DrillReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface QueueView {
-  lastSeq: number;
-  counts: { pending: number; acked: number; dead: number; unreplicated: number };
-}
 
 async function queueOf(url: string): Promise<QueueView | undefined> {
   try {
@@ -169,11 +168,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // failover figure measures failing over, not a register still starting its sync worker.
     say("\nwarming up: one sale per register, waiting for every register to sync…");
     await Promise.all([...clients.values()].map((c) => c.step()));
-    const warmUntil = Date.now() + 120_000;
+    const warmUntil = Date.now() + options.warmupTimeoutSec * 1000;
     for (;;) {
-      const queues = await Promise.all([...chain.agents.values()].map((a) => queueOf(a.url)));
-      if (queues.every((q) => q && q.counts.acked > 0 && q.counts.pending === 0)) break;
-      if (Date.now() > warmUntil) throw new Error("the registers did not all sync their first sale within 120 s");
+      const queues = await Promise.all(
+        [...chain.agents].map(async ([registerId, a]) => [registerId, await queueOf(a.url)] as const),
+      );
+      const waiting = notYetSynced(queues);
+      if (waiting.length === 0) break;
+      if (Date.now() > warmUntil) throw new Error(warmupFailure(waiting, queues.length, options.warmupTimeoutSec));
       await sleep(250);
     }
     t0 = Date.now();
