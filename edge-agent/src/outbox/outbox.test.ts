@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sampleSale, testAgent } from "../testing/fixtures.ts";
+import { openDatabase } from "../storage/database.ts";
+import { sampleSale, tempDir, testAgent } from "../testing/fixtures.ts";
+import { KEPT_SYNC_ALERTS, Outbox } from "./outbox.ts";
 
 describe("outbox: what the sync engine uses", () => {
   let agent: ReturnType<typeof testAgent>;
@@ -72,5 +74,34 @@ describe("outbox: what the sync engine uses", () => {
     agent.outbox.markAcked([1], "A");
     expect(agent.outbox.requeueDead(1, "again")).toBe(false);
     expect(wakes).toBe(1);
+  });
+});
+
+describe("outbox: sync alerts", () => {
+  it("keeps them across a restart, oldest first, and only the newest 100", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const first = openDatabase(dir);
+      const outbox = new Outbox(first, "store-1", "reg-1");
+      for (let seq = 1; seq <= 103; seq++) {
+        outbox.recordAlert(
+          { kind: seq === 103 ? "conflict" : "dead_letter", seq, eventId: `e${seq}`, reason: `r${seq}` },
+          seq * 1000,
+        );
+      }
+      first.close();
+
+      const reopened = openDatabase(dir);
+      try {
+        const alerts = new Outbox(reopened, "store-1", "reg-1").alerts();
+        expect(alerts.length).toBe(KEPT_SYNC_ALERTS);
+        expect(alerts[0]).toEqual({ at: 4000, kind: "dead_letter", seq: 4, eventId: "e4", reason: "r4" });
+        expect(alerts.at(-1)).toEqual({ at: 103_000, kind: "conflict", seq: 103, eventId: "e103", reason: "r103" });
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      cleanup();
+    }
   });
 });

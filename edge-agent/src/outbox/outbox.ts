@@ -20,6 +20,18 @@ export interface OutboxRow {
   recordedAt: number;
 }
 
+/** Something the sync engine could not deliver as it should, kept for the store manager. */
+export interface SyncAlertRow {
+  at: number;
+  kind: "conflict" | "rejected_resend" | "dead_letter";
+  seq: number;
+  eventId: string;
+  reason: string;
+}
+
+/** How many sync alerts are kept: the newest. */
+export const KEPT_SYNC_ALERTS = 100;
+
 export interface OutboxEnvelopeInput {
   type: string;
   occurredAt: string;
@@ -82,6 +94,9 @@ export class Outbox {
       inRange: db.prepare(
         "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE seq BETWEEN ? AND ? AND state <> 'dead' ORDER BY seq LIMIT ?",
       ),
+      insertAlert: db.prepare("INSERT INTO sync_alerts (at, kind, seq, event_id, reason) VALUES (?, ?, ?, ?, ?)"),
+      pruneAlerts: db.prepare("DELETE FROM sync_alerts WHERE id <= (SELECT MAX(id) FROM sync_alerts) - ?"),
+      alerts: db.prepare("SELECT at, kind, seq, event_id AS eventId, reason FROM sync_alerts ORDER BY id DESC LIMIT ?"),
       clearGaps: db.prepare("DELETE FROM cloud_gaps WHERE region = ?"),
       insertGap: db.prepare("INSERT OR REPLACE INTO cloud_gaps (region, from_seq, to_seq, reported_at) VALUES (?, ?, ?, ?)"),
     };
@@ -236,6 +251,19 @@ export class Outbox {
   markReplicatedUpTo(replicatedSeq: number, at = this.clock()): number {
     if (replicatedSeq <= 0) return 0;
     return this.stmts.replicated.run(at, replicatedSeq).changes;
+  }
+
+  /** Keeps a sync alert (and only the newest KEPT_SYNC_ALERTS of them). */
+  recordAlert(alert: Omit<SyncAlertRow, "at">, at = this.clock()): void {
+    this.db.transaction(() => {
+      this.stmts.insertAlert.run(at, alert.kind, alert.seq, alert.eventId, alert.reason);
+      this.stmts.pruneAlerts.run(KEPT_SYNC_ALERTS);
+    })();
+  }
+
+  /** The kept sync alerts, oldest first. */
+  alerts(): SyncAlertRow[] {
+    return (this.stmts.alerts.all(KEPT_SYNC_ALERTS) as SyncAlertRow[]).reverse();
   }
 
   setCloudGaps(region: string, gaps: ReadonlyArray<{ from: number; to: number }>, at = this.clock()): void {

@@ -102,6 +102,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE transactions;
   ALTER TABLE ledger RENAME TO transactions;
   `,
+  // 4: the sync engine's alerts (dead letters, conflicts, refused resends), the newest kept, so the
+  // store manager still sees them after the agent restarts.
+  `
+  CREATE TABLE sync_alerts (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('conflict', 'rejected_resend', 'dead_letter')),
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    reason TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

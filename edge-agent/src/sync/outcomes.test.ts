@@ -71,22 +71,33 @@ describe("sync outcomes against a real region", () => {
       await first.done();
     }
     // A restored or cloned register: same identity, a fresh outbox, seq 1 again with another event.
-    const clone = testAgent({
+    const dir = tempDir("tl-clone-");
+    const config = testConfig(dir.dir, {
       registerId: "reg-clone",
       regions: [{ name: "A", url: region.url }],
       storeToken: STORE_TOKEN,
       sync: FAST_SYNC,
     });
+    const conflictAlert = expect.objectContaining({ seq: 1, kind: "conflict", reason: expect.stringMatching(/conflict/) });
     try {
-      clone.service.recordSale(sampleSale());
-      clone.service.recordSale(sampleSale());
-      await expect.poll(() => clone.queue.read().counts, { timeout: 30_000 }).toMatchObject({ pending: 0, dead: 1, acked: 1 });
-      const status = await syncStatusOf(clone);
-      expect(status.alerts).toEqual([
-        expect.objectContaining({ seq: 1, kind: "conflict", reason: expect.stringMatching(/conflict/) }),
-      ]);
+      const clone = createAgent(config, { logger: pino({ level: "silent" }) });
+      try {
+        clone.service.recordSale(sampleSale());
+        clone.service.recordSale(sampleSale());
+        await expect.poll(() => clone.queue.read().counts, { timeout: 30_000 }).toMatchObject({ pending: 0, dead: 1, acked: 1 });
+        expect((await syncStatusOf(clone)).alerts).toEqual([conflictAlert]);
+      } finally {
+        await clone.close();
+      }
+      // Restarted, the agent still shows the store manager what went wrong.
+      const restarted = createAgent(config, { logger: pino({ level: "silent" }) });
+      try {
+        expect((await syncStatusOf(restarted)).alerts).toEqual([conflictAlert]);
+      } finally {
+        await restarted.close();
+      }
     } finally {
-      await clone.done();
+      dir.cleanup();
     }
   }, 90_000);
 

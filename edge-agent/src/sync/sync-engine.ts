@@ -60,7 +60,6 @@ export class SyncEngine {
   private offlineSince: number | null = null;
   private lastAckAt: number | null = null;
   private acks: Array<{ at: number; n: number }> = [];
-  private readonly alerts: SyncAlert[] = [];
   /** Rows a region refused when resent: not offered again (they stay acked by the region that took them). */
   private readonly refusedResends = new Set<number>();
   private readonly counters = { sent: 0, failed: 0, resent: 0 };
@@ -243,8 +242,7 @@ export class SyncEngine {
   }
 
   private alert(kind: SyncAlert["kind"], row: OutboxRow, reason: string): void {
-    this.alerts.push({ at: new Date(this.clock()).toISOString(), kind, seq: row.seq, eventId: row.eventId, reason });
-    if (this.alerts.length > 100) this.alerts.shift();
+    this.o.outbox.recordAlert({ kind, seq: row.seq, eventId: row.eventId, reason }, this.clock());
     this.o.logger.error({ kind, seq: row.seq, eventId: row.eventId, reason }, "sync alert");
   }
 
@@ -395,7 +393,7 @@ export class SyncEngine {
         windowSeconds: THROUGHPUT_WINDOW_MS / 1000,
       },
       regions: this.links.map((l) => l.view(l.name === this.current)),
-      alerts: [...this.alerts],
+      alerts: this.o.outbox.alerts().map((a): SyncAlert => ({ ...a, at: new Date(a.at).toISOString() })),
       batches: { ...this.counters },
       resendQueued: [...this.resend].flatMap(([region, ranges]) => ranges.map((r) => ({ region, ...r }))),
     };
