@@ -21,6 +21,10 @@ export type StoreOutcome =
   | { status: "duplicate" }
   | { status: "rejected"; reason: "conflict" | "seq_conflict" | "result_conflict"; detail: string };
 
+/** The log's columns a record fills, in NewRecord order: the insert's and the COPY's. */
+const RECORD_COLUMNS =
+  "records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)";
+
 /**
  * Stores each record exactly once, in the caller's transaction, with a fixed number of statements
  * whatever the batch size. Records must have distinct ids and distinct (store, register, seq).
@@ -52,7 +56,7 @@ export async function storeRecords(
   // The usual answer is "all of them": a count, not a row per record; the ids only when some were not inserted.
   const [inserted] = await tx.query<{ n: number; ids: string[] | null }>(
     `WITH ins AS (
-       INSERT INTO records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)
+       INSERT INTO ${RECORD_COLUMNS}
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodies.sql}, $6::text[], $7::text[], $8::bigint[], $9::text[], $10::uuid[], $11::text[])
        ON CONFLICT DO NOTHING
        RETURNING record_id
@@ -86,9 +90,6 @@ export async function storeRecords(
   }
   return outcomes as StoreOutcome[];
 }
-
-const RECORD_COLUMNS =
-  "records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)";
 
 /**
  * The cheapest append, for records expected to be new: one COPY of them all, which the server

@@ -1,7 +1,7 @@
 import { sha256Hex } from "@tenderline/shared";
 import { raiseExceptions } from "../exceptions/exception-store.ts";
 import { type NewRecord, type StoreOutcome, storeRecords } from "../ingest/store-records.ts";
-import { advanceWatermarks, lockRegisters } from "../ingest/watermark.ts";
+import { advanceWatermarks, lockRegisters, type RegisterKey } from "../ingest/watermark.ts";
 import type { Database } from "../storage/database.ts";
 import type { LogPage } from "./log-page.ts";
 
@@ -39,27 +39,13 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
       tenderId: r.tenderId,
     });
   }
-  const pageRegisters = new Map<string, { storeId: string; registerId: string }>();
-  for (const r of records) {
-    if (r.kind === "event" && r.registerId !== null)
-      pageRegisters.set(`${r.storeId}\u0000${r.registerId}`, { storeId: r.storeId, registerId: r.registerId });
-  }
   return db.transaction(async (tx) => {
-    await lockRegisters(tx, [...pageRegisters.values()]);
+    await lockRegisters(tx, registersOf(records));
     const outcomes: StoreOutcome[] = records.length > 0 ? await storeRecords(tx, records) : [];
     const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: corrupt.length };
-    const registers = new Map<string, { storeId: string; registerId: string }>();
-    outcomes.forEach((o, i) => {
-      const r = records[i] as NewRecord;
-      if (o.status === "accepted") {
-        summary.accepted++;
-        if (r.kind === "event" && r.registerId !== null)
-          registers.set(`${r.storeId}\u0000${r.registerId}`, { storeId: r.storeId, registerId: r.registerId });
-      } else if (o.status === "duplicate") summary.duplicate++;
-      else summary.rejected++;
-    });
+    for (const o of outcomes) summary[o.status]++;
     // "Seen" here means heard of through any region: the store-silent rule looks at every path.
-    await advanceWatermarks(tx, [...registers.values()], true);
+    await advanceWatermarks(tx, registersOf(records.filter((_, i) => outcomes[i]?.status === "accepted")), true);
     await raiseExceptions(tx, [
       ...outcomes.flatMap((o, i) => {
         if (o.status !== "rejected") return [];
@@ -116,4 +102,14 @@ export async function recordPullFailure(db: Database, peer: string, message: str
      ON CONFLICT (peer) DO UPDATE SET last_attempt_at = now(), last_error = EXCLUDED.last_error`,
     [peer, message.slice(0, 500)],
   );
+}
+
+/** The registers whose events are among the records, each once. */
+function registersOf(records: readonly NewRecord[]): RegisterKey[] {
+  const keys = new Map<string, RegisterKey>();
+  for (const r of records) {
+    if (r.kind === "event" && r.registerId !== null)
+      keys.set(`${r.storeId}\u0000${r.registerId}`, { storeId: r.storeId, registerId: r.registerId });
+  }
+  return [...keys.values()];
 }
