@@ -1,5 +1,24 @@
 import { newEventId, type TenderEvent } from "@tenderline/shared";
 
+/** The envelope every test event shares: a fresh eventId unless one is given, store s1 and register r1 by default. */
+function envelope(
+  o: { eventId?: string; storeId?: string; registerId?: string; seq: number; occurredAt?: string },
+  type: TenderEvent["type"],
+  defaultOccurredAt: string,
+  payload: Record<string, unknown>,
+): TenderEvent {
+  return {
+    eventId: o.eventId ?? newEventId(),
+    storeId: o.storeId ?? "s1",
+    registerId: o.registerId ?? "r1",
+    seq: o.seq,
+    type,
+    occurredAt: o.occurredAt ?? defaultOccurredAt,
+    schemaVersion: 1,
+    payload,
+  } as TenderEvent;
+}
+
 export interface SaleOptions {
   storeId?: string;
   registerId?: string;
@@ -37,34 +56,25 @@ export function saleEvent(o: SaleOptions): TenderEvent {
     },
   ];
   if (cash > 0) tenders.push({ tenderId: `${transactionId}-t2`, type: "cash", amount: { amount: cash, currency: "USD" } });
-  return {
-    eventId: o.eventId ?? newEventId(),
-    storeId: o.storeId ?? "s1",
-    registerId: o.registerId ?? "r1",
-    seq: o.seq,
-    type: "sale.completed",
-    occurredAt: o.occurredAt ?? "2026-11-26T09:30:00.000Z",
-    schemaVersion: 1,
-    payload: {
-      transactionId,
-      cashierId: "c-17",
-      lines: [
-        {
-          sku: "TEE-M-BLK",
-          description: "Tee",
-          quantity: 1,
-          unitPrice: { amount: total, currency: "USD" },
-          tax: { amount: 0, currency: "USD" },
-        },
-      ],
-      tenders,
-      totals: {
-        subtotal: { amount: total, currency: "USD" },
+  return envelope(o, "sale.completed", "2026-11-26T09:30:00.000Z", {
+    transactionId,
+    cashierId: "c-17",
+    lines: [
+      {
+        sku: "TEE-M-BLK",
+        description: "Tee",
+        quantity: 1,
+        unitPrice: { amount: total, currency: "USD" },
         tax: { amount: 0, currency: "USD" },
-        total: { amount: total, currency: "USD" },
       },
+    ],
+    tenders,
+    totals: {
+      subtotal: { amount: total, currency: "USD" },
+      tax: { amount: 0, currency: "USD" },
+      total: { amount: total, currency: "USD" },
     },
-  } as TenderEvent;
+  });
 }
 
 export interface ReturnOptions {
@@ -81,24 +91,15 @@ export interface ReturnOptions {
 /** A valid `return.completed` refunding `amount` to one tender of an original sale. */
 export function returnEvent(o: ReturnOptions): TenderEvent {
   const refund = { amount: o.amount, currency: "USD" };
-  return {
-    eventId: newEventId(),
-    storeId: o.storeId ?? "s1",
-    registerId: o.registerId ?? "r1",
-    seq: o.seq,
-    type: "return.completed",
-    occurredAt: o.occurredAt ?? "2026-11-26T10:00:00.000Z",
-    schemaVersion: 1,
-    payload: {
-      transactionId: o.transactionId ?? `ret-${o.registerId ?? "r1"}-${o.seq}`,
-      cashierId: "c-17",
-      reason: "did not fit",
-      items: [{ originalTransactionId: o.originalTransactionId, sku: "TEE-M-BLK", quantity: 1, refund }],
-      refund,
-      allocation: [{ originalTransactionId: o.originalTransactionId, tenderId: o.tenderId, tenderType: "card", amount: refund }],
-      verified: true,
-    },
-  } as TenderEvent;
+  return envelope(o, "return.completed", "2026-11-26T10:00:00.000Z", {
+    transactionId: o.transactionId ?? `ret-${o.registerId ?? "r1"}-${o.seq}`,
+    cashierId: "c-17",
+    reason: "did not fit",
+    items: [{ originalTransactionId: o.originalTransactionId, sku: "TEE-M-BLK", quantity: 1, refund }],
+    refund,
+    allocation: [{ originalTransactionId: o.originalTransactionId, tenderId: o.tenderId, tenderType: "card", amount: refund }],
+    verified: true,
+  });
 }
 
 export interface ExchangeOptions {
@@ -118,38 +119,29 @@ export interface ExchangeOptions {
 export function exchangeEvent(o: ExchangeOptions): TenderEvent {
   const usd = (amount: number) => ({ amount, currency: "USD" });
   const net = o.newTotal - o.returnedValue;
-  return {
-    eventId: newEventId(),
-    storeId: o.storeId ?? "s1",
-    registerId: o.registerId ?? "r1",
-    seq: o.seq,
-    type: "exchange.completed",
-    occurredAt: "2026-11-26T10:00:00.000Z",
-    schemaVersion: 1,
-    payload: {
-      transactionId: o.transactionId,
-      cashierId: "c-17",
-      reason: "other size",
-      returned: {
-        items: [{ originalTransactionId: o.originalTransactionId, sku: "TEE-M-BLK", quantity: 1, refund: usd(o.returnedValue) }],
-        value: usd(o.returnedValue),
-      },
-      lines: [{ sku: "TEE-L-BLK", description: "Tee", quantity: 1, unitPrice: usd(o.newTotal), tax: usd(0) }],
-      totals: { subtotal: usd(o.newTotal), tax: usd(0), total: usd(o.newTotal) },
-      net: usd(net),
-      tenders: net > 0 ? [{ tenderId: `${o.transactionId}-t1`, type: "cash", amount: usd(net) }] : [],
-      allocation:
-        net < 0
-          ? [
-              {
-                originalTransactionId: o.originalTransactionId,
-                tenderId: `${o.originalTransactionId}-t1`,
-                tenderType: "card",
-                amount: usd(-net),
-              },
-            ]
-          : [],
-      verified: true,
+  return envelope(o, "exchange.completed", "2026-11-26T10:00:00.000Z", {
+    transactionId: o.transactionId,
+    cashierId: "c-17",
+    reason: "other size",
+    returned: {
+      items: [{ originalTransactionId: o.originalTransactionId, sku: "TEE-M-BLK", quantity: 1, refund: usd(o.returnedValue) }],
+      value: usd(o.returnedValue),
     },
-  } as TenderEvent;
+    lines: [{ sku: "TEE-L-BLK", description: "Tee", quantity: 1, unitPrice: usd(o.newTotal), tax: usd(0) }],
+    totals: { subtotal: usd(o.newTotal), tax: usd(0), total: usd(o.newTotal) },
+    net: usd(net),
+    tenders: net > 0 ? [{ tenderId: `${o.transactionId}-t1`, type: "cash", amount: usd(net) }] : [],
+    allocation:
+      net < 0
+        ? [
+            {
+              originalTransactionId: o.originalTransactionId,
+              tenderId: `${o.originalTransactionId}-t1`,
+              tenderType: "card",
+              amount: usd(-net),
+            },
+          ]
+        : [],
+    verified: true,
+  });
 }
