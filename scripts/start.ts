@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Chain, type ChainTokens } from "@tenderline/e2e/chain";
+import { Chain, type ChainTokens, DEMO_MANAGER } from "@tenderline/e2e/chain";
 
 const dataDir = resolve(process.env.TENDERLINE_DATA_DIR ?? ".tenderline");
 mkdirSync(dataDir, { recursive: true });
@@ -62,4 +62,5 @@ Tenderline is running (data in ${dataDir}; Ctrl-C stops it)
   Store token           ${chain.tokens.stores[storeId]}
   Consumer token        ${chain.tokens.consumer}   (GET /v1/feed)
   Admin token           ${chain.tokens.admin}
+  Demo manager          ${DEMO_MANAGER.id}, PIN ${DEMO_MANAGER.pin}  (approves overrides, retries, pause/resume)
 `);

@@ -6,6 +6,7 @@ import type { AgentConfig } from "./config/config.ts";
 import { IdempotencyStore } from "./idempotency/idempotency-store.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
+import { ManagerAuthority } from "./managers/manager-authority.ts";
 import { GroupCommit } from "./outbox/group-commit.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { QueueStatusReader } from "./outbox/queue-status.ts";
@@ -39,6 +40,7 @@ export interface Agent {
   service: RegisterService;
   queue: QueueStatusReader;
   risk: OfflineCardRisk;
+  managers: ManagerAuthority;
   logger: Logger;
   prune(now?: number): PruneResult;
   /** Serves the API on config.host:config.port (0 picks a free port). */
@@ -87,12 +89,16 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   const service = new RegisterService(outbox, ledger, risk, new IdempotencyStore(db, clock));
   const queue = new QueueStatusReader(db, risk, clock);
   let syncStatus = options.syncStatus;
+  const managers = new ManagerAuthority(db, config.managers, config.managerAuth, clock);
+  let listeningPort: number | undefined;
   const app = createApp({
     service,
     commits: new GroupCommit(outbox),
     ledger,
     queue,
     logger,
+    managers,
+    guard: { allowedHosts: config.allowedHosts, port: () => listeningPort },
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
     syncControl: () => sync,
@@ -105,7 +111,8 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       api: app,
       ledger,
       db,
-      retryDeadLetter: (seq) => outbox.requeueDead(seq, "retried by the store manager"),
+      managers,
+      retryDeadLetter: (seq, managerId) => outbox.requeueDead(seq, `retried by manager ${managerId}`),
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
@@ -140,6 +147,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     service,
     queue,
     risk,
+    managers,
     logger,
     prune,
     sync,
@@ -149,6 +157,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     listen() {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+          listeningPort = info.port;
           resolve({ port: info.port, url: `http://${config.host}:${info.port}` });
         });
         s.once("error", reject);

@@ -1,4 +1,6 @@
-/** Process entry: `tenderline-agent [start|reset] --config FILE`. Wiring only; logic lives in the modules. */
+/** Process entry: `tenderline-agent [start|reset] --config FILE`, `tenderline-agent hash-pin`. Wiring only; logic lives in the modules. */
+import { text } from "node:stream/consumers";
+import { hashPin } from "@tenderline/shared";
 import { createAgent } from "./agent.ts";
 import { parseArgs } from "./cli/args.ts";
 import { loadConfig } from "./config/config.ts";
@@ -8,6 +10,12 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.command === "hash-pin") {
+    if (process.stdin.isTTY) process.stderr.write("manager PIN (then Enter, then Ctrl-D): ");
+    const pin = (await text(process.stdin)).replace(/\r?\n$/, "");
+    process.stdout.write(`${await hashPin(pin)}\n`);
+    return;
+  }
   const loaded = loadConfig(args.configFile);
   const config = { ...loaded, replaceUnsynced: loaded.replaceUnsynced || args.replaceUnsynced };
   if (args.command === "reset") {

@@ -1,3 +1,5 @@
+import { type CardTenderLike, isOfflineApproval } from "@tenderline/shared";
+
 export interface TenderReconciliation {
   tenderId: string;
   state: "pending" | "matched" | "exception";
@@ -10,24 +12,18 @@ export interface ReconciliationState {
   tenders: TenderReconciliation[];
 }
 
-interface TenderLike {
+interface TenderLike extends CardTenderLike {
   tenderId?: unknown;
-  type?: unknown;
-  offline?: unknown;
-  card?: { authCode?: unknown; processorRef?: unknown };
 }
 
-/** Card tenders approved offline whose authCode or processorRef the register could not know. */
+/**
+ * Card tenders approved offline (the shared definition the register's limits use too): the
+ * processor's records complete them.
+ */
 export function offlineTendersNeedingDetails(event: unknown): Array<TenderLike & { tenderId: string }> {
   const payload = (event as { payload?: { tenders?: unknown } } | null)?.payload;
   const tenders = Array.isArray(payload?.tenders) ? (payload.tenders as TenderLike[]) : [];
-  return tenders.filter(
-    (t): t is TenderLike & { tenderId: string } =>
-      typeof t.tenderId === "string" &&
-      t.type === "card" &&
-      t.offline === true &&
-      (t.card?.authCode === null || t.card?.processorRef === null),
-  );
+  return tenders.filter((t): t is TenderLike & { tenderId: string } => typeof t.tenderId === "string" && isOfflineApproval(t));
 }
 
 /** What a feed consumer needs to know about an event's offline tenders, from the results held here. */

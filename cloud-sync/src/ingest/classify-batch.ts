@@ -1,4 +1,4 @@
-import { containsPan, describeIssues, type EventResult, type TenderEvent } from "@tenderline/shared";
+import { checkEventArithmetic, containsPan, describeIssues, type EventResult, type TenderEvent } from "@tenderline/shared";
 import { checkEvent } from "./event-schema.ts";
 
 /** An event that passed validation and may be new: stored unless the database already holds its id or seq. */
@@ -34,7 +34,7 @@ function rawEventId(raw: unknown): string {
 
 /**
  * Validates each event on its own (one bad event does not sink the batch) and settles what can be
- * settled without the database: invalid events, card numbers, events of another register, and
+ * settled without the database: invalid events, card numbers, money that does not add up, events of another register, and
  * repeats inside the batch (same id: duplicate or conflict by content hash; same seq, other id: conflict).
  */
 export function classifyBatch(registerId: string, events: readonly unknown[]): Classified {
@@ -60,6 +60,19 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
       return;
     }
     const { event, body, hash } = checked;
+    // The register computes these figures; the cloud does not take them on its word.
+    const arithmetic = checkEventArithmetic(event);
+    if (arithmetic) {
+      results[index] = {
+        index,
+        eventId,
+        status: "rejected",
+        reason: arithmetic.reason,
+        detail: arithmetic.detail,
+        httpStatus: 422,
+      };
+      return;
+    }
     if (event.registerId !== registerId) {
       results[index] = {
         index,

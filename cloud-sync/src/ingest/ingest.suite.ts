@@ -2,7 +2,7 @@ import type { TenderEvent } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestOutput } from "../ingest/ingest-batch.ts";
 import type { Database } from "../storage/database.ts";
-import { saleEvent } from "../testing/events.ts";
+import { returnEvent, saleEvent } from "../testing/events.ts";
 import { seedTestTokens, TOKENS, testApp } from "../testing/test-app.ts";
 import { type Backend, type TestStore, testStore } from "../testing/test-databases.ts";
 
@@ -265,6 +265,53 @@ export function ingestSuite(backend: Backend): void {
         cursor = page.nextCursor;
       }
       expect(seen).toEqual(events.map((e) => e.eventId));
+    });
+
+    it("refuses money that does not add up (totals, short tenders, mixed currencies, refunds), stores none of it and counts it", async () => {
+      const r = nextRegister();
+      const t = testApp(db);
+      const badTotals = saleEvent({ registerId: r, seq: 1 }) as TenderEvent & {
+        payload: { totals: { total: { amount: number } } };
+      };
+      badTotals.payload.totals.total.amount = 1;
+      const shortTenders = saleEvent({ registerId: r, seq: 2, cardAmount: 3000, cashAmount: 2000 }) as TenderEvent & {
+        payload: { tenders: unknown[] };
+      };
+      shortTenders.payload.tenders = shortTenders.payload.tenders.slice(0, 1);
+      const mixed = saleEvent({ registerId: r, seq: 3 }) as TenderEvent & {
+        payload: { tenders: Array<{ amount: { currency: string } }> };
+      };
+      (mixed.payload.tenders[0] as { amount: { currency: string } }).amount.currency = "EUR";
+      const refundInEuros = returnEvent({
+        registerId: r,
+        seq: 4,
+        originalTransactionId: "txn-x",
+        tenderId: "t1",
+        amount: 500,
+      }) as TenderEvent & {
+        payload: { allocation: Array<{ amount: { currency: string } }> };
+      };
+      (refundInEuros.payload.allocation[0] as { amount: { amount: number; currency: string } }).amount = {
+        amount: 500,
+        currency: "EUR",
+      };
+      const good = saleEvent({ registerId: r, seq: 5 });
+      const res = await t.post({ storeId: "s1", registerId: r, events: [badTotals, shortTenders, mixed, refundInEuros, good] });
+      const body = (await res.json()) as IngestOutput;
+      expect(body.results.map((x) => [x.status, x.reason])).toEqual([
+        ["rejected", "invalid_totals"],
+        ["rejected", "invalid_totals"],
+        ["rejected", "currency_mismatch"],
+        ["rejected", "currency_mismatch"],
+        ["accepted", undefined],
+      ]);
+      expect(body.results[0]?.detail).toBe("payload.totals.total is 1 but the lines add up to 3000");
+      expect(body.results[1]?.detail).toContain("tenders' amounts is 3000");
+      expect(body.results[3]?.detail).toContain("payload.allocation[0].amount is in EUR");
+      expect(await storedCount(r)).toBe(1);
+      const text = await (await t.get("/metrics")).text();
+      expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="invalid_totals",region="A"\} 2/);
+      expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="currency_mismatch",region="A"\} 2/);
     });
 
     it("counts ingest outcomes in the metrics", async () => {

@@ -46,4 +46,16 @@ describe("checkRefunds", () => {
     expect(checkRefunds("S", [], [slice("e1", "t1", 5000, "2026-01-01T10:00:00Z")])).toBeNull();
     expect(checkRefunds("S", paid, [])).toBeNull();
   });
+
+  it("compares currencies slice by slice: a EUR refund against a USD tender is raised, not summed", () => {
+    const euros = { ...slice("e1", "t1", 2000, "2026-01-01T10:00:00Z"), currency: "EUR" };
+    const e = checkRefunds("S", paid, [euros]);
+    expect(e?.kind).toBe("over_refund");
+    expect(e?.detail.allocator).toMatch(/^currency_mismatch/);
+    expect(e?.detail.currencyMismatches).toEqual([
+      { returnEventId: "e1", tenderId: "t1", currency: "EUR", tenderCurrency: "USD", amount: 2000 },
+    ]);
+    // The same amount in the tender's currency fits.
+    expect(checkRefunds("S", paid, [slice("e1", "t1", 2000, "2026-01-01T10:00:00Z")])).toBeNull();
+  });
 });

@@ -32,6 +32,18 @@ export function checkRefunds(
 ): RaisedException | null {
   if (paid.length === 0 || slices.length === 0) return null;
   const currency = (paid[0] as PaidTender).currency;
+  // Compared slice by slice: a refund in another currency than the tender it goes back to is
+  // never summed against it (an amount of EUR says nothing about USD paid).
+  const tenderCurrency = new Map(paid.map((t) => [t.tenderId, t.currency]));
+  const currencyMismatches = slices
+    .filter((s) => s.currency !== (tenderCurrency.get(s.tenderId) ?? currency))
+    .map((s) => ({
+      returnEventId: s.returnEventId,
+      tenderId: s.tenderId,
+      currency: s.currency,
+      tenderCurrency: tenderCurrency.get(s.tenderId) ?? currency,
+      amount: s.amount,
+    }));
   const returns = new Map<
     string,
     { eventId: string; transactionId: string; storeId: string; occurredAt: string; amount: number }
@@ -60,19 +72,15 @@ export function checkRefunds(
     })),
     priorRefunds: [],
   };
-  let failure: string | null = null;
-  try {
-    allocateRefund(
-      [original],
-      ordered.map((r) => ({ transactionId, amount: { amount: r.amount, currency } })),
-    );
-  } catch (error) {
-    if (!(error instanceof RefundAllocationError)) throw error;
-    failure = `${error.reason}: ${error.message}`;
-  }
+  const failure =
+    currencyMismatches.length > 0
+      ? `currency_mismatch: ${currencyMismatches.length} refund slice(s) are not in the currency of the tender they go back to`
+      : allocatorFailure(original, ordered, currency);
   // Tender by tender, as the registers actually paid the refunds back.
   const overdrawn = paid.flatMap((t) => {
-    const refunded = slices.filter((s) => s.tenderId === t.tenderId).reduce((sum, s) => sum + s.amount, 0);
+    const refunded = slices
+      .filter((s) => s.tenderId === t.tenderId && s.currency === t.currency)
+      .reduce((sum, s) => sum + s.amount, 0);
     return refunded > t.amount ? [{ tenderId: t.tenderId, paid: t.amount, refunded }] : [];
   });
   if (failure === null && overdrawn.length === 0) return null;
@@ -90,6 +98,7 @@ export function checkRefunds(
       refunded: refundedTotal,
       allocator: failure,
       overdrawnTenders: overdrawn,
+      currencyMismatches,
       returns: ordered.map((r) => ({
         eventId: r.eventId,
         transactionId: r.transactionId,
@@ -99,4 +108,22 @@ export function checkRefunds(
       })),
     },
   };
+}
+
+/** What the shared allocator says of these refunds, in order, against the original: null when they fit. */
+function allocatorFailure(
+  original: OriginalTransaction,
+  ordered: ReadonlyArray<{ amount: number }>,
+  currency: string,
+): string | null {
+  try {
+    allocateRefund(
+      [original],
+      ordered.map((r) => ({ transactionId: original.transactionId, amount: { amount: r.amount, currency } })),
+    );
+    return null;
+  } catch (error) {
+    if (!(error instanceof RefundAllocationError)) throw error;
+    return `${error.reason}: ${error.message}`;
+  }
 }

@@ -46,4 +46,16 @@ export class ManagerScreen {
       }),
     );
   }
+
+  /** A manager signs in with id and PIN on this screen; resolves once the screen shows the manager's controls. */
+  async signIn(managerId: string, pin: string): Promise<void> {
+    await this.page.fill("#signin-manager", managerId);
+    await this.page.fill("#signin-pin", pin);
+    await this.page.press("#signin-pin", "Enter");
+    await this.page.waitForSelector("#manager-controls", { state: "visible" });
+  }
+
+  async error(): Promise<string> {
+    return ((await this.page.textContent("#manager-error")) ?? "").trim();
+  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api } from "../chain/index.ts";
+import { api, DEMO_MANAGER } from "../chain/index.ts";
 import { type Browser, eventually, launchBrowser, screenshot } from "./browser.ts";
 import { CashierScreen, POLL } from "./cashier.ts";
 import { ManagerScreen } from "./manager.ts";
@@ -201,7 +201,7 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
   });
 
   // Last: it takes the regions down for good.
-  it("offline, a card over the offline limit is refused until a manager enters an override code", async () => {
+  it("offline, a card over the offline limit is refused until a manager approves with their PIN; the sale records only their id", async () => {
     await stack.stopRegions();
     const cashier = new CashierScreen(await browser.open(`${stack.agentUrl}/cashier`));
     await eventually(
@@ -214,18 +214,35 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
     await cashier.payCard();
     await cashier.page.click("#complete-sale");
     await cashier.page.waitForSelector("#override-row", { state: "visible" });
-    expect(await cashier.page.textContent("#sale-error")).toContain("manager override code");
+    expect(await cashier.page.textContent("#sale-error")).toContain("manager's approval");
     expect(await cashier.page.isVisible("#receipt-id")).toBe(false);
 
-    await cashier.page.fill("#override-code", "MGR-0000");
-    await cashier.page.press("#override-code", "Enter");
+    // A wrong PIN is refused and nothing is recorded.
+    await cashier.page.fill("#override-manager", DEMO_MANAGER.id);
+    await cashier.page.fill("#override-pin", "000000");
+    await cashier.page.press("#override-pin", "Enter");
+    await eventually(
+      () => cashier.page.textContent("#sale-error"),
+      (t) => (t ?? "").includes("not recognised"),
+      "the wrong PIN refused",
+    );
+    expect(await cashier.page.isVisible("#receipt-id")).toBe(false);
+
+    await cashier.page.fill("#override-pin", DEMO_MANAGER.pin);
+    await cashier.page.press("#override-pin", "Enter");
     await cashier.page.waitForSelector("#receipt-id", { state: "visible" });
     const id = ((await cashier.page.textContent("#receipt-id")) ?? "").trim();
     expect(await cashier.page.textContent("#receipt")).toContain("approved offline");
-    const sale = await api<{ receipt: { tenders: Array<{ offline: boolean; overrideCode?: string }> } }>(
+    const sale = await api<{ receipt: { tenders: Array<{ offline: boolean; approvedBy?: { managerId: string } }> } }>(
       `${stack.agentUrl}/api/v1/transactions/${id}`,
     );
-    expect(sale.receipt.tenders[0]).toMatchObject({ offline: true, overrideCode: "MGR-0000" });
+    expect(sale.receipt.tenders[0]).toMatchObject({ offline: true, approvedBy: { managerId: DEMO_MANAGER.id } });
+    expect(JSON.stringify(sale)).not.toContain(DEMO_MANAGER.pin);
+    // The manager was signed out after the one sale: the next override needs them again.
+    const session = await fetch(`${stack.agentUrl}/api/v1/manager/session`, {
+      headers: { cookie: (await cashier.page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ") },
+    });
+    expect(session.status).toBe(401);
     expect(browser.problems).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { newEventId, newId } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api } from "../chain/index.ts";
+import { api, DEMO_MANAGER } from "../chain/index.ts";
 import { type Browser, eventually, launchBrowser, screenshot } from "./browser.ts";
 import { CashierScreen } from "./cashier.ts";
 import { ManagerScreen } from "./manager.ts";
@@ -193,6 +193,19 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     // Retry sends it again as recorded; the cloud still refuses it, so it comes back with its reason.
     type Queue = { counts: { dead: number; pending: number }; deadLetters: Array<{ seq: number; attempts: number }> };
     const attemptsBefore = (await api<Queue>(`${stack.agentUrl}/api/v1/queue`)).deadLetters[0]?.attempts ?? 0;
+    // Retrying overrides the cloud's refusal: without a manager signed in it is refused and says why.
+    const [unauthorised] = await Promise.all([
+      manager.page.waitForResponse((r) => r.url().endsWith(`/dead-letters/${queue.lastSeq + 1}/retry`)),
+      manager.page.click(`[data-retry-seq="${queue.lastSeq + 1}"]`),
+    ]);
+    expect(unauthorised.status()).toBe(401);
+    await eventually(
+      () => manager.error(),
+      (t) => t.includes("manager has to approve"),
+      "the refusal explained on the manager screen",
+    );
+    await manager.signIn(DEMO_MANAGER.id, DEMO_MANAGER.pin);
+    expect(await manager.page.textContent("#manager-signed-in")).toContain(DEMO_MANAGER.name);
     const [retried] = await Promise.all([
       manager.page.waitForResponse((r) => r.url().endsWith(`/dead-letters/${queue.lastSeq + 1}/retry`)),
       manager.page.click(`[data-retry-seq="${queue.lastSeq + 1}"]`),

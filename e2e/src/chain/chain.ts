@@ -50,6 +50,17 @@ export interface ChainTokens {
   regions: Record<string, string>;
 }
 
+/**
+ * The demo register's manager. Its pinHash is `hashPin(pin)` made once (the agent's config keeps
+ * only the hash); the PIN is here because this is a demo and the browser tests sign in with it.
+ */
+export const DEMO_MANAGER = {
+  id: "m-1",
+  name: "Demo Manager",
+  pin: "246810",
+  pinHash: "scrypt:16384:8:1:hrCMNVBTJ_6i9sqa21P1RQ:N52FaRgmVOGH1klv7uvofGxXnwZPyMzJwgL3C6Do1bI",
+} as const;
+
 function token(kind: string): string {
   return `tl_${kind}_${randomBytes(24).toString("base64url")}`;
 }
@@ -189,7 +200,7 @@ export class Chain {
       storeToken: this.tokens.stores[storeId],
       logFile: join(dir, "agent.log"),
       logLevel: this.options.logLevel ?? "info",
-      overrideCodes: ["MGR-0000"],
+      managers: [{ id: DEMO_MANAGER.id, name: DEMO_MANAGER.name, pinHash: DEMO_MANAGER.pinHash }],
       ...this.options.agentConfig,
     };
     const file = join(dir, "agent.json");

@@ -6,12 +6,15 @@ import type { z } from "zod";
 import { IdempotencyStore } from "../idempotency/idempotency-store.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ManagerAuthority } from "../managers/manager-authority.ts";
+import { managerOf, managerRoutes, requireManager } from "../managers/manager-routes.ts";
 import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { toApiError } from "./error-mapping.ts";
 import { ApiError } from "./errors.ts";
 import { receiptView } from "./receipt-view.ts";
+import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
 
 export interface AppDeps {
   service: RegisterService;
@@ -20,6 +23,9 @@ export interface AppDeps {
   ledger: Ledger;
   queue: QueueStatusReader;
   logger: Logger;
+  managers: ManagerAuthority;
+  /** Which Host names and port the agent answers to (see request-guard.ts). */
+  guard: RequestGuardOptions;
   bodyLimitBytes: number;
   /** The sync engine's view (regions, throughput); absent when sync is off. */
   syncStatus?: () => Promise<unknown>;
@@ -60,12 +66,16 @@ function idempotencyOf(c: Context, route: string, raw: unknown): IdempotencyCont
   return { key, hash: IdempotencyStore.requestHash(route, raw) };
 }
 
-/** The register API (../shared/ARCHITECTURE.md): loopback only, JSON in and out. */
+/**
+ * The register API (../shared/ARCHITECTURE.md): loopback only, JSON in and out. The guard and the
+ * body limit sit in front of every route, the screens' included (they are mounted on this app).
+ */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
+  app.use("*", requestGuard(deps.guard));
   app.use(
-    "/api/*",
+    "*",
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: () => {
@@ -82,7 +92,8 @@ export function createApp(deps: AppDeps): Hono {
     const raw = await readJson(c);
     const request = validate(SaleRequestSchema, raw);
     const idempotency = idempotencyOf(c, "sales", raw);
-    const result = await deps.commits.run(() => deps.service.recordSale(request, { idempotency }));
+    const approver = managerOf(c, deps.managers);
+    const result = await deps.commits.run(() => deps.service.recordSale(request, { idempotency, approver }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -91,7 +102,8 @@ export function createApp(deps: AppDeps): Hono {
     const raw = await readJson(c);
     const request = validate(ReturnRequestSchema, raw);
     const idempotency = idempotencyOf(c, "returns", raw);
-    const result = await deps.commits.run(() => deps.service.recordReturn(request, { idempotency }));
+    const approver = managerOf(c, deps.managers);
+    const result = await deps.commits.run(() => deps.service.recordReturn(request, { idempotency, approver }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -100,7 +112,8 @@ export function createApp(deps: AppDeps): Hono {
     const raw = await readJson(c);
     const request = validate(ExchangeRequestSchema, raw);
     const idempotency = idempotencyOf(c, "exchanges", raw);
-    const result = await deps.commits.run(() => deps.service.recordExchange(request, { idempotency }));
+    const approver = managerOf(c, deps.managers);
+    const result = await deps.commits.run(() => deps.service.recordExchange(request, { idempotency, approver }));
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -123,23 +136,31 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ ...local, sync });
   });
 
+  const manager = requireManager(deps.managers);
   const control = (): SyncControl => {
     const sync = deps.syncControl?.();
     if (!sync)
       throw new ApiError(409, "sync_off", "this agent has no sync engine running (no regions configured, or sync disabled)");
     return sync;
   };
-  app.post("/api/v1/sync/pause", async (c) => {
+  // Pausing sync holds sales on the register, away from the cloud: a manager's call, recorded by id.
+  app.post("/api/v1/sync/pause", manager, async (c) => {
     await control().pause();
-    return c.json({ paused: true });
+    deps.logger.warn({ managerId: c.get("manager").managerId }, "sync paused by a manager");
+    return c.json({ paused: true, by: c.get("manager").managerId });
   });
-  app.post("/api/v1/sync/resume", async (c) => {
+  app.post("/api/v1/sync/resume", manager, async (c) => {
     await control().resume();
-    return c.json({ paused: false });
+    deps.logger.info({ managerId: c.get("manager").managerId }, "sync resumed by a manager");
+    return c.json({ paused: false, by: c.get("manager").managerId });
   });
-  app.post("/api/v1/sync/now", async (c) => {
+
+  app.route("/api/v1/manager", managerRoutes(deps.managers, deps.logger));
+  // "Sync now" also lifts a pause, so it is a manager's call as well.
+  app.post("/api/v1/sync/now", manager, async (c) => {
     await control().syncNow();
-    return c.json({ requested: true });
+    deps.logger.info({ managerId: c.get("manager").managerId }, "sync now, asked by a manager");
+    return c.json({ requested: true, by: c.get("manager").managerId });
   });
 
   app.get("/api/v1/health", (c) => c.json({ status: "ok" }));

@@ -1,5 +1,5 @@
 export interface CliArgs {
-  command: "start" | "reset";
+  command: "start" | "reset" | "hash-pin";
   configFile: string;
   replaceUnsynced: boolean;
   discardUnsynced: boolean;
@@ -7,7 +7,8 @@ export interface CliArgs {
 
 export class UsageError extends Error {
   constructor(message: string) {
-    super(`${message}\nusage: tenderline-agent [start|reset] --config FILE [--replace-unsynced] [--discard-unsynced]`);
+    super(`${message}\nusage: tenderline-agent [start|reset] --config FILE [--replace-unsynced] [--discard-unsynced]
+       tenderline-agent hash-pin   (reads a manager's PIN from standard input, prints its pinHash)`);
     this.name = "UsageError";
   }
 }
@@ -19,12 +20,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let discardUnsynced = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "start" || arg === "reset") command = arg;
+    if (arg === "start" || arg === "reset" || arg === "hash-pin") command = arg;
     else if (arg === "--config") configFile = argv[++i];
     else if (arg?.startsWith("--config=")) configFile = arg.slice("--config=".length);
     else if (arg === "--replace-unsynced") replaceUnsynced = true;
     else if (arg === "--discard-unsynced") discardUnsynced = true;
     else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if (command === "hash-pin") {
+    // A PIN on the command line would be in `ps` and the shell's history: it comes on stdin only.
+    if (configFile) throw new UsageError("hash-pin takes no --config; it reads the PIN from standard input");
+    return { command, configFile: "", replaceUnsynced, discardUnsynced };
   }
   if (!configFile) throw new UsageError("--config FILE is required");
   return { command, configFile, replaceUnsynced, discardUnsynced };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { PIN_HASH_PATTERN } from "@tenderline/shared";
 import { z } from "zod";
 
 const LimitSchema = z.object({
@@ -18,6 +19,24 @@ export const DEFAULT_OFFLINE_CARD_LIMITS: Record<string, OfflineCardLimit> = {
   CAD: { perTender: 30_000, outstanding: 300_000 },
   "*": { perTender: 25_000, outstanding: 250_000 },
 };
+
+const ManagerSchema = z.object({
+  id: z.string().min(1, "manager id is required").max(64),
+  name: z.string().min(1, "manager name is required").max(100),
+  pinHash: z
+    .string()
+    .regex(PIN_HASH_PATTERN, "pinHash must be a scrypt hash made by `tenderline-agent hash-pin`, never the PIN itself"),
+});
+export type ManagerConfig = z.infer<typeof ManagerSchema>;
+
+export const ManagerAuthSchema = z.object({
+  /** A manager's sign-in lasts this long; then they sign in again. */
+  sessionMinutes: z.number().int().min(1).max(60).default(5),
+  /** Wrong PINs in a row before that manager is locked. */
+  maxFailures: z.number().int().min(1).max(20).default(5),
+  lockoutMinutes: z.number().int().min(1).max(1440).default(15),
+});
+export type ManagerAuthSettings = z.infer<typeof ManagerAuthSchema>;
 
 const RegionSchema = z.object({
   name: z.string().min(1, "region name is required"),
@@ -50,7 +69,7 @@ export const AgentConfigSchema = z.object({
   registerId: z.string().min(1, "registerId is required").max(64),
   dataDir: z.string().min(1, "dataDir is required: the directory holding the outbox database"),
   port: z.number().int().min(0).max(65535).default(7420),
-  /** Loopback only: the register API has no authentication of its own. */
+  /** Loopback only; the request guard (src/api/request-guard.ts) keeps web pages out. */
   host: z.enum(["127.0.0.1", "::1", "localhost"]).default("127.0.0.1"),
   regions: z.array(RegionSchema).default([]),
   storeToken: z.string().default(""),
@@ -60,8 +79,25 @@ export const AgentConfigSchema = z.object({
     .positive()
     .default(256 * 1024),
   offlineCardLimits: z.record(z.string(), LimitSchema).default(DEFAULT_OFFLINE_CARD_LIMITS),
-  /** Manager override codes that let an offline card approval past the limits. */
-  overrideCodes: z.array(z.string().min(4, "override codes need at least 4 characters")).default([]),
+  /** Override codes are retired: a config that still has them is told how to move to managers. */
+  overrideCodes: z
+    .never({
+      error:
+        "overrideCodes are no longer supported: configure managers instead, each { id, name, pinHash }, and remove overrideCodes. Make a pinHash with `tenderline-agent hash-pin` (it reads the PIN from standard input); see the README's Security section",
+    })
+    .optional(),
+  /** Who may approve overrides and manager actions on this register; PINs are kept as scrypt hashes only. */
+  managers: z
+    .array(ManagerSchema)
+    .default([])
+    .refine((ms) => new Set(ms.map((m) => m.id)).size === ms.length, "manager ids must be unique"),
+  managerAuth: ManagerAuthSchema.default(ManagerAuthSchema.parse({})),
+  /** Host names besides the loopback ones (127.0.0.1, localhost, [::1]) this agent answers to, e.g. a store's own name for it. */
+  allowedHosts: z
+    .array(
+      z.string().regex(/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/i, "an allowed host is a bare host name such as register-01.store.local"),
+    )
+    .default([]),
   returnsWindowDays: z.number().int().positive().default(90),
   /** Outbox rows the cloud reports replicated are deleted after this many hours. */
   replicatedRetentionHours: z

@@ -2,6 +2,7 @@ import {
   computeTotals,
   type ExchangeRequest,
   exchangeCreditTender,
+  type ManagerApproval,
   type Money,
   PAYLOAD_SCHEMAS,
   type RefundAllocationLine,
@@ -17,7 +18,7 @@ import type { Outbox } from "../outbox/outbox.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import { RegisterRefusal } from "./refusal.ts";
 import { allocate, planReturn } from "./return-plan.ts";
-import { applyOverride, prepareTenders } from "./tenders.ts";
+import { applyApproval, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
 export interface IdempotencyContext {
@@ -28,6 +29,8 @@ export interface IdempotencyContext {
 export interface RecordOptions {
   idempotency?: IdempotencyContext;
   occurredAt?: string;
+  /** The manager signed in at this register, who may let an offline card approval past the limits. */
+  approver?: { managerId: string };
 }
 
 export interface Recorded<T> {
@@ -74,8 +77,8 @@ export class RegisterService {
       const occurredAt = options.occurredAt ?? new Date().toISOString();
       const totals = computeTotals(request.lines);
       const prepared = prepareTenders(totals.total, request.tenders);
-      const overridden = this.risk.check(prepared.offlineCards, request.overrideCode);
-      const tenders = applyOverride(prepared.tenders, overridden, request.overrideCode);
+      const overridden = this.risk.check(prepared.offlineCards, options.approver);
+      const tenders = applyApproval(prepared.tenders, overridden, approvalOf(options, occurredAt));
       const transactionId = mintId();
       const payload = PAYLOAD_SCHEMAS["sale.completed"].parse({
         transactionId,
@@ -178,8 +181,8 @@ export class RegisterService {
       let offlineCards: ReturnType<typeof prepareTenders>["offlineCards"] = [];
       if (net.amount > 0) {
         const prepared = prepareTenders(net, request.tenders);
-        const overridden = this.risk.check(prepared.offlineCards, request.overrideCode);
-        tenders = applyOverride(prepared.tenders, overridden, request.overrideCode);
+        const overridden = this.risk.check(prepared.offlineCards, options.approver);
+        tenders = applyApproval(prepared.tenders, overridden, approvalOf(options, occurredAt));
         change = prepared.change;
         offlineCards = prepared.offlineCards;
       } else {
@@ -243,6 +246,11 @@ export class RegisterService {
   ): void {
     this.ledger.applyReturn(transactionId, lines, allocation);
   }
+}
+
+/** Who approved, for the event: the manager's id and when, never their PIN. */
+function approvalOf(options: RecordOptions, at: string): ManagerApproval | undefined {
+  return options.approver ? { managerId: options.approver.managerId, at } : undefined;
 }
 
 /** The new items are paid from the returned value in the order the originals were named; the rest is refunded. */

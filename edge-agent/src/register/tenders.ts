@@ -1,11 +1,18 @@
-import { type Money, settleTenders, type Tender, type TenderInput } from "@tenderline/shared";
+import {
+  isOfflineApproval,
+  type ManagerApproval,
+  type Money,
+  settleTenders,
+  type Tender,
+  type TenderInput,
+} from "@tenderline/shared";
 import { mintId } from "../ids/ids.ts";
 import type { OfflineCardCandidate } from "../risk/offline-card-limits.ts";
 
 export interface PreparedTenders {
   tenders: Tender[];
   change: Money;
-  /** Card tenders approved without the processor (no authCode yet): subject to the offline limits. */
+  /** Card tenders approved without the processor (see isOfflineApproval): subject to the offline limits. */
   offlineCards: OfflineCardCandidate[];
 }
 
@@ -21,8 +28,9 @@ export function prepareTenders(owed: Money, inputs: readonly TenderInput[]): Pre
   const tenders = settled.tenders.map((t): Tender => {
     switch (t.type) {
       case "card": {
-        const offline = t.offline || t.card.authCode === null;
-        if (t.card.authCode === null) offlineCards.push({ tenderId: t.tenderId, amount: t.amount });
+        // The shared definition the cloud's reconciler uses too: no combination of fields escapes the limits.
+        const offline = isOfflineApproval(t);
+        if (offline) offlineCards.push({ tenderId: t.tenderId, amount: t.amount });
         return { tenderId: t.tenderId, type: "card", amount: t.amount, card: t.card, offline };
       }
       case "cash":
@@ -42,8 +50,12 @@ export function prepareTenders(owed: Money, inputs: readonly TenderInput[]): Pre
   return { tenders, change: settled.change, offlineCards };
 }
 
-/** Records the manager's override code on the card tenders it let past the offline limits. */
-export function applyOverride(tenders: Tender[], overridden: ReadonlySet<string>, code: string | undefined): Tender[] {
-  if (!code || overridden.size === 0) return tenders;
-  return tenders.map((t) => (t.type === "card" && overridden.has(t.tenderId) ? { ...t, overrideCode: code } : t));
+/** Records who approved on the card tenders the manager let past the offline limits: an id and a time only. */
+export function applyApproval(
+  tenders: Tender[],
+  overridden: ReadonlySet<string>,
+  approval: ManagerApproval | undefined,
+): Tender[] {
+  if (!approval || overridden.size === 0) return tenders;
+  return tenders.map((t) => (t.type === "card" && overridden.has(t.tenderId) ? { ...t, approvedBy: approval } : t));
 }

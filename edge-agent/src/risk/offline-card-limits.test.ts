@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { card, cash, line, post, testAgent, usd } from "../testing/fixtures.ts";
+import { card, cash, line, MANAGERS, managerCookie, post, testAgent, usd } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
 const limits = { USD: { perTender: 10_000, outstanding: 25_000 } };
 
-function sale(tenders: unknown[], total: number, overrideCode?: string) {
-  return { cashierId: "c1", lines: [line("TV", 1, total, 0)], tenders, ...(overrideCode ? { overrideCode } : {}) };
+function sale(tenders: unknown[], total: number, extra: Record<string, unknown> = {}) {
+  return { cashierId: "c1", lines: [line("TV", 1, total, 0)], tenders, ...extra };
 }
 
 function outboxCount(agent: TestAgent): number {
@@ -22,15 +22,39 @@ describe("offline card risk limits", () => {
     await agent.done();
   });
 
-  it("refuses an offline card tender over the per-tender cap, asking for another tender or an override", async () => {
+  it("refuses an offline card tender over the per-tender cap, asking for another tender or a manager", async () => {
     const res = await post(agent.app, "/api/v1/sales", sale([card(10_001)], 10_001));
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("offline_card_limit");
-    expect(res.body.error.message).toMatch(/another tender.*manager override code/);
+    expect(res.body.error.message).toMatch(/another tender.*manager's approval/);
     expect(outboxCount(agent)).toBe(0);
     // The same amount approved online (with an authCode) is not an offline risk.
     const online = await post(agent.app, "/api/v1/sales", sale([card(10_001, { authCode: "AUTH77" })], 10_001));
     expect(online.status).toBe(201);
+  });
+
+  it("counts every card tender the processor has not confirmed: offline with an authCode but no processorRef is capped", async () => {
+    const bypass = {
+      type: "card",
+      amount: usd(900_000),
+      card: {
+        token: "tok_x",
+        last4: "4242",
+        brand: "visa",
+        entryMode: "chip",
+        terminalTxnId: "T-9",
+        authCode: "123456",
+        processorRef: null,
+      },
+      offline: true,
+    };
+    const res = await post(agent.app, "/api/v1/sales", sale([bypass], 900_000));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("offline_card_limit");
+    // Flagged online but without a processorRef is not online either.
+    const flaggedOnline = { ...bypass, offline: false };
+    expect((await post(agent.app, "/api/v1/sales", sale([flaggedOnline], 900_000))).body.error.code).toBe("offline_card_limit");
+    expect(outboxCount(agent)).toBe(0);
   });
 
   it("refuses what would take the outstanding offline total over its cap, and frees room once a region acks", async () => {
@@ -52,23 +76,45 @@ describe("offline card risk limits", () => {
     expect((await post(agent.app, "/api/v1/sales", sale([card(5_001), cash(1000)], 6_001))).status).toBe(201);
   });
 
-  it("a valid manager override lets it through and is recorded on the tender; an unknown code is refused", async () => {
-    const bad = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000, "NOPE-0000"));
-    expect(bad.status).toBe(403);
-    expect(bad.body.error.code).toBe("override_code_invalid");
-    expect(outboxCount(agent)).toBe(0);
-
-    const ok = await post(agent.app, "/api/v1/sales", sale([card(12_000), card(500)], 12_500, "MGR-2468"));
+  it("a signed-in manager lets it through, and the tender records the manager's id and time, never the PIN", async () => {
+    const cookie = await managerCookie(agent.app, MANAGERS.sam);
+    const ok = await post(agent.app, "/api/v1/sales", sale([card(12_000), card(500)], 12_500), { cookie });
     expect(ok.status).toBe(201);
-    const event = JSON.parse((agent.db.prepare("SELECT body FROM outbox WHERE seq = 1").get() as { body: string }).body);
+    const body = (agent.db.prepare("SELECT body FROM outbox WHERE seq = 1").get() as { body: string }).body;
+    const event = JSON.parse(body);
     expect(event.payload.tenders[0]).toMatchObject({
       type: "card",
       offline: true,
-      overrideCode: "MGR-2468",
+      approvedBy: { managerId: "m-2", at: event.occurredAt },
       amount: usd(12_000),
     });
-    // Only the tender that needed it carries the override.
-    expect(event.payload.tenders[1].overrideCode).toBeUndefined();
+    expect(Object.keys(event.payload.tenders[0].approvedBy).sort()).toEqual(["at", "managerId"]);
+    // Only the tender that needed it carries the approval.
+    expect(event.payload.tenders[1].approvedBy).toBeUndefined();
+    expect(body).not.toContain(MANAGERS.sam.pin);
+    expect(ok.body.tenders[0].approvedBy.managerId).toBe("m-2");
     expect(agent.risk.outstanding("USD")).toBe(12_500);
+  });
+
+  it("a manager who signed out, or a made-up session, approves nothing", async () => {
+    const cookie = await managerCookie(agent.app);
+    const out = await agent.app.request("/api/v1/manager/session", {
+      method: "DELETE",
+      headers: { "content-type": "application/json", cookie },
+      body: "{}",
+    });
+    expect(out.status).toBe(200);
+    expect((await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie })).status).toBe(422);
+    const forged = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie: "tl_manager=forged" });
+    expect(forged.body.error.code).toBe("offline_card_limit");
+    expect(outboxCount(agent)).toBe(0);
+  });
+
+  it("an override code in the request is refused with a message saying how managers approve now", async () => {
+    const res = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000, { overrideCode: "MGR-2468" }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain("overrideCode is no longer accepted");
+    expect(res.body.error.message).toContain("/api/v1/manager/session");
+    expect(outboxCount(agent)).toBe(0);
   });
 });

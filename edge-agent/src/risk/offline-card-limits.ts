@@ -26,7 +26,7 @@ export class OfflineCardRisk {
 
   constructor(
     db: Db,
-    private readonly config: Pick<AgentConfig, "offlineCardLimits" | "overrideCodes">,
+    private readonly config: Pick<AgentConfig, "offlineCardLimits">,
   ) {
     this.stmts = {
       outstanding: db.prepare(
@@ -51,19 +51,12 @@ export class OfflineCardRisk {
 
   /**
    * Checks the offline card tenders of one transaction against the limits. Returns the tender ids
-   * that needed the manager's override (the caller records the code on them); throws a refusal
-   * when a limit is exceeded without a valid override. Must run inside the recording transaction.
+   * that needed a manager's approval (the caller records who approved on them); throws a refusal
+   * when a limit is exceeded and no manager is signed in. Must run inside the recording transaction.
    */
-  check(candidates: readonly OfflineCardCandidate[], overrideCode: string | undefined): Set<string> {
+  check(candidates: readonly OfflineCardCandidate[], approver: { managerId: string } | undefined): Set<string> {
     const overridden = new Set<string>();
     if (candidates.length === 0) return overridden;
-    if (overrideCode !== undefined && !this.config.overrideCodes.includes(overrideCode)) {
-      throw new RegisterRefusal(
-        403,
-        "override_code_invalid",
-        "the manager override code was not recognised; ask a manager to enter their code again, or take another tender",
-      );
-    }
     const running = new Map<string, number>();
     for (const c of candidates) {
       const currency = c.amount.currency;
@@ -78,11 +71,11 @@ export class OfflineCardRisk {
         problem = `this register already holds ${formatMoney({ amount: before, currency })} of offline card payments not yet sent to the cloud; ${formatMoney(c.amount)} more would pass the ${formatMoney({ amount: limit.outstanding, currency })} limit`;
       }
       if (problem === undefined) continue;
-      if (overrideCode === undefined) {
+      if (approver === undefined) {
         throw new RegisterRefusal(
           422,
           "offline_card_limit",
-          `${problem}. Ask for another tender (cash, or a card once online) or a manager override code.`,
+          `${problem}. Ask for another tender (cash, or a card once online), or a manager's approval: the manager signs in with their id and PIN.`,
           {
             tenderId: c.tenderId,
             perTenderLimit: limit.perTender,

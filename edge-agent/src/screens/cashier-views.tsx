@@ -118,12 +118,17 @@ export function CashierBody(props: { cashierId: string }) {
             </button>
             <p id="sale-error" class="error" role="alert" />
             <form id="override-row" class="panel" autocomplete="off" hidden>
+              <p class="note">A manager approves this: they sign in here, the sale completes, and they are signed out.</p>
               <div class="row">
-                <label class="grow">
-                  Manager override code (then Enter)
-                  <input id="override-code" type="password" inputmode="numeric" />
+                <label>
+                  Manager id
+                  <input id="override-manager" autocomplete="off" />
                 </label>
-                <button type="submit">Complete with override</button>
+                <label class="grow">
+                  PIN (then Enter)
+                  <input id="override-pin" type="password" inputmode="numeric" autocomplete="off" />
+                </label>
+                <button type="submit">Approve and complete</button>
               </div>
             </form>
           </div>

@@ -37,6 +37,14 @@ export interface ManagerView {
   offlineCards: OfflineCardRow[];
   exceptions: ExceptionsView;
   recent: RecentEvent[];
+  managers: ManagersView;
+}
+
+/** Who may act on this register right now, and who is locked out by wrong PINs. */
+export interface ManagersView {
+  configured: boolean;
+  signedIn: { managerId: string; name: string; expiresAt: string } | null;
+  locked: Array<{ managerId: string; name: string; lockedUntil: string }>;
 }
 
 export interface ManagerInputs {
@@ -49,6 +57,7 @@ export interface ManagerInputs {
   forwardingDeadlineMs: number;
   exceptions: ExceptionsView;
   recent: RecentEvent[];
+  managers: ManagersView;
 }
 
 /** Warn once the oldest offline card tender has used this share of the processor's forwarding window. */
@@ -124,5 +133,6 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     offlineCards,
     exceptions: input.exceptions,
     recent: input.recent,
+    managers: input.managers,
   };
 }

@@ -15,6 +15,38 @@ function Stat(props: { label: string; value: string; id: string; tone?: "warn" |
   );
 }
 
+const clock = (iso: string) => new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit" });
+
+/** Who is signed in (the retry, pause and resume buttons need a manager) and who is locked out. */
+function ManagersSection(props: { managers: ManagerView["managers"] }) {
+  const m = props.managers;
+  return (
+    <section class="panel" aria-labelledby="h-managers" id="managers" data-signed-in={m.signedIn ? m.signedIn.managerId : ""}>
+      <h2 id="h-managers">Manager</h2>
+      {!m.configured ? (
+        <p class="warnbox">No managers are set up on this register: overrides and manager actions are not possible here.</p>
+      ) : m.signedIn ? (
+        <p id="manager-signed-in">
+          Signed in: <strong>{m.signedIn.name}</strong> ({m.signedIn.managerId}) until {clock(m.signedIn.expiresAt)}
+        </p>
+      ) : (
+        <p class="note" id="manager-signed-in">
+          No manager signed in. Retrying a dead letter and pausing or resuming sync need a manager.
+        </p>
+      )}
+      {m.locked.length > 0 ? (
+        <ul id="manager-locks">
+          {m.locked.map((l) => (
+            <li class="badbox" data-manager-id={l.managerId}>
+              {l.name} ({l.managerId}) is locked after too many wrong PINs until {clock(l.lockedUntil)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
 const STATE_TEXT: Record<string, string> = { pending: "waiting", acked: "synced", dead: "dead letter" };
 
 /** The manager's live panel; the client script swaps it in every two seconds. */
@@ -203,6 +235,7 @@ export function ManagerPanel(props: { view: ManagerView }) {
                 ))
               )}
             </section>
+            <ManagersSection managers={v.managers} />
             <section class="panel" aria-labelledby="h-dead">
               <h2 id="h-dead">Dead letters</h2>
               {v.deadLetters.length === 0 ? (
@@ -274,5 +307,40 @@ export function ManagerPanel(props: { view: ManagerView }) {
         </div>
       </main>
     </div>
+  );
+}
+
+/**
+ * The manager's sign-in and controls, outside the live panel so the panel's refresh never wipes a
+ * PIN being typed. The client script shows the form or the controls from the panel's
+ * `data-signed-in`.
+ */
+export function ManagerAuthBar() {
+  return (
+    <section class="panel manager-auth" aria-label="Manager sign-in" id="manager-auth">
+      <form id="manager-signin" autocomplete="off">
+        <label>
+          Manager id
+          <input id="signin-manager" autocomplete="off" />
+        </label>
+        <label>
+          PIN
+          <input id="signin-pin" type="password" inputmode="numeric" autocomplete="off" />
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+      <div id="manager-controls" hidden>
+        <button type="button" id="sync-pause">
+          Pause sync
+        </button>
+        <button type="button" id="sync-resume">
+          Resume sync
+        </button>
+        <button type="button" id="manager-signout">
+          Sign out
+        </button>
+      </div>
+      <p class="error" id="manager-error" role="alert" />
+    </section>
   );
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Script } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfigInput } from "../config/config.ts";
-import { card, testAgent, usd } from "../testing/fixtures.ts";
+import { type ApiBody, card, managerCookie, testAgent, usd } from "../testing/fixtures.ts";
 import { RegionProbes } from "./region-probes.ts";
 import { createScreens } from "./screens-app.tsx";
 
@@ -360,12 +360,28 @@ describe("offline banner and the manager panel", () => {
     expect(panel).toContain("amount must not be negative");
     expect(panel).toContain('data-retry-seq="2"');
 
-    const retried = await agent.app.request("/screens/api/dead-letters/2/retry", { method: "POST" });
+    const retry = (seq: string, cookie?: string) =>
+      agent.app.request(`/screens/api/dead-letters/${seq}/retry`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+        body: "{}",
+      });
+    // Without a manager nothing moves.
+    const refused = await retry("2");
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as ApiBody).error.code).toBe("manager_required");
+    expect(((await (await agent.app.request("/api/v1/queue")).json()) as ApiBody).counts.dead).toBe(1);
+
+    const cookie = await managerCookie(agent.app);
+    const retried = await retry("2", cookie);
     expect(retried.status).toBe(200);
     const queue = (await (await agent.app.request("/api/v1/queue")).json()) as { counts: { pending: number; dead: number } };
     expect(queue.counts).toMatchObject({ pending: 2, dead: 0 });
-    expect((await agent.app.request("/screens/api/dead-letters/2/retry", { method: "POST" })).status).toBe(404);
-    expect((await agent.app.request("/screens/api/dead-letters/x/retry", { method: "POST" })).status).toBe(400);
+    // The outbox notes which manager sent it again.
+    const note = agent.db.prepare("SELECT last_error AS note FROM outbox WHERE seq = 2").get() as { note: string } | undefined;
+    expect(note?.note ?? "").toContain("m-1");
+    expect((await retry("2", cookie)).status).toBe(404);
+    expect((await retry("x", cookie)).status).toBe(400);
   });
 
   it("warns as the oldest offline card approval nears the forwarding deadline, against the outstanding limit", async () => {
@@ -378,6 +394,7 @@ describe("offline banner and the manager panel", () => {
       api: agent.app,
       ledger: agent.ledger,
       db: agent.db,
+      managers: agent.managers,
       retryDeadLetter: (seq) => agent.outbox.requeueDead(seq, "retried"),
       forwardingDeadlineHours: 20,
       probes: new RegionProbes([], { clock: () => now }),

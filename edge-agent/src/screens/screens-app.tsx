@@ -18,6 +18,8 @@ import { z } from "zod";
 import { ApiError } from "../api/errors.ts";
 import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
 import type { Ledger } from "../ledger/ledger.ts";
+import type { ManagerAuthority } from "../managers/manager-authority.ts";
+import { managerOf, requireManager } from "../managers/manager-routes.ts";
 import type { Db } from "../storage/database.ts";
 import { approveOnTerminal, ENTRY_MODES, TEST_CARDS, type TestCard } from "./card-terminal.ts";
 import {
@@ -40,8 +42,8 @@ import { scriptFrom } from "./client/serialize.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { GiftCardCodeError, tokenizeGiftCard } from "./gift-card.ts";
 import { LinkPill, Page, SCREENS_CSP } from "./layout.tsx";
-import { buildManagerView, type QueueJson } from "./manager-view.ts";
-import { ManagerPanel } from "./manager-views.tsx";
+import { buildManagerView, type ManagersView, type QueueJson } from "./manager-view.ts";
+import { ManagerAuthBar, ManagerPanel } from "./manager-views.tsx";
 import { RecentEvents } from "./recent-events.ts";
 import { RegionExceptions } from "./region-exceptions.ts";
 import { type Connectivity, RegionProbes } from "./region-probes.ts";
@@ -59,8 +61,9 @@ export interface ScreensDeps {
   api: RegisterApi;
   ledger: Ledger;
   db: Db;
-  /** Puts a dead letter back in the queue (the agent's Outbox.requeueDead); false when it is not one. */
-  retryDeadLetter: (seq: number) => boolean;
+  /** Puts a dead letter back in the queue (the agent's Outbox.requeueDead), noting which manager did; false when it is not one. */
+  retryDeadLetter: (seq: number, managerId: string) => boolean;
+  managers: ManagerAuthority;
   /** The processor's window for forwarding offline card approvals (hours); the manager is warned at 75%. */
   forwardingDeadlineHours?: number;
   probes?: RegionProbes;
@@ -180,12 +183,13 @@ export function createScreens(deps: ScreensDeps): Hono {
   const cashierScript = scriptFrom(cashierClient);
   const managerScript = scriptFrom(managerClient);
 
-  async function apiJson<T>(path: string): Promise<{ status: number; body: T }> {
-    const res = await deps.api.request(path);
+  /** Calls the register API in-process, addressed like the screen's own request (so the Host check sees the same host). */
+  async function apiJson<T>(c: Context, path: string): Promise<{ status: number; body: T }> {
+    const res = await deps.api.request(new URL(path, c.req.url).href);
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  const queue = async () => (await apiJson<QueueJson>("/api/v1/queue")).body;
+  const queue = async (c: Context) => (await apiJson<QueueJson>(c, "/api/v1/queue")).body;
 
   /** Online when the sync engine says a region is healthy; without its view, when a probe answers. */
   async function link(q: QueueJson): Promise<{ online: boolean; connectivity: Connectivity }> {
@@ -210,10 +214,11 @@ export function createScreens(deps: ScreensDeps): Hono {
     return { online: connectivity.online, connectivity };
   }
 
-  async function labelsFor(transactionIds: Iterable<string>): Promise<Map<string, string>> {
+  async function labelsFor(c: Context, transactionIds: Iterable<string>): Promise<Map<string, string>> {
     const labels = new Map<string, string>();
     for (const id of new Set(transactionIds)) {
       const { status, body: tx } = await apiJson<{ receipt?: { tenders?: TenderInput[] & Array<{ tenderId: string }> } }>(
+        c,
         `/api/v1/transactions/${encodeURIComponent(id)}`,
       );
       if (status !== 200) continue;
@@ -222,8 +227,18 @@ export function createScreens(deps: ScreensDeps): Hono {
     return labels;
   }
 
-  async function managerHtml(): Promise<string> {
-    const q = await queue();
+  function managersView(c: Context): ManagersView {
+    const signedIn = managerOf(c, deps.managers);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      configured: deps.managers.configured,
+      signedIn: signedIn ? { managerId: signedIn.managerId, name: signedIn.name, expiresAt: iso(signedIn.expiresAt) } : null,
+      locked: deps.managers.locks().map((l) => ({ managerId: l.managerId, name: l.name, lockedUntil: iso(l.lockedUntil) })),
+    };
+  }
+
+  async function managerHtml(c: Context): Promise<string> {
+    const q = await queue(c);
     // Read together with the counts, before any await, so one panel never shows two moments.
     const recentRows = recent.read(5);
     const { connectivity } = await link(q);
@@ -238,6 +253,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       forwardingDeadlineMs: deadlineMs,
       exceptions: await exceptions.read(reachable),
       recent: recentRows,
+      managers: managersView(c),
     });
     return (<ManagerPanel view={view} />).toString();
   }
@@ -247,7 +263,7 @@ export function createScreens(deps: ScreensDeps): Hono {
   app.get("/favicon.ico", (c) => c.body(null, 204));
 
   app.get("/cashier", async (c) => {
-    const { online } = await link(await queue());
+    const { online } = await link(await queue(c));
     const html = (
       <Page
         title="Tenderline — cashier"
@@ -265,7 +281,7 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.get("/manager", async (c) => {
     // The first paint already holds the panel; the script keeps it live.
-    const panel = raw(await managerHtml());
+    const panel = raw(await managerHtml(c));
     const html = (
       <Page
         title="Tenderline — store manager"
@@ -274,6 +290,7 @@ export function createScreens(deps: ScreensDeps): Hono {
         storeId={config.storeId}
         registerId={config.registerId}
       >
+        <ManagerAuthBar />
         <div id="panel-host">{panel}</div>
       </Page>
     ).toString();
@@ -301,7 +318,7 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.post("/screens/api/terminal", async (c) => {
     const input = await body(c, TerminalSchema);
-    const { online } = await link(await queue());
+    const { online } = await link(await queue(c));
     const approval = approveOnTerminal({ amount: input.amount, card: input.card, entryMode: input.entryMode, online });
     return c.json({ tender: { type: "card", amount: approval.amount, card: approval.card, offline: approval.offline } });
   });
@@ -317,7 +334,7 @@ export function createScreens(deps: ScreensDeps): Hono {
   });
 
   app.get("/screens/api/status", async (c) => {
-    const q = await queue();
+    const q = await queue(c);
     const { online, connectivity } = await link(q);
     const pendingSales = q.byType
       .filter((t) => t.state === "pending" && t.type === "sale.completed")
@@ -331,10 +348,13 @@ export function createScreens(deps: ScreensDeps): Hono {
   });
 
   app.get("/screens/cashier/receipt/:id", async (c) => {
-    const { status, body: tx } = await apiJson<ReceiptData>(`/api/v1/transactions/${encodeURIComponent(c.req.param("id"))}`);
+    const { status, body: tx } = await apiJson<ReceiptData>(c, `/api/v1/transactions/${encodeURIComponent(c.req.param("id"))}`);
     if (status !== 200) throw new ApiError(404, "transaction_not_found", "no receipt with that number on this register");
     const allocation = (tx.receipt as { allocation?: Array<{ originalTransactionId: string }> } | null)?.allocation ?? [];
-    const labels = await labelsFor(allocation.map((a) => a.originalTransactionId));
+    const labels = await labelsFor(
+      c,
+      allocation.map((a) => a.originalTransactionId),
+    );
     return c.json({ html: (<ReceiptView tx={tx} sync={recent.stateOf(tx.seq)} labels={labels} />).toString() });
   });
 
@@ -342,7 +362,7 @@ export function createScreens(deps: ScreensDeps): Hono {
     const id = c.req.param("id").trim();
     const { status, body: tx } = await apiJson<
       ReceiptData & { lines: Array<{ sku: string; quantity: number; returnable: number }>; receipt: { lines?: SaleLine[] } }
-    >(`/api/v1/transactions/${encodeURIComponent(id)}`);
+    >(c, `/api/v1/transactions/${encodeURIComponent(id)}`);
     if (status !== 200) {
       throw new ApiError(
         404,
@@ -368,7 +388,10 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.post("/screens/api/return-preview", async (c) => {
     const input = await body(c, PreviewSchema);
-    const labels = await labelsFor(input.items.map((i) => i.transactionId));
+    const labels = await labelsFor(
+      c,
+      input.items.map((i) => i.transactionId),
+    );
     if (input.exchangeItems.length === 0) {
       const preview = previewReturn(deps.ledger, input.items);
       const allocation = preview.allocation.map((a) => ({
@@ -399,13 +422,14 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.get("/screens/manager/panel", async (c) => {
     c.header("Cache-Control", "no-store");
-    return c.html(await managerHtml());
+    return c.html(await managerHtml(c));
   });
 
-  app.post("/screens/api/dead-letters/:seq/retry", (c) => {
+  // Sending a refused event again overrides the cloud's answer: a manager's call, recorded by id.
+  app.post("/screens/api/dead-letters/:seq/retry", requireManager(deps.managers), (c) => {
     const seq = Number(c.req.param("seq"));
     if (!Number.isSafeInteger(seq) || seq < 1) throw new ApiError(400, "invalid_seq", "seq must be a positive whole number");
-    if (!retry(seq))
+    if (!retry(seq, c.get("manager").managerId))
       throw new ApiError(404, "not_a_dead_letter", `seq ${seq} is not a dead letter (it may have been retried already)`);
     return c.json({ retried: seq });
   });

@@ -114,6 +114,15 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL
   ) STRICT;
   `,
+  // 5: wrong manager PINs in a row and the lock they lead to, kept here so a restart does not
+  // hand a guesser a fresh set of tries.
+  `
+  CREATE TABLE manager_lockouts (
+    manager_id TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until INTEGER
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

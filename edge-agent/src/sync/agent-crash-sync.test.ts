@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { dbPath } from "../storage/database.ts";
 import { startAgentProcess, writeConfig } from "../testing/agent-process.ts";
-import { sampleSale, tempDir } from "../testing/fixtures.ts";
+import { control, MANAGERS, managerCookie, over, sampleSale, tempDir } from "../testing/fixtures.ts";
 import { type RegionProcess, regionEvents, regionRegister, STORE_TOKEN, startRegion } from "../testing/region-process.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 
@@ -41,11 +41,13 @@ describe("the agent killed with SIGKILL mid-batch", () => {
       logLevel: "warn",
       regions: [{ name: "A", url: region.url }],
       storeToken: STORE_TOKEN,
+      managers: [{ id: MANAGERS.dana.id, name: MANAGERS.dana.name, pinHash: MANAGERS.dana.pinHash }],
       sync: { ...FAST_SYNC, batchMaxEvents: 50 },
     });
     let agent = await startAgentProcess(configFile);
     // Hold the queue while the sales go in, so the kill lands in the middle of the drain.
-    expect((await fetch(`${agent.url}/api/v1/sync/pause`, { method: "POST" })).status).toBe(200);
+    const cookie = await managerCookie(over(agent.url));
+    expect((await control(over(agent.url), "/api/v1/sync/pause", cookie)).status).toBe(200);
     const ids: string[] = [];
     for (let i = 0; i < SALES; i += 50) {
       const posted = await Promise.all(
@@ -61,7 +63,7 @@ describe("the agent killed with SIGKILL mid-batch", () => {
       );
       ids.push(...posted);
     }
-    expect((await fetch(`${agent.url}/api/v1/sync/now`, { method: "POST" })).status).toBe(200);
+    expect((await control(over(agent.url), "/api/v1/sync/now", cookie)).status).toBe(200);
     // Kill it while batches are going out: some acked, some not.
     await expect
       .poll(async () => (await regionRegister((region as RegionProcess).url, "s1", "r1")).contiguousSeq, {

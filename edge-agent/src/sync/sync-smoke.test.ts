@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { sampleSale, syncStatusOf, tempDir, testAgent } from "../testing/fixtures.ts";
+import { control, managerCookie, sampleSale, syncStatusOf, tempDir, testAgent } from "../testing/fixtures.ts";
 import { type RegionProcess, regionRegister, STORE_TOKEN, startRegion } from "../testing/region-process.ts";
 
 describe("sync to a real region", () => {
@@ -13,7 +13,8 @@ describe("sync to a real region", () => {
   it("without regions there is no engine and its controls say so", async () => {
     const agent = testAgent();
     try {
-      const res = await agent.app.request("/api/v1/sync/pause", { method: "POST" });
+      expect((await control(agent.app, "/api/v1/sync/pause")).status).toBe(401);
+      const res = await control(agent.app, "/api/v1/sync/pause", await managerCookie(agent.app));
       expect(res.status).toBe(409);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("sync_off");
     } finally {
@@ -49,7 +50,10 @@ describe("sync to a real region", () => {
       expect(status.regions[0]?.state).toBe("healthy");
 
       // The manager's controls, through the API: pause holds new events back, resume sends them.
-      expect((await agent.app.request("/api/v1/sync/pause", { method: "POST" })).status).toBe(200);
+      // Pausing is a manager's call: refused without one.
+      expect((await control(agent.app, "/api/v1/sync/pause")).status).toBe(401);
+      const cookie = await managerCookie(agent.app);
+      expect((await control(agent.app, "/api/v1/sync/pause", cookie)).status).toBe(200);
       for (let i = 0; i < 5; i++) agent.service.recordSale(sampleSale());
       const paused = (await (await agent.app.request("/api/v1/queue")).json()) as {
         counts: { pending: number };
@@ -57,7 +61,7 @@ describe("sync to a real region", () => {
       };
       expect(paused.sync.state).toBe("paused");
       expect(paused.counts.pending).toBe(5);
-      expect((await agent.app.request("/api/v1/sync/now", { method: "POST" })).status).toBe(200);
+      expect((await control(agent.app, "/api/v1/sync/now", cookie)).status).toBe(200);
       await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(305);
     } finally {
       await agent.done();

@@ -12,13 +12,32 @@ export function tempDir(prefix = "tl-agent-"): { dir: string; cleanup: () => voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The test register's managers. Their hashes use a low scrypt cost (made once with
+ * hashPin(pin, { N: 1024, r: 8, p: 1 })) so tests stay quick; verification is the real one.
+ */
+export const MANAGERS = {
+  dana: {
+    id: "m-1",
+    name: "Dana",
+    pin: "246810",
+    pinHash: "scrypt:1024:8:1:xvqiT_BYDsWtZwX1FTsWYg:13ZYXNJxjNQkpFhaKDW802_qOYbECPqg-a7dA2yluTg",
+  },
+  sam: {
+    id: "m-2",
+    name: "Sam",
+    pin: "135791",
+    pinHash: "scrypt:1024:8:1:ngp8aanZ_QzclIyDnjzP_A:K_1942V_EPdwgKxqoSbE6Ow4EqARUVhau1LgQ77Z5oQ",
+  },
+} as const;
+
 export function testConfig(dataDir: string, overrides: Partial<AgentConfigInput> = {}) {
   return parseConfig({
     storeId: "store-1",
     registerId: "reg-1",
     dataDir,
     port: 0,
-    overrideCodes: ["MGR-2468"],
+    managers: Object.values(MANAGERS).map(({ id, name, pinHash }) => ({ id, name, pinHash })),
     logLevel: "silent",
     backgroundCheckpoint: false,
     ...overrides,
@@ -107,4 +126,38 @@ export function allocationPairs(body: ApiBody): Array<[string, number]> {
 export async function syncStatusOf(agent: Pick<Agent, "sync">): Promise<SyncStatus> {
   if (!agent.sync) throw new Error("this agent runs no sync engine (no regions configured)");
   return agent.sync.status();
+}
+
+/** Signs a manager in on an agent's app and gives the Cookie header that carries the session. */
+export async function managerCookie(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  manager: { id: string; pin: string } = MANAGERS.dana,
+): Promise<string> {
+  const res = await app.request("/api/v1/manager/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ managerId: manager.id, pin: manager.pin }),
+  });
+  if (res.status !== 201) throw new Error(`manager sign-in answered ${res.status}: ${await res.text()}`);
+  const cookie = res.headers.get("set-cookie");
+  if (!cookie) throw new Error("manager sign-in set no cookie");
+  return cookie.split(";")[0] as string;
+}
+
+/** An agent process (or any agent) reached over HTTP, in the shape managerCookie and post take. */
+export function over(url: string) {
+  return { request: (path: string, init?: RequestInit) => fetch(`${url}${path}`, init) };
+}
+
+/** A state-changing request as the screens send it: JSON, with the manager's cookie when given. */
+export function control(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  path: string,
+  cookie?: string,
+) {
+  return app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body: "{}",
+  });
 }

@@ -4,6 +4,18 @@ import { SaleLineSchema } from "../events/lines.ts";
 import { CardDetailsSchema } from "../events/tenders.ts";
 import { NonNegativeMoneySchema } from "../money/money.ts";
 
+/**
+ * Override codes are gone: a code typed into a request was stored with the sale and could be
+ * guessed without limit. A manager now signs in with their PIN (POST /api/v1/manager/session) and
+ * the register records who approved; a request still carrying a code is told so.
+ */
+const RetiredOverrideCode = z
+  .never({
+    error:
+      "overrideCode is no longer accepted: a manager approves an override by signing in with their PIN (POST /api/v1/manager/session), then the request is sent again",
+  })
+  .optional();
+
 /** Tenders as the register software posts them; the agent mints tender ids. */
 export const TenderInputSchema = z.discriminatedUnion(
   "type",
@@ -30,8 +42,7 @@ const SaleBody = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
   lines: z.array(SaleLineSchema).min(1, "a sale needs at least one line").max(500),
   tenders: z.array(TenderInputSchema).min(1, "a sale needs at least one tender").max(20),
-  /** A manager's code that lets an offline card approval past the register's risk limits. */
-  overrideCode: z.string().min(1).max(32).optional(),
+  overrideCode: RetiredOverrideCode,
 });
 export const SaleRequestSchema = z.unknown().superRefine(rejectPans).pipe(SaleBody);
 export type SaleRequest = z.infer<typeof SaleBody>;
@@ -67,7 +78,7 @@ const ExchangeBody = z.object({
   /** Pay the difference when the new items cost more; empty when the returned value covers them. */
   tenders: z.array(TenderInputSchema).max(20).default([]),
   reason: z.string().min(1).max(200).default("exchange"),
-  overrideCode: z.string().min(1).max(32).optional(),
+  overrideCode: RetiredOverrideCode,
 });
 export const ExchangeRequestSchema = z.unknown().superRefine(rejectPans).pipe(ExchangeBody);
 export type ExchangeRequest = z.infer<typeof ExchangeBody>;

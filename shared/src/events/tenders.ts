@@ -20,14 +20,21 @@ export type CardDetails = z.infer<typeof CardDetailsSchema>;
 
 const tenderId = z.string().min(1).max(64);
 
+/** Who approved an override, and when: the record of a manager's authority (never their PIN). */
+export const ManagerApprovalSchema = z.object({
+  managerId: z.string().min(1).max(64),
+  at: z.iso.datetime({ offset: true, message: "approvedBy.at must be ISO-8601 with an offset" }),
+});
+export type ManagerApproval = z.infer<typeof ManagerApprovalSchema>;
+
 export const CardTenderSchema = z.object({
   tenderId,
   type: z.literal("card"),
   amount: NonNegativeMoneySchema,
   card: CardDetailsSchema,
   offline: z.boolean(),
-  /** A manager's override code that let an offline approval past the register's risk limits. */
-  overrideCode: z.string().min(1).max(32).optional(),
+  /** The manager who let this offline approval past the register's limits: an id and a time, never a PIN or code. */
+  approvedBy: ManagerApprovalSchema.optional(),
 });
 
 export const CashTenderSchema = z.object({

@@ -184,29 +184,41 @@ export function cashierClient(): void {
     state.busy = true;
     el<HTMLButtonElement>("complete-sale").disabled = true;
     state.saleKey ||= newKey();
-    const overrideCode = el("override-row").hidden ? "" : input("override-code").value.trim();
+    // A manager approving at the point of sale signs in for this one sale and is signed out after it.
+    const approving = !el("override-row").hidden;
     try {
+      if (approving) {
+        const pin = input("override-pin");
+        const managerId = input("override-manager").value.trim();
+        try {
+          await call("/api/v1/manager/session", { body: { managerId, pin: pin.value } });
+        } finally {
+          pin.value = "";
+        }
+      }
       const sale = await call<{ transactionId: string }>("/api/v1/sales", {
-        body: {
-          cashierId: input("cashier-id").value,
-          lines: state.lines,
-          tenders: state.tenders,
-          ...(overrideCode ? { overrideCode } : {}),
-        },
+        body: { cashierId: input("cashier-id").value, lines: state.lines, tenders: state.tenders },
         key: state.saleKey,
       });
       show("sale-error", "");
       await showReceipt(sale.transactionId);
     } catch (error) {
       show("sale-error", problem(error));
-      // Refused, nothing recorded: the next attempt is a new request (it may carry an override code).
+      // Refused, nothing recorded: the next attempt is a new request (a manager may approve it).
       if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) state.saleKey = "";
-      if (error instanceof ApiProblem && (error.code === "offline_card_limit" || error.code === "override_code_invalid")) {
+      if (error instanceof ApiProblem && error.code === "offline_card_limit") {
         el("override-row").hidden = false;
-        input("override-code").value = "";
-        input("override-code").focus();
+        input("override-manager").focus();
       }
     } finally {
+      if (approving) {
+        await call("/api/v1/manager/session", { method: "DELETE", body: {} }).catch((error: unknown) =>
+          show(
+            "sale-error",
+            `the manager could not be signed out (${problem(error)}); the sign-in ends by itself within minutes`,
+          ),
+        );
+      }
       state.busy = false;
       el<HTMLButtonElement>("complete-sale").disabled = !state.complete;
     }
@@ -233,7 +245,8 @@ export function cashierClient(): void {
     state.tenders = [];
     state.saleKey = "";
     el("override-row").hidden = true;
-    input("override-code").value = "";
+    input("override-manager").value = "";
+    input("override-pin").value = "";
     void refreshCheckout().catch((error: unknown) => show("sale-error", problem(error)));
     setMode("sale");
   }
