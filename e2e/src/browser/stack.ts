@@ -29,13 +29,17 @@ export interface Stack {
 }
 
 /** Two regions, the processor simulator and one register's agent, as real processes on loopback. */
-export async function startStack(name: string): Promise<Stack> {
+export async function startStack(
+  name: string,
+  options: { agentConfig?: Record<string, unknown>; logLevel?: string; onLine?: (service: string, line: string) => void } = {},
+): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), `tl-e2e-${name}-`));
   const chain = new Chain({
     dataDir,
     stores: [{ storeId: STORE, registers: [REGISTER] }],
-    agentConfig: { sync: FAST_SYNC },
-    logLevel: "warn",
+    agentConfig: { sync: FAST_SYNC, ...options.agentConfig },
+    logLevel: options.logLevel ?? "warn",
+    ...(options.onLine ? { onLine: options.onLine } : {}),
   });
   try {
     await chain.start();
@@ -47,6 +51,7 @@ export async function startStack(name: string): Promise<Stack> {
   const agent = chain.agents.get(REGISTER) as ServiceProcess;
   return {
     chain,
+    dataDir,
     agent,
     agentUrl: agent.url,
     async stopRegions() {

@@ -20,6 +20,11 @@ export function createLogger(options: { level: string; file?: string }): Logger 
     {
       level: options.level,
       base: { service: "tenderline-agent" },
+      // Secrets have no business in a log line; should one ever be passed by mistake, it is censored.
+      redact: {
+        paths: ["pin", "*.pin", "pinHash", "*.pinHash", "storeToken", "*.storeToken", "cookie", "*.cookie"],
+        censor: "[secret]",
+      },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map(masked) as Parameters<typeof method>);

@@ -42,7 +42,7 @@ export function managerClient(): void {
   host.addEventListener("pointerdown", () => {
     pressed = true;
   });
-  document.addEventListener("pointerup", () => setTimeout(() => (pressed = false), 0));
+  for (const end of ["pointerup", "pointercancel"]) document.addEventListener(end, () => setTimeout(() => (pressed = false), 0));
 
   async function refresh(): Promise<void> {
     try {

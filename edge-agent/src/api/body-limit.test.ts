@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, startAgentProcess, writeConfig } from "../testing/agent-process.ts";
+import { tempDir } from "../testing/fixtures.ts";
+
+const MiB = 1024 * 1024;
+
+/** The process's peak resident memory so far (VmHWM), in bytes: it would jump if a body were buffered. */
+function peakRss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmHWM:"));
+  if (!line) throw new Error("no VmHWM in /proc status");
+  return Number(line.replace(/\D/g, "")) * 1024;
+}
+
+/**
+ * Streams `mib` MiB at the agent, as a declared length or chunked, and resolves with the status as
+ * soon as the agent answers (it may cut the upload short: that is the point).
+ */
+function flood(port: number, path: string, mib: number, chunked: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (!chunked) headers["content-length"] = String(mib * MiB);
+    const req = request({ host: "127.0.0.1", port, path, method: "POST", headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    // Once the agent has answered it may reset the connection; the answer is what counts.
+    req.on("error", (error) => setTimeout(() => reject(error), 2000));
+    const chunk = Buffer.alloc(MiB, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < mib) {
+        sent++;
+        if (!req.write(chunk)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+describe("body limits on the running agent", () => {
+  const dirs = tempDir("tl-body-limit-");
+  let agent: AgentProcess;
+  beforeAll(async () => {
+    agent = await startAgentProcess(
+      writeConfig(dirs.dir, { storeId: "s1", registerId: "r1", dataDir: "data", port: 0, logLevel: "silent" }),
+    );
+  });
+  afterAll(async () => {
+    await agent.kill("SIGTERM");
+    dirs.cleanup();
+  });
+
+  it("answers 413 to oversized bodies on every kind of route without holding them in memory", async () => {
+    const pid = agent.child.pid as number;
+    const before = peakRss(pid);
+    for (const path of ["/api/v1/sales", "/screens/api/checkout", "/screens/api/terminal", "/api/v1/manager/session"]) {
+      expect(await flood(agent.port, path, 64, false), `${path} with a declared length`).toBe(413);
+      expect(await flood(agent.port, path, 64, true), `${path} chunked`).toBe(413);
+    }
+    // 512 MiB went at it; had any 64 MiB body been read whole, the peak would have grown by at least that.
+    expect(peakRss(pid) - before).toBeLessThan(32 * MiB);
+    const health = await fetch(`http://127.0.0.1:${agent.port}/api/v1/health`);
+    expect(health.status).toBe(200);
+  });
+});
