@@ -2,6 +2,7 @@ import { ExchangeRequestSchema, hasPanIssue, maskPans, ReturnRequestSchema, Sale
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
 import type { z } from "zod";
 import { IdempotencyStore } from "../idempotency/idempotency-store.ts";
 import type { Ledger } from "../ledger/ledger.ts";
@@ -11,6 +12,7 @@ import { managerOf, managerRoutes, requireManager } from "../managers/manager-ro
 import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
+import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
 import { toApiError } from "./error-mapping.ts";
 import { ApiError } from "./errors.ts";
 import { receiptView } from "./receipt-view.ts";
@@ -74,6 +76,11 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.use("*", requestGuard(deps.guard));
+  // Plain http on loopback: no HSTS. No page may frame the agent, and nothing is fetched from elsewhere.
+  app.use(
+    "*",
+    secureHeaders({ contentSecurityPolicy: SCREENS_CSP_DIRECTIVES, strictTransportSecurity: false, xFrameOptions: "DENY" }),
+  );
   app.use(
     "*",
     bodyLimit({

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/fixtures.ts";
+import { MANAGERS, tempDir } from "../testing/fixtures.ts";
 import { ConfigError, loadConfig, offlineCardLimit, parseConfig } from "./config.ts";
 
 describe("agent config", () => {
@@ -76,5 +76,22 @@ describe("agent config", () => {
     expect(() =>
       loadConfig(file(JSON.stringify({ storeId: "s", registerId: "r", dataDir: "d" })), { TENDERLINE_PORT: "abc" }),
     ).toThrowError(/TENDERLINE_PORT/);
+  });
+
+  it("stops start-up on override codes, saying how to move to managers", () => {
+    expect(() => parseConfig({ storeId: "s", registerId: "r", dataDir: "/tmp/x", overrideCodes: ["1234"] })).toThrow(
+      /overrideCodes are no longer supported: configure managers instead.*tenderline-agent hash-pin/,
+    );
+  });
+
+  it("takes managers with scrypt PIN hashes only, never a PIN, and unique ids", () => {
+    const base = { storeId: "s", registerId: "r", dataDir: "/tmp/x" };
+    expect(() => parseConfig({ ...base, managers: [{ id: "m-1", name: "Dana", pinHash: "246810" }] })).toThrow(
+      /managers\.0\.pinHash: pinHash must be a scrypt hash made by `tenderline-agent hash-pin`, never the PIN itself/,
+    );
+    const manager = { id: "m-1", name: "Dana", pinHash: MANAGERS.dana.pinHash };
+    expect(parseConfig({ ...base, managers: [manager] }).managers).toEqual([manager]);
+    expect(() => parseConfig({ ...base, managers: [manager, manager] })).toThrow(/manager ids must be unique/);
+    expect(parseConfig(base).managerAuth).toEqual({ sessionMinutes: 5, maxFailures: 5, lockoutMinutes: 15 });
   });
 });

@@ -4,16 +4,21 @@
 import type { Child } from "hono/jsx";
 
 /** The strict Content-Security-Policy of every screen: only this agent's own scripts, styles and API. */
-export const SCREENS_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+export const SCREENS_CSP_DIRECTIVES = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** The same policy as one header value (the Electron shell sets it on every response it loads). */
+export const SCREENS_CSP = Object.entries(SCREENS_CSP_DIRECTIVES)
+  .map(([name, values]) => `${name.replace(/[A-Z]/g, (l) => `-${l.toLowerCase()}`)} ${values.join(" ")}`)
+  .join("; ");
 
 export interface PageProps {
   title: string;

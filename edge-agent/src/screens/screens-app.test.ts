@@ -59,6 +59,10 @@ describe("screens pages and assets", () => {
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("default-src 'none'");
       expect(csp).not.toContain("unsafe-inline");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       const html = await res.text();
       expect(html.startsWith("<!doctype html>")).toBe(true);
       expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);

@@ -41,7 +41,7 @@ import { managerClient } from "./client/manager-client.ts";
 import { scriptFrom } from "./client/serialize.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { GiftCardCodeError, tokenizeGiftCard } from "./gift-card.ts";
-import { LinkPill, Page, SCREENS_CSP } from "./layout.tsx";
+import { LinkPill, Page } from "./layout.tsx";
 import { buildManagerView, type ManagersView, type QueueJson } from "./manager-view.ts";
 import { ManagerAuthBar, ManagerPanel } from "./manager-views.tsx";
 import { RecentEvents } from "./recent-events.ts";
@@ -152,17 +152,14 @@ function settle(total: Money, tenders: readonly TenderInput[]): Settlement {
   }
 }
 
+/** Security headers (CSP, nosniff, no referrer, no framing) come from secureHeaders on the agent's app. */
 function page(c: Context, html: string) {
-  c.header("Content-Security-Policy", SCREENS_CSP);
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");
   return c.html(`<!doctype html>${html}`);
 }
 
 function asset(c: Context, text: string, type: string) {
   c.header("Content-Type", type);
-  c.header("X-Content-Type-Options", "nosniff");
   c.header("Cache-Control", "no-cache");
   return c.body(text);
 }

@@ -58,11 +58,15 @@ export async function startAgentProcess(configFile: string, extraArgs: string[] 
 }
 
 /** Runs the agent entry to completion (for start-up refusals and the reset command). */
-export async function runAgentCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runAgentCommand(
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
     cwd: PACKAGE_DIR,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
