@@ -69,10 +69,10 @@ export async function runAgentCommand(
   if (input !== undefined) child.stdin?.end(input);
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
+  child.stdout?.on("data", (d: Buffer) => {
     stdout += d.toString();
   });
-  child.stderr.on("data", (d: Buffer) => {
+  child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
   const [code] = (await once(child, "exit")) as [number | null];
