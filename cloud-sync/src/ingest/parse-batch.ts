@@ -35,7 +35,8 @@ export function parseBatch(text: string): ParsedBatch | BatchRefusal {
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     // The parser's message can quote the input, which may hold a card number: say only what to fix.
     return {
       ok: false,

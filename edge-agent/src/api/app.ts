@@ -15,6 +15,7 @@ import type { IdempotencyContext, RegisterService } from "../register/register-s
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
 import { toApiError } from "./error-mapping.ts";
 import { ApiError } from "./errors.ts";
+import { readJson } from "./read-json.ts";
 import { receiptView } from "./receipt-view.ts";
 import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
 
@@ -42,16 +43,6 @@ export interface SyncControl {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    // The parser's message can quote the body, which might hold a card number: say only what to fix.
-    throw new ApiError(400, "invalid_json", "the request body must be a JSON object");
-  }
-}
 
 function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
   const result = schema.safeParse(raw);

@@ -148,16 +148,42 @@ describe("the register's door (on the running agent)", () => {
       const evil = await getWithHost(port, "/manager", `evil.example:${port}`);
       expect(evil.status).toBe(421);
       expect(evil.body).not.toContain("Dead letters");
+      // What a page on another site can send, straight at the listening agent.
+      const own = `127.0.0.1:${port}`;
+      const attempts: Array<Record<string, string>> = [
+        { host: own, "content-type": "text/plain;charset=UTF-8", origin: "https://shop.example" },
+        { host: own, "content-type": "application/x-www-form-urlencoded", origin: "https://shop.example" },
+        { host: own, "content-type": "application/json", origin: "https://shop.example" },
+        { host: `evil.example:${port}`, "content-type": "application/json" },
+      ];
+      for (const headers of attempts) {
+        const res = await send(port, "POST", "/api/v1/sales", headers, SALE);
+        expect(res.status, JSON.stringify(headers)).toBe(headers.host === own ? 403 : 421);
+      }
+      expect(outboxCount(agent)).toBe(0);
+      expect((await send(port, "POST", "/api/v1/sales", { host: own, "content-type": "application/json" }, SALE)).status).toBe(
+        201,
+      );
     } finally {
       await agent.done();
     }
   });
 });
 
-/** fetch() will not send a Host of our choosing; node:http does, as a DNS-rebinding page's browser would. */
+/** fetch() will not send a Host or Origin of our choosing; node:http does, as a page's browser would. */
 function getWithHost(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return send(port, "GET", path, { host });
+}
+
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, method, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
@@ -166,6 +192,6 @@ function getWithHost(port: number, path: string, host: string): Promise<{ status
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }

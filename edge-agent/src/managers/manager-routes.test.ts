@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ApiBody, MANAGERS, managerCookie, testAgent } from "../testing/fixtures.ts";
+import { type ApiBody, MANAGERS, managerCookie, managerSignOut, testAgent } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
@@ -55,11 +55,7 @@ describe("manager sessions (POST, GET, DELETE /api/v1/manager/session)", () => {
 
   it("signing out ends the session for good", async () => {
     const cookie = await managerCookie(agent.app);
-    const out = await agent.app.request("/api/v1/manager/session", {
-      method: "DELETE",
-      headers: { "content-type": "application/json", cookie },
-      body: "{}",
-    });
+    const out = await managerSignOut(agent.app, cookie);
     expect(out.status).toBe(200);
     expect(out.headers.get("set-cookie")).toMatch(/tl_manager=;.*Max-Age=0/);
     expect((await whoami(cookie)).status).toBe(401);

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { ApiError } from "../api/errors.ts";
+import { readJson } from "../api/read-json.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type ManagerAuthority, type ManagerSession, ManagerSignInError } from "./manager-authority.ts";
 
@@ -48,14 +49,7 @@ export function managerRoutes(authority: ManagerAuthority, logger: Logger): Hono
   const app = new Hono();
 
   app.post("/session", async (c) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      throw new ApiError(400, "invalid_json", "the request body must be a JSON object with managerId and pin");
-    }
-    const parsed = SignInSchema.safeParse(raw);
+    const parsed = SignInSchema.safeParse(await readJson(c));
     if (!parsed.success) throw ApiError.invalid(parsed.error, false);
     const { managerId, pin } = parsed.data;
     try {

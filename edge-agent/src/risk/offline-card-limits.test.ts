@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { card, cash, line, MANAGERS, managerCookie, post, testAgent, usd } from "../testing/fixtures.ts";
+import { card, cash, line, MANAGERS, managerCookie, managerSignOut, post, testAgent, usd } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
@@ -98,11 +98,7 @@ describe("offline card risk limits", () => {
 
   it("a manager who signed out, or a made-up session, approves nothing", async () => {
     const cookie = await managerCookie(agent.app);
-    const out = await agent.app.request("/api/v1/manager/session", {
-      method: "DELETE",
-      headers: { "content-type": "application/json", cookie },
-      body: "{}",
-    });
+    const out = await managerSignOut(agent.app, cookie);
     expect(out.status).toBe(200);
     expect((await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie })).status).toBe(422);
     const forged = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie: "tl_manager=forged" });

@@ -16,6 +16,7 @@ import { Hono } from "hono";
 import { raw } from "hono/html";
 import { z } from "zod";
 import { ApiError } from "../api/errors.ts";
+import { readJson } from "../api/read-json.ts";
 import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { ManagerAuthority } from "../managers/manager-authority.ts";
@@ -95,14 +96,7 @@ const ReturnItemsSchema = z
 const PreviewSchema = z.object({ items: ReturnItemsSchema, exchangeItems: CartSchema.max(200).default([]) });
 
 async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await c.req.text());
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    // The parser's message may quote the input (a card number, say): say only what to fix.
-    throw new ApiError(400, "invalid_json", "the request body must be a JSON object");
-  }
+  const raw = await readJson(c);
   const pans = findPanFields(raw);
   if (pans.length > 0) {
     throw new ApiError(

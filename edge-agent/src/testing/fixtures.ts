@@ -161,3 +161,15 @@ export function control(
     body: "{}",
   });
 }
+
+/** Signs the manager of this cookie out, as the screens do. */
+export function managerSignOut(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  cookie: string,
+) {
+  return app.request("/api/v1/manager/session", {
+    method: "DELETE",
+    headers: { "content-type": "application/json", cookie },
+    body: "{}",
+  });
+}
