@@ -318,6 +318,7 @@ export function ManagerPanel(props: { view: ManagerView }) {
 export function ManagerAuthBar() {
   return (
     <section class="panel manager-auth" aria-label="Manager sign-in" id="manager-auth">
+      <strong>Manager</strong>
       <form id="manager-signin" autocomplete="off">
         <label>
           Manager id

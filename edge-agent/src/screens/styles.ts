@@ -62,6 +62,10 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .tag.dead { background: var(--bad-bg); color: var(--bad); }
 .receipt { max-width: 520px; margin: 0 auto; font-variant-numeric: tabular-nums; }
 .receipt .id { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .9rem; user-select: all; }
+.manager-auth { margin: 1rem 1.25rem 0; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: flex-end; flex-wrap: wrap; }
+.manager-auth form, .manager-auth #manager-controls { display: flex; gap: .6rem; align-items: flex-end; }
+.manager-auth input { width: 10rem; }
+.manager-auth .error { margin: 0; align-self: center; }
 .stats { display: grid; grid-template-columns: repeat(5, 1fr); gap: .8rem; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: .7rem .9rem; }
 .stat .label { font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
