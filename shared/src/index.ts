@@ -11,6 +11,7 @@ export * from "./ids/event-id.ts";
 export * from "./managers/pin-hash.ts";
 export * from "./money/money.ts";
 export * from "./pan/pan-guard.ts";
+export * from "./pan/pan-in-address.ts";
 export * from "./refunds/allocator.ts";
 export * from "./refunds/exchange-credit.ts";
 export * from "./refunds/item-refund.ts";

@@ -1,3 +1,4 @@
+import { maskPans } from "@tenderline/shared";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
@@ -12,6 +13,7 @@ import type { Database } from "../storage/database.ts";
 import { type AuthEnv, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
 import { errorCode, fail } from "./http-error.ts";
+import { refusePansInAddress } from "./pan-in-address.ts";
 
 export interface AppDeps {
   region: string;
@@ -38,8 +40,7 @@ function isDatabaseError(error: unknown): boolean {
 
 function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
-  if (!/^\d{1,15}$/.test(value))
-    fail(400, "invalid_query", `${name} must be a non-negative integer, got '${value.slice(0, 20)}'`);
+  if (!/^\d{1,15}$/.test(value)) fail(400, "invalid_query", `${name} must be a non-negative integer`);
   return Number(value);
 }
 
@@ -53,7 +54,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
       metrics.httpRefusals.inc({ status: String(error.status) });
-      return c.json({ error: errorCode(error), message: error.message }, error.status);
+      // Messages never repeat what was sent, but should one ever hold a card number, it is masked.
+      return c.json({ error: errorCode(error), message: maskPans(error.message) }, error.status);
     }
     if (isDatabaseError(error)) metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
     metrics.httpRefusals.inc({ status: "500" });
@@ -61,7 +63,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     logger.error({ err: { name: error.name, message: error.message }, path: c.req.path }, "request failed");
     return c.json({ error: "internal", message: "the region could not complete this request; retry it" }, 500);
   });
-  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${maskPans(c.req.path)}` }, 404));
+  app.use("*", refusePansInAddress);
 
   app.get("/v1/health", async (c) => {
     let dbOk = true;

@@ -19,8 +19,7 @@ export interface RegionRouteDeps {
 
 function count(value: string | undefined, name: string, fallback: number | undefined, max?: number): number | undefined {
   if (value === undefined || value === "") return fallback;
-  if (!/^\d{1,15}$/.test(value))
-    fail(400, "invalid_query", `${name} must be a non-negative integer, got '${value.slice(0, 20)}'`);
+  if (!/^\d{1,15}$/.test(value)) fail(400, "invalid_query", `${name} must be a non-negative integer`);
   const n = Number(value);
   if (max !== undefined && (n < 1 || n > max)) fail(400, "invalid_query", `${name} must be between 1 and ${max}`);
   return n;

@@ -1,4 +1,4 @@
-import { sha256Hex } from "@tenderline/shared";
+import { holdsPan, sha256Hex } from "@tenderline/shared";
 import { raiseExceptions } from "../exceptions/exception-store.ts";
 import { type NewRecord, type StoreOutcome, storeRecords } from "../ingest/store-records.ts";
 import { advanceWatermarks, lockRegisters, type RegisterKey } from "../ingest/watermark.ts";
@@ -19,10 +19,16 @@ export interface ApplySummary {
 export async function applyPage(db: Database, peer: string, page: LogPage): Promise<ApplySummary> {
   const records: NewRecord[] = [];
   const corrupt: string[] = [];
+  const withPan: string[] = [];
   for (const r of page.records) {
     // The bytes must still be what was hashed at the origin.
     if (sha256Hex(r.body) !== r.hash) {
       corrupt.push(r.recordId);
+      continue;
+    }
+    // A peer is checked like any other input: a card number is never stored, whoever sends it.
+    if (holdsPan(JSON.parse(r.body))) {
+      withPan.push(r.recordId);
       continue;
     }
     records.push({
@@ -42,7 +48,7 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
   return db.transaction(async (tx) => {
     await lockRegisters(tx, registersOf(records));
     const outcomes: StoreOutcome[] = records.length > 0 ? await storeRecords(tx, records) : [];
-    const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: corrupt.length };
+    const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: corrupt.length + withPan.length };
     for (const o of outcomes) summary[o.status]++;
     // "Seen" here means heard of through any region: the store-silent rule looks at every path.
     await advanceWatermarks(tx, registersOf(records.filter((_, i) => outcomes[i]?.status === "accepted")), true);
@@ -66,6 +72,13 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
         storeId: null,
         subject: id,
         detail: { peer, reason: "hash_mismatch", message: "the record's bytes do not match its content hash" },
+      })),
+      ...withPan.map((id) => ({
+        key: `replication_conflict:${id}`,
+        kind: "replication_conflict" as const,
+        storeId: null,
+        subject: id,
+        detail: { peer, reason: "pan_detected", message: "the record holds a full card number, so it was not stored here" },
       })),
     ]);
     if (page.watermarks.length > 0) {

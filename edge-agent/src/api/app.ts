@@ -15,6 +15,7 @@ import type { IdempotencyContext, RegisterService } from "../register/register-s
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
 import { toApiError } from "./error-mapping.ts";
 import { ApiError } from "./errors.ts";
+import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
 import { receiptView } from "./receipt-view.ts";
 import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.use("*", requestGuard(deps.guard));
+  app.use("*", refusePansInRequest);
   // Plain http on loopback: no HSTS. No page may frame the agent, and nothing is fetched from elsewhere.
   app.use(
     "*",

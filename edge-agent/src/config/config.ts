@@ -92,6 +92,8 @@ export const AgentConfigSchema = z.object({
     .default([])
     .refine((ms) => new Set(ms.map((m) => m.id)).size === ms.length, "manager ids must be unique"),
   managerAuth: ManagerAuthSchema.default(ManagerAuthSchema.parse({})),
+  /** The retailer's gift card number range: numbers starting so are gift cards, never taken for payment cards. */
+  giftCardPrefixes: z.array(z.string().regex(/^\d{1,10}$/, "a gift card prefix is 1 to 10 digits")).default([]),
   /** Host names besides the loopback ones (127.0.0.1, localhost, [::1]) this agent answers to, e.g. a store's own name for it. */
   allowedHosts: z
     .array(

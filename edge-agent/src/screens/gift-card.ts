@@ -12,11 +12,14 @@ const CODE = /^[A-Za-z0-9-]{6,32}$/;
 
 /**
  * Turns a scanned gift card code into what a tender records: a stable token (a hash, so the code
- * itself is not stored) and the last four digits. A payment card number scanned by mistake is refused.
+ * itself is not stored) and the last four digits. A payment card number scanned by mistake is
+ * refused, unless it is in the retailer's gift card range (`giftCardPrefixes`).
  */
-export function tokenizeGiftCard(code: string): { token: string; last4: string } {
+export function tokenizeGiftCard(code: string, giftCardPrefixes: readonly string[] = []): { token: string; last4: string } {
   const trimmed = code.trim();
-  if (containsPan(trimmed)) {
+  // The retailer's own gift card range can look like a payment card (19 digits, Luhn-valid): it is not one.
+  const inGiftRange = (digits: string) => giftCardPrefixes.some((p) => digits.startsWith(p));
+  if (containsPan(trimmed, { exempt: inGiftRange })) {
     throw new GiftCardCodeError(
       "that looks like a payment card number, not a gift card; use the card terminal for payment cards",
     );

@@ -200,6 +200,18 @@ describe("card terminal and gift cards", () => {
     expect(pan.status).toBe(422);
     expect(await pan.text()).not.toContain("5555555555554444");
   });
+
+  it("takes a 19-digit gift card number in the retailer's configured range, and still refuses payment cards", async () => {
+    // Luhn-valid, 19 digits, and in a card brand's range: without the gift range it reads as a payment card.
+    const gift = "6035710000000000001";
+    const plain = screensAgent();
+    expect((await plain.app.request("/screens/api/gift-card", json({ code: gift }))).status).toBe(422);
+    const agent = screensAgent({ giftCardPrefixes: ["603571"] });
+    const ok = await agent.app.request("/screens/api/gift-card", json({ code: gift }));
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { giftCard: { last4: string } }).giftCard.last4).toBe("0001");
+    expect((await agent.app.request("/screens/api/gift-card", json({ code: "4111111111111111" }))).status).toBe(422);
+  });
 });
 
 describe("receipts, returns and exchanges", () => {

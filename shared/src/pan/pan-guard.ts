@@ -1,83 +1,26 @@
 /**
- * The PAN guard. A full card number (PAN) must never be accepted, stored, logged or sent: any
- * string holding a Luhn-valid run of 13–19 digits (optionally grouped by single spaces or dashes)
- * is treated as one. Order numbers and other digit runs that fail the Luhn check pass.
+ * The PAN guard: a full card number (PAN) is never accepted, stored, logged or sent. It walks a
+ * value (every string, number and object key, at any depth) and asks the detector
+ * (pan-detector.ts) about each, knowing which field it reads:
+ * - a barcode field (`sku`, `barcode`, `gtin`, `upc`, `ean`) takes a GTIN whose check digit is
+ *   right: a Luhn-valid barcode is still a barcode a store must be able to sell;
+ * - an identifier a processor or terminal assigns (`processorRef`, `terminalTxnId`, `authCode`)
+ *   holds a card number only when the number is its whole run of digits;
+ * - every other field, and every key, is read in full.
  */
+import { gtinValid } from "./gtin.ts";
+import { containsPan, type DetectOptions, mayHoldCardNumber } from "./pan-detector.ts";
 
-/** Maximal runs of digits, allowing one space or dash between digits (card numbers are often grouped). */
-const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
+export { isCardNumber, luhnValid } from "./card-brands.ts";
+export { gtinValid } from "./gtin.ts";
+export { type CardNumberMatch, containsPan, findCardNumbers, maskPans } from "./pan-detector.ts";
 
-/** A UUID (event ids are UUIDv7): its digit groups can join into a Luhn-valid run by chance. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Fields that hold a product's barcode. */
+export const BARCODE_FIELDS: ReadonlySet<string> = new Set(["sku", "barcode", "gtin", "upc", "ean"]);
+/** Fields that hold an identifier the processor or terminal assigned. */
+export const REFERENCE_FIELDS: ReadonlySet<string> = new Set(["processorRef", "terminalTxnId", "authCode"]);
 
-const HEX_LETTER = /[A-Fa-f]/;
-const HEX_DIGIT = /[0-9A-Fa-f]/;
-const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
-
-/**
- * Digits inside a hex identifier (a hash, or a UUID inside text) are not a card number, which is
- * written as digits alone or grouped by spaces or dashes: the digit run is glued to a hex letter,
- * and the letters and digits around it, up to the first other character, are all hex. Any other
- * letter in that word (`x4111…`, `card4111…`) does not make a card number harmless.
- */
-function insideHexIdentifier(text: string, start: number, end: number): boolean {
-  if (!HEX_LETTER.test(text.charAt(start - 1)) && !HEX_LETTER.test(text.charAt(end))) return false;
-  for (let i = start - 1; i >= 0 && LETTER_OR_DIGIT.test(text.charAt(i)); i--) {
-    if (!HEX_DIGIT.test(text.charAt(i))) return false;
-  }
-  for (let i = end; i < text.length && LETTER_OR_DIGIT.test(text.charAt(i)); i++) {
-    if (!HEX_DIGIT.test(text.charAt(i))) return false;
-  }
-  return true;
-}
-
-export function luhnValid(digits: string): boolean {
-  let total = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    total += d;
-    double = !double;
-  }
-  return total % 10 === 0;
-}
-
-function isPanRun(run: string): boolean {
-  const digits = run.replace(/[ -]/g, "");
-  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
-}
-
-function panRuns(text: string): Array<{ start: number; end: number; digits: string }> {
-  if (UUID.test(text)) return [];
-  const runs: Array<{ start: number; end: number; digits: string }> = [];
-  for (const match of text.matchAll(DIGIT_RUN)) {
-    const start = match.index;
-    const end = start + match[0].length;
-    if (isPanRun(match[0]) && !insideHexIdentifier(text, start, end))
-      runs.push({ start, end, digits: match[0].replace(/[ -]/g, "") });
-  }
-  return runs;
-}
-
-export function containsPan(text: string): boolean {
-  return panRuns(text).length > 0;
-}
-
-/** Masks every card-number run for logs: all but the last four digits become '*'. */
-export function maskPans(text: string): string {
-  let masked = "";
-  let from = 0;
-  for (const run of panRuns(text)) {
-    masked += `${text.slice(from, run.start)}${"*".repeat(run.digits.length - 4)}${run.digits.slice(-4)}`;
-    from = run.end;
-  }
-  return masked + text.slice(from);
-}
+const WHOLE_RUN: DetectOptions = { wholeRunOnly: true };
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -86,27 +29,34 @@ export function formatPath(path: FieldPath): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
-/** 13 or more digits, optionally single-space/dash separated: the only text a card number can hide in. */
-const LONG_DIGIT_RUN = /\d(?:[ -]?\d){12}/;
-
-/** Whether a string, key or integer could be (or hold) a card number; the common answer, "no", is cheap. */
-function textHoldsPan(text: string): boolean {
-  return text.length >= 13 && LONG_DIGIT_RUN.test(text) && containsPan(text);
-}
-
-/** Whether an integer, written out, is (or holds) a card number: a PAN sent as a JSON number is still a PAN. */
-function numberHoldsPan(value: number): boolean {
-  return Number.isInteger(value) && Math.abs(value) >= 1e12 && containsPan(String(value));
+/** Whether a string in this field is (or holds) a card number. */
+export function fieldHoldsPan(field: string | number | undefined, text: string): boolean {
+  if (!mayHoldCardNumber(text)) return false;
+  if (typeof field === "string") {
+    if (BARCODE_FIELDS.has(field) && gtinValid(text.trim())) return false;
+    if (REFERENCE_FIELDS.has(field)) return containsPan(text, WHOLE_RUN);
+  }
+  return containsPan(text);
 }
 
 /**
- * Walks every string, integer and object key of the value, calling `found` with the path (a stack
+ * Whether a JSON number is (or holds) a card number. A PAN sent as a number is still a PAN, in
+ * any shape: 4111111111111111, 4111111111111111.0, 4.111111111111111e15, 4111111111111.111.
+ */
+export function numberHoldsPan(value: number): boolean {
+  if (!Number.isFinite(value) || Math.abs(value) < 1e12) return false;
+  const whole = Math.trunc(value);
+  return containsPan(String(value)) || (Math.abs(whole) < 1e21 && containsPan(BigInt(whole).toString()));
+}
+
+/**
+ * Walks every string, number and object key of the value, calling `found` with the path (a stack
  * reused along the walk: copy it to keep it) of each that holds a card number; stops as soon as
- * `found` returns false. Short strings are passed over at a glance, so the walk is cheap when,
- * as almost always, nothing is found.
+ * `found` returns false. Short strings and small numbers are passed over at a glance, so the walk
+ * is cheap when, as almost always, nothing is found.
  */
 function walkPanFields(value: unknown, path: Array<string | number>, found: (path: FieldPath) => boolean): boolean {
-  if (typeof value === "string") return !textHoldsPan(value) || found(path);
+  if (typeof value === "string") return !fieldHoldsPan(path[path.length - 1], value) || found(path);
   if (typeof value === "number") return !numberHoldsPan(value) || found(path);
   if (value === null || typeof value !== "object") return true;
   if (Array.isArray(value)) {
@@ -124,7 +74,8 @@ function walkPanFields(value: unknown, path: Array<string | number>, found: (pat
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     path.push(key);
-    const more = (!textHoldsPan(key) || found([...path.slice(0, -1), "(key)"])) && walkPanFields(record[key], path, found);
+    const more =
+      (!fieldHoldsPan(undefined, key) || found([...path.slice(0, -1), "(key)"])) && walkPanFields(record[key], path, found);
     path.pop();
     if (!more) return false;
   }
@@ -136,7 +87,7 @@ export function holdsPan(value: unknown): boolean {
   return !walkPanFields(value, [], () => false);
 }
 
-/** Paths of every string field (at any depth, object keys included) that holds a card number. */
+/** Paths of every field (at any depth, object keys included) that holds a card number. */
 export function findPanFields(value: unknown, path: FieldPath = []): FieldPath[] {
   const fields: FieldPath[] = [];
   walkPanFields(value, [...path], (p) => {

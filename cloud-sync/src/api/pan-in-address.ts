@@ -1,0 +1,10 @@
+import { panInAddress } from "@tenderline/shared";
+import type { MiddlewareHandler } from "hono";
+import { fail } from "./http-error.ts";
+
+/** A card number in the path or query string: 422 before any route reads it, naming where, never the digits. */
+export const refusePansInAddress: MiddlewareHandler = async (c, next) => {
+  const where = panInAddress(new URL(c.req.url));
+  if (where !== undefined) fail(422, "pan_detected", `${where} holds a full card number; it was refused and not logged`);
+  await next();
+};
