@@ -3,7 +3,11 @@
  * spaces become their plain forms) and every Unicode decimal digit as its ASCII digit (NFKC leaves
  * Arabic-Indic, Devanagari and other scripts' digits alone). ASCII text comes back as it is.
  */
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Whether any character is outside ASCII (a loop: a control-character class in a regex reads badly). */
+export function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true;
+  return false;
+}
 const DECIMAL_DIGIT = /\p{Nd}/u;
 const ANY_DECIMAL_DIGIT = /\p{Nd}/gu;
 
@@ -23,6 +27,6 @@ function digitValue(ch: string): number {
 }
 
 export function normalizeForDigits(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
+  if (!hasNonAscii(text)) return text;
   return text.normalize("NFKC").replace(ANY_DECIMAL_DIGIT, (ch) => (ch >= "0" && ch <= "9" ? ch : String(digitValue(ch))));
 }

@@ -1,5 +1,5 @@
 import { isCardNumber, LONGEST_CARD, SHORTEST_CARD } from "./card-brands.ts";
-import { normalizeForDigits } from "./normalize.ts";
+import { hasNonAscii, normalizeForDigits } from "./normalize.ts";
 
 /**
  * Finds full card numbers (PANs) in text the way people and card readers write them: digits in
@@ -66,11 +66,9 @@ function enoughDigits(text: string): boolean {
   return false;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /** Quick answer for the common case: text that cannot hold a card number in any writing. */
 export function mayHoldCardNumber(text: string): boolean {
-  return text.length >= SHORTEST_CARD && (enoughDigits(text) || NON_ASCII.test(text));
+  return text.length >= SHORTEST_CARD && (enoughDigits(text) || hasNonAscii(text));
 }
 
 /** Every card number in the text (none overlap), and the normalized text their offsets refer to. */
