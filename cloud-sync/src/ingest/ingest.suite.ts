@@ -197,6 +197,20 @@ export function ingestSuite(backend: Backend): void {
       const garbled = await t.post(`{"storeId":"s1","registerId":"${r}","events":[{"pan":"${PAN}"`);
       expect(garbled.status).toBe(400);
       expect(JSON.stringify(await garbled.json())).not.toContain("4111");
+      // In the address too: refused before any route reads it, and never echoed.
+      for (const path of [
+        `/v1/feed?after=${encodeURIComponent(PAN)}`,
+        `/v1/registers/s1/${encodeURIComponent(PAN)}`,
+        "/v1/feed?after=٤١١١١١١١١١١١١١١١",
+      ]) {
+        const res = await t.get(path);
+        expect(res.status, path).toBe(422);
+        const text = await res.text();
+        expect(text).toContain("pan_detected");
+        expect(text).not.toMatch(/4111|٤١١١/);
+      }
+      // Nor are other query values repeated back.
+      expect(await (await t.get("/v1/feed?after=12ab34")).text()).not.toContain("12ab34");
       expect(t.logs.length).toBeGreaterThan(0);
       expect(t.logs.join("")).not.toMatch(/4111[ -]?1111/);
     });

@@ -84,7 +84,13 @@ describe("no full card number in the database, logs or responses", () => {
           await send("/api/v1/sales", { cashierId: "c", lines: [line("A", 1, 100, 0)], tenders: [card(100, { last4: pan })] }),
         ).toBe(422);
         const lookup = await fetch(`${agent.url}/api/v1/transactions/${encodeURIComponent(pan)}`);
+        expect(lookup.status).toBe(422);
         responses.push(await lookup.text());
+        const query = await fetch(`${agent.url}/api/v1/queue?note=${encodeURIComponent(pan)}`);
+        expect(query.status).toBe(422);
+        responses.push(await query.text());
+        // An idempotency key is stored with the answer: a card number there is refused too.
+        expect(await send("/api/v1/sales", sampleSale(), { "idempotency-key": pan.replace(/\s/g, "") })).toBe(422);
       }
       responses.push(await (await fetch(`${agent.url}/api/v1/queue`)).text());
     } finally {
@@ -96,8 +102,9 @@ describe("no full card number in the database, logs or responses", () => {
     expect(files.some((f) => f.endsWith("agent.log"))).toBe(true);
     const log = readFileSync(join(dir, "logs/agent.log"), "utf8");
     expect(log).toContain("request refused");
-    // The lookups put PANs in the URL path: the logger masked them rather than dropping the line.
+    // The lookups put PANs in the URL path: refused before any route, and the log line masked, not dropped.
     expect(log).toContain("/api/v1/transactions/************1111");
+    expect(log).toContain('"code":"pan_detected"');
     for (const f of files) expect(readFileSync(f).toString("latin1"), f).not.toMatch(LEAK);
   });
 });

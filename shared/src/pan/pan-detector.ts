@@ -19,8 +19,12 @@ export interface CardNumberMatch {
 }
 
 export interface DetectOptions {
-  /** Only a number that is the whole run of digits counts (identifiers such as a processorRef). */
-  wholeRunOnly?: boolean;
+  /**
+   * For identifiers (a processorRef, a terminal's transaction id): only a number that starts a run
+   * of digits counts, with at most this many digits after it (an expiry or a CVV); a longer
+   * reference that merely begins like a card is the processor's, not a card number.
+   */
+  anchoredWithTrailing?: number;
   /** Digits that are a card number but known not to be a payment card (the retailer's gift card range). */
   exempt?: (digits: string) => boolean;
 }
@@ -118,9 +122,10 @@ function collect(
   let after = 0;
   for (const g of groupStarts) {
     if (g < after) continue;
-    if (options.wholeRunOnly && g > 0) return;
+    const trailing = options.anchoredWithTrailing;
+    if (trailing !== undefined && g > 0) return;
     for (let length = SHORTEST_CARD; length <= LONGEST_CARD && g + length <= digits.length; length++) {
-      if (options.wholeRunOnly && g + length !== digits.length) continue;
+      if (trailing !== undefined && digits.length - (g + length) > trailing) continue;
       const candidate = digits.slice(g, g + length);
       if (!isCardNumber(candidate) || options.exempt?.(candidate)) continue;
       const at = positions.slice(g, g + length);

@@ -99,7 +99,9 @@ describe("PAN guard", () => {
     expect(fieldHoldsPan("sku", gtin14)).toBe(false);
     expect(fieldHoldsPan("description", gtin14)).toBe(true);
     expect(fieldHoldsPan("sku", "4111111111111111")).toBe(true); // not a GTIN length
-    expect(fieldHoldsPan("processorRef", "SIM-41111111111111119999")).toBe(false);
+    expect(fieldHoldsPan("processorRef", "SIM-4111111111111111999999")).toBe(false);
+    expect(fieldHoldsPan("processorRef", "4111111111111111 123")).toBe(true);
+    expect(fieldHoldsPan("terminalTxnId", "T-4111111111111111")).toBe(true);
     expect(fieldHoldsPan("processorRef", "PR-4111111111111111")).toBe(true);
     expect(fieldHoldsPan("processorRef", "4111 1111 1111 1111")).toBe(true);
   });

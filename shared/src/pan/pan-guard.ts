@@ -5,7 +5,8 @@
  * - a barcode field (`sku`, `barcode`, `gtin`, `upc`, `ean`) takes a GTIN whose check digit is
  *   right: a Luhn-valid barcode is still a barcode a store must be able to sell;
  * - an identifier a processor or terminal assigns (`processorRef`, `terminalTxnId`, `authCode`)
- *   holds a card number only when the number is its whole run of digits;
+ *   holds a card number only when one starts a run of its digits with at most an expiry or a CVV
+ *   after it: a long reference that merely begins like a card is the processor's own;
  * - every other field, and every key, is read in full.
  */
 import { gtinValid } from "./gtin.ts";
@@ -20,7 +21,7 @@ export const BARCODE_FIELDS: ReadonlySet<string> = new Set(["sku", "barcode", "g
 /** Fields that hold an identifier the processor or terminal assigned. */
 export const REFERENCE_FIELDS: ReadonlySet<string> = new Set(["processorRef", "terminalTxnId", "authCode"]);
 
-const WHOLE_RUN: DetectOptions = { wholeRunOnly: true };
+const IDENTIFIER: DetectOptions = { anchoredWithTrailing: 4 };
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -34,7 +35,7 @@ export function fieldHoldsPan(field: string | number | undefined, text: string):
   if (!mayHoldCardNumber(text)) return false;
   if (typeof field === "string") {
     if (BARCODE_FIELDS.has(field) && gtinValid(text.trim())) return false;
-    if (REFERENCE_FIELDS.has(field)) return containsPan(text, WHOLE_RUN);
+    if (REFERENCE_FIELDS.has(field)) return containsPan(text, IDENTIFIER);
   }
   return containsPan(text);
 }
