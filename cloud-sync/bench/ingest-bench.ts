@@ -16,6 +16,7 @@ import { startRegionProcess } from "../src/server/region-process.ts";
 import { createPgTestDatabase } from "../src/testing/test-databases.ts";
 import { BATCH, makeBatches } from "./batches.ts";
 import { type Backend, BENCH_TOKENS, BenchClient, startBenchRegion } from "./bench-region.ts";
+import { panGuardCost } from "./pan-guard-cost.ts";
 import { createRawTable, rawInsert, rawRows } from "./raw-insert.ts";
 import { mainThreadCpuMs } from "./thread-cpu.ts";
 
@@ -125,7 +126,17 @@ async function memory(backend: Backend) {
 }
 
 const client = new BenchClient(LANES);
-const results: Record<string, unknown> = { events: EVENTS, memoryEvents: MEMORY_EVENTS, batchSize: BATCH, backends: {} };
+const guard = panGuardCost(makeBatches(EVENTS));
+console.log(
+  `card number guard: ${guard.guardMicrosPerEvent} µs per event (a bare walk of the same values: ${guard.walkMicrosPerEvent} µs)`,
+);
+const results: Record<string, unknown> = {
+  events: EVENTS,
+  memoryEvents: MEMORY_EVENTS,
+  batchSize: BATCH,
+  panGuard: guard,
+  backends: {},
+};
 for (const backend of BACKENDS) {
   console.log(`\n${backend}: ${EVENTS} events in batches of ${BATCH} over HTTP, ${LANES} registers at a time`);
   const t = await throughput(backend);

@@ -60,19 +60,32 @@ function identifierMask(text: string): Uint8Array | undefined {
   return mask;
 }
 
-/** At least SHORTEST_CARD digits anywhere: the cheap test almost every string fails. */
+/**
+ * Whether some run of digits (joined by separators, as the scan below joins them) is long enough
+ * to hold a card number: one pass over the characters, no allocation; almost every string fails it
+ * (ids and clocks are broken up by letters and colons).
+ */
 function enoughDigits(text: string): boolean {
   let count = 0;
+  let separators = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++count >= SHORTEST_CARD) return true;
+    if (c >= 48 && c <= 57) {
+      if (++count >= SHORTEST_CARD) return true;
+      separators = 0;
+    } else if (count > 0 && isSeparator(c) && separators < MAX_SEPARATORS) {
+      separators++;
+    } else {
+      count = 0;
+      separators = 0;
+    }
   }
   return false;
 }
 
 /** Quick answer for the common case: text that cannot hold a card number in any writing. */
 export function mayHoldCardNumber(text: string): boolean {
-  return text.length >= SHORTEST_CARD && (enoughDigits(text) || hasNonAscii(text));
+  return text.length >= SHORTEST_CARD && (hasNonAscii(text) || enoughDigits(text));
 }
 
 /** Every card number in the text (none overlap), and the normalized text their offsets refer to. */
