@@ -4,8 +4,9 @@
  * walk of the same values that reads every string and does nothing with it (the floor any
  * field-by-field check pays).
  */
-import { holdsPan } from "@tenderline/shared";
+
 import { performance } from "node:perf_hooks";
+import { holdsPan } from "@tenderline/shared";
 import type { Batch } from "./batches.ts";
 
 function touchAll(value: unknown): number {

@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type TenderEvent, TenderEventSchema } from "../events/envelope.ts";
 import { cardTender, envelope, salePayload, usd } from "../testing/fixtures.ts";
 import { checkEventArithmetic } from "./event-arithmetic.ts";
+import { computeTotals, settleTenders } from "./totals.ts";
 
 const eur = (amount: number) => ({ amount, currency: "EUR" });
 
@@ -187,5 +189,46 @@ describe("checkEventArithmetic: exchanges", () => {
     const p = exchangePayload(3000, 2000);
     p.returned.value = eur(2000);
     expect(checkEventArithmetic(event("exchange.completed", p))?.reason).toBe("currency_mismatch");
+  });
+});
+
+describe("checkEventArithmetic against the register's own arithmetic", () => {
+  it("passes every sale whose totals and tenders the shared computeTotals and settleTenders made, and refuses it once a figure moves", () => {
+    const line = fc.record({
+      sku: fc.constantFrom("A", "B", "C"),
+      description: fc.constant(""),
+      quantity: fc.integer({ min: 1, max: 20 }),
+      unitPrice: fc.integer({ min: 0, max: 100_000 }).map(usd),
+      tax: fc.integer({ min: 0, max: 10_000 }).map(usd),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 6 }),
+        fc.nat({ max: 100 }),
+        fc.nat({ max: 5000 }),
+        fc.nat(),
+        (lines, cardShare, extraCash, nudge) => {
+          const totals = computeTotals(lines);
+          const card = Math.floor((totals.total.amount * cardShare) / 100);
+          const cash = totals.total.amount - card;
+          const settled = settleTenders(totals.total, [
+            { ...cardTender(card), tenderId: "t1" },
+            { tenderId: "t2", type: "cash", amount: usd(cash + extraCash), tendered: usd(cash + extraCash) },
+          ]);
+          const payload = {
+            transactionId: "tx",
+            cashierId: "c",
+            lines,
+            tenders: settled.tenders,
+            totals,
+            change: settled.change,
+          };
+          expect(checkEventArithmetic(event("sale.completed", payload))).toBeNull();
+          const moved = { ...payload, totals: { ...totals, total: usd(totals.total.amount + 1 + (nudge % 100)) } };
+          expect(checkEventArithmetic(event("sale.completed", moved))?.reason).toBe("invalid_totals");
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

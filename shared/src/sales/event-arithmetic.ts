@@ -114,8 +114,44 @@ function tendersProblem(
   return null;
 }
 
+/**
+ * The common case, in one pass with nothing allocated: one currency everywhere, lines and tax
+ * adding up, tenders paying the total, change as handed back. Returns false at the first doubt;
+ * the careful path below then finds and words the problem.
+ */
+function saleAddsUp(p: TenderEventOf<"sale.completed">["payload"]): boolean {
+  const currency = p.totals.total.currency;
+  if (p.totals.subtotal.currency !== currency || p.totals.tax.currency !== currency) return false;
+  let subtotal = 0;
+  let tax = 0;
+  for (const l of p.lines) {
+    if (l.unitPrice.currency !== currency || l.tax.currency !== currency) return false;
+    subtotal += l.unitPrice.amount * l.quantity;
+    tax += l.tax.amount;
+  }
+  if (!Number.isSafeInteger(subtotal + tax)) return false;
+  if (subtotal !== p.totals.subtotal.amount || tax !== p.totals.tax.amount || subtotal + tax !== p.totals.total.amount)
+    return false;
+  let paid = 0;
+  let given = 0;
+  for (const t of p.tenders) {
+    if (t.amount.currency !== currency) return false;
+    paid += t.amount.amount;
+    if (t.type === "cash") {
+      if (t.tendered !== undefined) {
+        if (t.tendered.currency !== currency || (t.change !== undefined && t.change.currency !== currency)) return false;
+        if ((t.change?.amount ?? 0) !== t.tendered.amount - t.amount.amount || t.tendered.amount < t.amount.amount) return false;
+        given += t.tendered.amount - t.amount.amount;
+      } else if (t.change !== undefined) return false;
+    }
+  }
+  if (p.change !== undefined && p.change.currency !== currency) return false;
+  return paid === p.totals.total.amount && (p.change?.amount ?? 0) === given;
+}
+
 function checkSale(event: TenderEventOf<"sale.completed">): ArithmeticProblem | null {
   const p = event.payload;
+  if (saleAddsUp(p)) return null;
   const currency = p.totals.total.currency;
   return (
     currencyProblem(currency, [
@@ -126,7 +162,10 @@ function checkSale(event: TenderEventOf<"sale.completed">): ArithmeticProblem | 
       ["payload.change", p.change],
     ]) ??
     totalsProblem(p.lines, p.totals) ??
-    tendersProblem(p.tenders, p.totals.total.amount, "payload.totals.total", p.change)
+    tendersProblem(p.tenders, p.totals.total.amount, "payload.totals.total", p.change) ?? {
+      reason: "invalid_totals",
+      detail: "the sale's amounts do not add up",
+    }
   );
 }
 
