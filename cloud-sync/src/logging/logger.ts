@@ -1,4 +1,4 @@
-import { maskPans } from "@tenderline/shared";
+import { maskPans, maskPansIn } from "@tenderline/shared";
 import pino from "pino";
 
 export type Logger = pino.Logger;
@@ -18,7 +18,7 @@ export function createLogger(region: string, level: string, destination: pino.De
         },
       },
       formatters: {
-        log: (object) => JSON.parse(maskPans(JSON.stringify(object))) as Record<string, unknown>,
+        log: (object) => maskPansIn(object) as Record<string, unknown>,
       },
     },
     destination,

@@ -1,17 +1,10 @@
-import { maskPans } from "@tenderline/shared";
+import { maskPansIn } from "@tenderline/shared";
 import pino, { type Logger } from "pino";
 
 export type { Logger };
 
-function masked(value: unknown): unknown {
-  if (typeof value === "string") return maskPans(value);
-  if (value instanceof Error) return { type: value.name, message: maskPans(value.message), stack: maskPans(value.stack ?? "") };
-  if (value !== null && typeof value === "object") return JSON.parse(maskPans(JSON.stringify(value)));
-  return value;
-}
-
 /**
- * The agent's logger. Every argument passes through maskPans before it is written: a card number
+ * The agent's logger. Every argument passes through maskPansIn before it is written: a card number
  * must never reach a log, even one that slipped into an error message.
  */
 export function createLogger(options: { level: string; file?: string }): Logger {
@@ -27,7 +20,7 @@ export function createLogger(options: { level: string; file?: string }): Logger 
       },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map(masked) as Parameters<typeof method>);
+          method.apply(this, args.map((a) => maskPansIn(a)) as Parameters<typeof method>);
         },
       },
     },

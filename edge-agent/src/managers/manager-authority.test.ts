@@ -53,6 +53,17 @@ describe("ManagerAuthority", () => {
     expect(auth.session(token)).toBeUndefined();
   });
 
+  it("forgets expired sessions nobody came back to", async () => {
+    let now = 0;
+    const { auth } = authority({ clock: () => now });
+    await auth.signIn("m-1", "246810");
+    await auth.signIn("m-2", "135791");
+    expect(auth.heldSessions).toBe(2);
+    now += 5 * 60_000;
+    await auth.signIn("m-1", "246810");
+    expect(auth.heldSessions).toBe(1);
+  });
+
   it("signing out ends the session; an unknown token is no session", async () => {
     const { auth } = authority();
     const { token } = await auth.signIn("m-2", "135791");

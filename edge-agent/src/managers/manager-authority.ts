@@ -97,6 +97,7 @@ export class ManagerAuthority {
       throw this.notRecognised();
     }
     this.stmts.clear.run(managerId);
+    this.forgetExpired();
     const token = randomBytes(32).toString("base64url");
     const session = { managerId, name: manager.name, expiresAt: this.clock() + this.settings.sessionMinutes * 60_000 };
     this.sessions.set(sha256(token), session);
@@ -114,6 +115,17 @@ export class ManagerAuthority {
       return undefined;
     }
     return session;
+  }
+
+  /** Sessions nobody came back to would otherwise stay in memory until the agent restarts. */
+  private forgetExpired(): void {
+    const now = this.clock();
+    for (const [key, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(key);
+  }
+
+  /** How many sessions are held (signed in and not yet expired or forgotten). */
+  get heldSessions(): number {
+    return this.sessions.size;
   }
 
   signOut(token: string | undefined): void {

@@ -10,7 +10,7 @@
  * - every other field, and every key, is read in full.
  */
 import { gtinValid } from "./gtin.ts";
-import { containsPan, type DetectOptions, mayHoldCardNumber } from "./pan-detector.ts";
+import { containsPan, type DetectOptions, maskPans, mayHoldCardNumber } from "./pan-detector.ts";
 
 export { isCardNumber, luhnValid } from "./card-brands.ts";
 export { gtinValid } from "./gtin.ts";
@@ -112,4 +112,20 @@ export class PanDetectedError extends Error {
 export function assertNoPan(value: unknown): void {
   const fields = findPanFields(value);
   if (fields.length > 0) throw new PanDetectedError(fields.map(formatPath));
+}
+
+/**
+ * A copy of the value for a log line, every string and key masked (see maskPans) and a number that
+ * is a card number replaced. Works on the values themselves: masking JSON text would miss a number
+ * whose separators JSON escapes (a tab is written `\t`).
+ */
+export function maskPansIn(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return maskPans(value);
+  if (typeof value === "number") return numberHoldsPan(value) ? "[card number]" : value;
+  if (value === null || typeof value !== "object" || depth > 20) return value;
+  if (value instanceof Error) return { type: value.name, message: maskPans(value.message), stack: maskPans(value.stack ?? "") };
+  if (Array.isArray(value)) return value.map((v) => maskPansIn(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[maskPans(key)] = maskPansIn((value as Record<string, unknown>)[key], depth + 1);
+  return out;
 }
