@@ -122,7 +122,7 @@ describe("cashier and manager screens in Chromium, against the real chain", () =
       undefined,
       POLL,
     );
-    expect(await cashier.page.textContent("#tender-error")).toContain("full card number is not accepted");
+    expect(await cashier.page.textContent("#tender-error")).toContain("looks like a payment card number");
     expect(await cashier.page.textContent("body")).not.toContain("4111111111111111");
     await cashier.payGiftCard("GC-7788-1234", "5.00");
     await cashier.payCard(undefined, "discover");

@@ -86,6 +86,7 @@ describe("card numbers on the running chain: refused in every text field, kept n
     { path: "/api/v1/sales", field: "tenders[0].card.token", body: (t) => sale({ token: t }) },
     { path: "/api/v1/sales", field: "tenders[0].card.brand", body: (t) => sale({ brand: t }) },
     { path: "/api/v1/sales", field: "tenders[0].card.terminalTxnId", body: (t) => sale({ terminalTxnId: t }) },
+    { path: "/api/v1/sales", field: "tenders[0].card.processorRef", body: (t) => sale({ processorRef: t }) },
     { path: "/api/v1/sales", field: "note", body: (t) => sale({ note: t }) },
     {
       path: "/api/v1/returns",
@@ -140,6 +141,26 @@ describe("card numbers on the running chain: refused in every text field, kept n
     }
     expect(misses).toEqual([]);
   }, 120_000);
+
+  it("sells Luhn-valid barcodes of every length, even one that starts like a card, and the region takes them", async () => {
+    // Each is a valid GTIN and passes Luhn: GTIN-8, -12, -13 (an EAN-13 from 40, a range once refused) and -14 (in the Diners range).
+    const barcodes = ["96385067", "036000291421", "4006381333924", "30000000000087"];
+    const ids: string[] = [];
+    for (const sku of barcodes) {
+      const res = await post("/api/v1/sales", sale({ sku }));
+      expect(res.status, sku).toBe(201);
+      ids.push(((await res.json()) as { transactionId: string }).transactionId);
+    }
+    await expect
+      .poll(
+        async () => {
+          const feed = JSON.stringify(await readWholeFeed(stack.chain.regionUrl("B"), stack.chain.tokens.consumer));
+          return ids.filter((id) => !feed.includes(id)).length;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(0);
+  });
 
   it("a region refuses them too, in unknown fields and numbers of any shape, sent straight past the agent", async () => {
     const base = {
