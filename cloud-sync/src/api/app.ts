@@ -66,6 +66,14 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${maskPans(c.req.path)}` }, 404));
   app.use("*", refusePansInAddress);
 
+  // Anyone may ask whether the region is up (load balancers, registers' probes); only an operator
+  // (admin) or a peer region sees the details: database, uptime, peers and their last errors.
+  const operator = async (authorization: string | undefined): Promise<boolean> => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    const principal = token ? await principals(token) : undefined;
+    return principal?.kind === "admin" || principal?.kind === "region";
+  };
+
   app.get("/v1/health", async (c) => {
     let dbOk = true;
     try {
@@ -77,6 +85,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     }
     const extra = dbOk && deps.healthDetails ? await deps.healthDetails() : { degraded: false, details: {} };
     const status = dbOk && !extra.degraded ? "ok" : "degraded";
+    if (!(await operator(c.req.header("authorization")))) return c.json({ region, status }, dbOk ? 200 : 503);
     return c.json(
       {
         region,
@@ -154,7 +163,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     return c.json(await readFeed(db, region, after, limit));
   });
 
-  app.get("/metrics", async (c) => {
+  // Event counts, exceptions and peers' errors are for the operator: an admin credential.
+  app.get("/metrics", requireToken(principals, "admin"), async (c) => {
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });

@@ -36,9 +36,12 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     return c.json(await readLogPage(db, deps.region, requester, after, limit));
   });
 
-  // Any known token may compare digests: they hold counts and hashes only.
+  // Any known token may compare digests (counts and hashes only); a store's token sees its own store.
   app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store"), async (c) => {
-    return c.json(await computeDigest(db));
+    const principal = c.get("principal");
+    const digest = await computeDigest(db);
+    if (principal.kind !== "store") return c.json(digest);
+    return c.json({ registers: digest.registers.filter((r) => r.storeId === principal.storeId) });
   });
 
   // A store token reads its own store's exceptions only (the store manager's screen).

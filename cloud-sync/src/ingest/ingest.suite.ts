@@ -323,9 +323,22 @@ export function ingestSuite(backend: Backend): void {
       expect(body.results[1]?.detail).toContain("tenders' amounts is 3000");
       expect(body.results[3]?.detail).toContain("payload.allocation[0].amount is in EUR");
       expect(await storedCount(r)).toBe(1);
-      const text = await (await t.get("/metrics")).text();
+      const text = await (await t.get("/metrics", TOKENS.admin)).text();
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="invalid_totals",region="A"\} 2/);
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="currency_mismatch",region="A"\} 2/);
+    });
+
+    it("keeps the operator's surfaces to the operator: metrics need an admin token, health tells others only up or down, a store sees its own digest", async () => {
+      const t = testApp(db);
+      await ingest(nextRegister(), [saleEvent({ registerId: `r-digest-s1`, seq: 1 })]);
+      await ingest("r-digest-s2", [saleEvent({ storeId: "s2", registerId: "r-digest-s2", seq: 1 })], TOKENS.s2, "s2");
+      expect((await t.get("/metrics")).status).toBe(401);
+      expect((await t.get("/metrics", TOKENS.s1)).status).toBe(403);
+      expect((await t.get("/metrics", TOKENS.consumer)).status).toBe(403);
+      expect((await t.get("/metrics", TOKENS.admin)).status).toBe(200);
+      expect(await (await t.get("/v1/health")).json()).toEqual({ region: "A", status: "ok" });
+      expect(await (await t.get("/v1/health", TOKENS.s1)).json()).toEqual({ region: "A", status: "ok" });
+      expect(await (await t.get("/v1/health", TOKENS.admin)).json()).toMatchObject({ region: "A", status: "ok", database: "ok" });
     });
 
     it("counts ingest outcomes in the metrics", async () => {
@@ -333,7 +346,7 @@ export function ingestSuite(backend: Backend): void {
       const t = testApp(db);
       const e = saleEvent({ registerId: r, seq: 1 });
       await t.post({ storeId: "s1", registerId: r, events: [e, e, { ...e, seq: 1, occurredAt: "2026-01-01T00:00:00Z" }] });
-      const text = await (await t.get("/metrics")).text();
+      const text = await (await t.get("/metrics", TOKENS.admin)).text();
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="accepted",reason="",region="A"\} 1/);
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="duplicate",reason="",region="A"\} 1/);
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="conflict",region="A"\} 1/);
@@ -357,7 +370,7 @@ export function ingestSuite(backend: Backend): void {
       } finally {
         await db.query("ALTER TABLE register_state_away RENAME TO register_state");
       }
-      expect(await (await t.get("/metrics")).text()).toMatch(
+      expect(await (await t.get("/metrics", TOKENS.admin)).text()).toMatch(
         /tenderline_db_errors_total\{operation="POST \/v1\/events\/batch",region="A"\} 1/,
       );
       expect(await storedCount(r)).toBe(0);

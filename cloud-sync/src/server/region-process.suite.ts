@@ -52,6 +52,19 @@ export function regionProcessSuite(backend: Backend): void {
       ]);
       const token = created.stdout.trim();
       expect(token).toMatch(/^tl_store_[A-Za-z0-9_-]{40,}$/);
+      const admin = await run(process.execPath, [
+        "--import",
+        "tsx",
+        MAIN,
+        "token",
+        "create",
+        "--kind",
+        "admin",
+        "--region",
+        "A",
+        ...flags,
+      ]);
+      const adminToken = admin.stdout.trim();
 
       const start = () =>
         startRegionProcess({
@@ -63,7 +76,11 @@ export function regionProcessSuite(backend: Backend): void {
         });
       const first = await start();
       expect(first.port).toBeGreaterThan(0);
-      const health = (await (await fetch(`${first.url}/v1/health`)).json()) as Record<string, unknown>;
+      // Anyone learns up or down; the details are for an operator (admin) or a peer region.
+      expect(await (await fetch(`${first.url}/v1/health`)).json()).toEqual({ region: "A", status: "ok" });
+      const health = (await (
+        await fetch(`${first.url}/v1/health`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ region: "A", status: "ok", backend });
 
       const post = (url: string, events: unknown[]) =>
@@ -96,6 +113,34 @@ export function regionProcessSuite(backend: Backend): void {
       });
       running.push(region);
       const ok = await fetch(`${region.url}/v1/feed`, { headers: { authorization: "Bearer tl_consumer_bootstrap_0000000001" } });
+      // A store's token reads its own store's registers in the digest, never another store's.
+      const stores = { s7: "tl_store_bootstrap_s7_00000000001", s8: "tl_store_bootstrap_s8_00000000001" };
+      const scoped = await startRegionProcess({
+        region: "D",
+        dataDir: "memory://",
+        bootstrapTokens: [
+          { token: stores.s7, kind: "store", storeId: "s7" },
+          { token: stores.s8, kind: "store", storeId: "s8" },
+          { token: "tl_admin_bootstrap_0000000000001", kind: "admin" },
+        ],
+      });
+      running.push(scoped);
+      for (const [storeId, t] of Object.entries(stores)) {
+        const res = await fetch(`${scoped.url}/v1/events/batch`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${t}`, "content-type": "application/json" },
+          body: JSON.stringify({ storeId, registerId: "r1", events: [saleEvent({ storeId, registerId: "r1", seq: 1 })] }),
+        });
+        expect(res.status).toBe(200);
+      }
+      const digestAs = async (t: string) =>
+        (await (await fetch(`${scoped.url}/v1/digest`, { headers: { authorization: `Bearer ${t}` } })).json()) as {
+          registers: Array<{ storeId: string }>;
+          tenderResults?: unknown;
+        };
+      expect((await digestAs(stores.s7)).registers.map((r) => r.storeId)).toEqual(["s7"]);
+      expect((await digestAs(stores.s7)).tenderResults).toBeUndefined();
+      expect((await digestAs("tl_admin_bootstrap_0000000000001")).registers.map((r) => r.storeId)).toEqual(["s7", "s8"]);
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ items: [], nextCursor: "0" });
       const no = await fetch(`${region.url}/v1/feed`, { headers: { authorization: "Bearer tl_consumer_other_00000000000001" } });

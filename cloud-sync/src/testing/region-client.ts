@@ -74,5 +74,6 @@ export class RegionClient {
       this.tokens.admin,
     );
 
-  metrics = async () => (await fetch(`${this.url}/metrics`)).text();
+  metrics = async () =>
+    (await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${this.tokens.admin}` } })).text();
 }

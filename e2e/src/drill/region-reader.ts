@@ -52,9 +52,12 @@ export async function readRegister(
 }
 
 /** Events a region has accepted so far (its ingest counter), or undefined when it does not answer. */
-export async function acceptedCount(baseUrl: string): Promise<number | undefined> {
+export async function acceptedCount(baseUrl: string, adminToken: string): Promise<number | undefined> {
   try {
-    const response = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(800) });
+    const response = await fetch(`${baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(800),
+    });
     if (!response.ok) return undefined;
     let total = 0;
     for (const line of (await response.text()).split("\n")) {

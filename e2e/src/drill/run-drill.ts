@@ -199,7 +199,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       while (sampling) {
         const sample: TimelineSample = { t: Math.round(now()), acks: {}, backlog: {} };
         for (const name of ["A", "B"]) {
-          const count = await acceptedCount(chain.regionUrl(name));
+          const count = await acceptedCount(chain.regionUrl(name), chain.tokens.admin);
           const before = lastAccepted.get(name) ?? 0;
           // A restarted region's counter starts again from zero.
           sample.acks[name] = count === undefined ? 0 : count >= before ? count - before : count;

@@ -23,6 +23,7 @@ describe("the sync engine's status as the screens read it", () => {
       state: "syncing",
       paused: false,
       credentialsRejected: false,
+      credentialsRefusedBy: [],
       activeRegion: "B",
       offlineSince: null,
       lastAckAt: "2026-01-01T00:00:00.000Z",
@@ -44,7 +45,12 @@ describe("the sync engine's status as the screens read it", () => {
   });
 
   it("raises credentials rejected and paused, and reads no engine as no regions", () => {
-    expect(summarizeSync({ state: "credentials rejected", credentialsRejected: true }).alert).toContain("Credentials rejected");
+    expect(summarizeSync({ state: "credentials rejected", credentialsRejected: true }).alert).toContain(
+      "This register's credential was refused by the cloud",
+    );
+    const named = summarizeSync({ state: "credentials rejected", credentialsRejected: true, credentialsRefusedBy: ["A", "B"] });
+    expect(named.alert).toContain("refused by regions A and B");
+    expect(named.alert).toContain("keeps recording");
     expect(summarizeSync({ state: "paused", paused: true }).alert).toBe("Sync is paused.");
     expect(summarizeSync(null)).toMatchObject({ state: null, regions: null, alerts: [] });
   });

@@ -43,6 +43,7 @@ const SyncSchema = z.looseObject({
     .nullable()
     .optional(),
   credentialsRejected: z.boolean().optional(),
+  credentialsRefusedBy: z.array(z.string()).optional().catch([]),
   paused: z.boolean().optional(),
   alerts: z
     .array(z.looseObject({ at: z.string(), kind: z.string(), seq: z.number(), reason: z.string() }))
@@ -83,7 +84,7 @@ export function summarizeSync(sync: unknown): SyncSummary {
   const stateText = s.state?.toLowerCase() ?? "";
   const alert =
     s.credentialsRejected || stateText.includes("credential")
-      ? "Credentials rejected: the cloud refused this store's token. Nothing is lost; sync resumes once the token is fixed."
+      ? credentialAlert(s.credentialsRefusedBy ?? [])
       : s.paused || stateText === "paused"
         ? "Sync is paused."
         : null;
@@ -95,4 +96,10 @@ export function summarizeSync(sync: unknown): SyncSummary {
     alert,
     alerts: (s.alerts ?? []).map((a) => ({ at: a.at, kind: a.kind, seq: a.seq, reason: a.reason })),
   };
+}
+
+/** What the manager reads when the cloud refuses the register's credential: which regions, and what to do. */
+export function credentialAlert(regions: readonly string[]): string {
+  const which = regions.length === 0 ? "the cloud" : `region${regions.length === 1 ? "" : "s"} ${regions.join(" and ")}`;
+  return `This register's credential was refused by ${which}. The register keeps recording and nothing is lost. Ask support for a new credential for this register, put it in the register's config (storeToken) and restart the agent, or press Resume sync once it is fixed.`;
 }

@@ -101,6 +101,37 @@ describe("sync outcomes against a real region", () => {
     }
   }, 90_000);
 
+  it("a region that refuses the credential is passed over: the batch goes to the next region that takes it", async () => {
+    const dir = tempDir("tl-cred-next-");
+    // This region knows the token only for another store: it answers 403 to this register.
+    const stranger = await startRegion({ name: "X", dataDir: `${dir.dir}/X`, storeId: "another-store" });
+    const agent = createAgent(
+      testConfig(`${dir.dir}/agent`, {
+        registerId: "reg-next",
+        dataDir: `${dir.dir}/agent`,
+        regions: [
+          { name: "X", url: stranger.url },
+          { name: "A", url: region.url },
+        ],
+        storeToken: STORE_TOKEN,
+        sync: FAST_SYNC,
+      }),
+      { logger: pino({ level: "silent" }) },
+    );
+    try {
+      for (let i = 0; i < 10; i++) agent.service.recordSale(sampleSale());
+      await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(10);
+      const status = await syncStatusOf(agent);
+      expect(status.credentialsRejected).toBe(false);
+      expect(status.credentialsRefusedBy).toEqual([]);
+      expect((await regionRegister(region.url, "store-1", "reg-next")).contiguousSeq).toBe(10);
+    } finally {
+      await agent.close();
+      await stranger.kill();
+      dir.cleanup();
+    }
+  }, 60_000);
+
   it("401: sync pauses as 'credentials rejected', nothing is dropped, and it drains once the token is right", async () => {
     const dir = tempDir("tl-cred-");
     const settings = { registerId: "reg-cred", dataDir: dir.dir, regions: [{ name: "A", url: region.url }], sync: FAST_SYNC };
@@ -114,8 +145,11 @@ describe("sync outcomes against a real region", () => {
         .toBe("credentials rejected");
       const status = await syncStatusOf(bad);
       expect(status.credentialsRejected).toBe(true);
+      expect(status.credentialsRefusedBy).toEqual(["A"]);
       expect(status.regions[0]?.lastError).toMatch(/401/);
-      expect(bad.queue.read().counts).toMatchObject({ pending: 20, dead: 0, acked: 0 });
+      // The register keeps recording meanwhile.
+      expect(bad.service.recordSale(sampleSale()).status).toBe(201);
+      expect(bad.queue.read().counts).toMatchObject({ pending: 21, dead: 0, acked: 0 });
     } finally {
       await bad.close();
     }
@@ -123,7 +157,7 @@ describe("sync outcomes against a real region", () => {
       logger: pino({ level: "silent" }),
     });
     try {
-      await expect.poll(() => good.queue.read().counts.acked, { timeout: 30_000 }).toBe(20);
+      await expect.poll(() => good.queue.read().counts.acked, { timeout: 30_000 }).toBe(21);
     } finally {
       await good.close();
       dir.cleanup();

@@ -57,6 +57,8 @@ export class SyncEngine {
   private wokenFor: WakeReason | null = null;
   private manualPause = false;
   private credentialsRejected = false;
+  /** The regions that refused this register's credential, while they all do. */
+  private refusedBy: string[] = [];
   private offlineSince: number | null = null;
   private lastAckAt: number | null = null;
   private acks: Array<{ at: number; n: number }> = [];
@@ -102,12 +104,14 @@ export class SyncEngine {
   resume(): void {
     this.manualPause = false;
     this.credentialsRejected = false;
+    this.refusedBy = [];
     this.wake("operator");
   }
 
   /** The manager's "sync now": clears a credentials pause and any backoff, and runs at once. */
   syncNow(): void {
     this.credentialsRejected = false;
+    this.refusedBy = [];
     this.manualPause = false;
     this.backoff = undefined;
     for (const l of this.links) this.needStatus.add(l.name);
@@ -196,6 +200,9 @@ export class SyncEngine {
 
   /** Tries the regions in order until one takes the batch. */
   private async sendThrough(order: readonly string[], rows: BatchRow[]): Promise<"sent" | "retry-now" | "paused" | "failed"> {
+    // One region refusing the credential may be that region's mistake: the next may take it.
+    const refused: string[] = [];
+    let answered = 0;
     for (const name of order) {
       const link = this.links.find((l) => l.name === name) as RegionLink;
       try {
@@ -205,19 +212,30 @@ export class SyncEngine {
           rows.map((r) => r.body),
         );
         this.apply(name, rows, response);
+        this.refusedBy = [];
         return "sent";
       } catch (error) {
         if (error instanceof BrokenCircuitError) continue;
+        answered++;
         this.counters.failed++;
         if (!(error instanceof RegionCallError)) throw error;
         if (error.kind === "auth") {
-          this.credentialsRejected = true;
-          this.o.logger.error({ region: name, error: error.message }, "credentials rejected: sync paused, nothing dropped");
-          return "paused";
+          refused.push(name);
+          this.o.logger.warn(
+            { region: name, error: error.message },
+            "the region refused this register's credential; trying the next",
+          );
+          continue;
         }
         if (error.kind === "too_large" || error.kind === "client") return this.shrinkOrDeadLetter(rows, error);
         this.o.logger.warn({ region: name, error: error.message, events: rows.length }, "batch failed; trying the next region");
       }
+    }
+    if (refused.length > 0 && refused.length === answered) {
+      this.credentialsRejected = true;
+      this.refusedBy = refused;
+      this.o.logger.error({ regions: refused }, "every region refused this register's credential: sync paused, nothing dropped");
+      return "paused";
     }
     return "failed";
   }
@@ -303,8 +321,8 @@ export class SyncEngine {
       this.queueResend(region, ranges);
     } catch (error) {
       if (error instanceof RegionCallError && error.kind === "auth") {
-        this.credentialsRejected = true;
-        this.o.logger.error({ region, error: error.message }, "credentials rejected: sync paused, nothing dropped");
+        // The batches find out whether the other regions take the credential.
+        this.o.logger.warn({ region, error: error.message }, "the region refused this register's credential reading its status");
         return;
       }
       // The batches will find out; their watermarks carry the gaps too.
@@ -385,6 +403,7 @@ export class SyncEngine {
       state,
       paused: this.manualPause || this.credentialsRejected,
       credentialsRejected: this.credentialsRejected,
+      credentialsRefusedBy: this.refusedBy,
       activeRegion: this.current,
       offlineSince: this.offlineSince === null ? null : new Date(this.offlineSince).toISOString(),
       lastAckAt: this.lastAckAt === null ? null : new Date(this.lastAckAt).toISOString(),

@@ -14,6 +14,8 @@ export interface SyncStatus {
   state: string;
   paused: boolean;
   credentialsRejected: boolean;
+  /** The regions that refused this register's credential (every one that answered). */
+  credentialsRefusedBy: string[];
   activeRegion: string | null;
   /** When the last attempt to reach any region started failing; null while a region answers. */
   offlineSince: string | null;
