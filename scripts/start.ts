@@ -59,7 +59,8 @@ Tenderline is running (data in ${dataDir}; Ctrl-C stops it)
   Processor simulator   ${chain.processorUrl}/v1/health
 
   Demo store            ${storeId} (register ${registerId})
-  Store token           ${chain.tokens.stores[storeId]}
+  Register credential   ${chain.tokens.registers?.[registerId]}   (writes register ${registerId} only)
+  Store token           ${chain.tokens.stores[storeId]}   (tooling: the store's exceptions and registers)
   Consumer token        ${chain.tokens.consumer}   (GET /v1/feed)
   Admin token           ${chain.tokens.admin}
   Demo manager          ${DEMO_MANAGER.id}, PIN ${DEMO_MANAGER.pin}  (approves overrides, retries, pause/resume)

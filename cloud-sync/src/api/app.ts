@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
 
   app.post(
     "/v1/events/batch",
-    requireToken(principals, "store"),
+    requireToken(principals, "store", "register"),
     limitBody(deps.bodyLimitBytes, () =>
       fail(413, "body_too_large", `a batch body may be at most ${deps.bodyLimitBytes} bytes; send smaller batches`),
     ),
@@ -115,6 +115,15 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       }
       if (foreignIndex >= 0) {
         fail(403, "wrong_store", `events[${foreignIndex}] belongs to another store; this token writes only store ${storeId}`);
+      }
+      // A register's credential writes its own register's events, nothing else: a cloned register
+      // cannot take another register's seqs.
+      if (principal.kind === "register" && registerId !== principal.registerId) {
+        fail(
+          403,
+          "wrong_register",
+          `this credential writes only register ${principal.registerId} of store ${principal.storeId}, not ${registerId}; nothing was stored`,
+        );
       }
       const end = metrics.batchSeconds.startTimer();
       // A database failure lands in onError, which counts it.
@@ -135,11 +144,14 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     },
   );
 
-  app.get("/v1/stores/:storeId/registers/:registerId", requireToken(principals, "store", "admin"), async (c) => {
+  app.get("/v1/stores/:storeId/registers/:registerId", requireToken(principals, "store", "register", "admin"), async (c) => {
     const principal = c.get("principal");
     const { storeId, registerId } = c.req.param();
     if (principal.kind === "store" && principal.storeId !== storeId) {
       fail(403, "wrong_store", `this token reads only store ${principal.storeId}`);
+    }
+    if (principal.kind === "register" && (principal.storeId !== storeId || principal.registerId !== registerId)) {
+      fail(403, "wrong_register", `this credential reads only register ${principal.registerId} of store ${principal.storeId}`);
     }
     const mark = await readWatermark(db, { storeId, registerId });
     if (mark.lastSeenAt === null)

@@ -37,22 +37,23 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
   });
 
   // Any known token may compare digests (counts and hashes only); a store's token sees its own store.
-  app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store"), async (c) => {
+  app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store", "register"), async (c) => {
     const principal = c.get("principal");
     const digest = await computeDigest(db);
-    if (principal.kind !== "store") return c.json(digest);
+    if (principal.kind !== "store" && principal.kind !== "register") return c.json(digest);
     return c.json({ registers: digest.registers.filter((r) => r.storeId === principal.storeId) });
   });
 
   // A store token reads its own store's exceptions only (the store manager's screen).
-  app.get("/v1/exceptions", requireToken(principals, "admin", "consumer", "store"), async (c) => {
+  // A register's credential reads its store's exceptions too (its manager screen shows them).
+  app.get("/v1/exceptions", requireToken(principals, "admin", "consumer", "store", "register"), async (c) => {
     const principal = c.get("principal");
     const kind = c.req.query("kind");
     if (kind !== undefined && !(EXCEPTION_KINDS as readonly string[]).includes(kind)) {
       fail(400, "invalid_query", `kind must be one of ${EXCEPTION_KINDS.join(", ")}`);
     }
     let storeId = c.req.query("storeId");
-    if (principal.kind === "store") {
+    if (principal.kind === "store" || principal.kind === "register") {
       if (storeId !== undefined && storeId !== principal.storeId)
         fail(403, "wrong_store", `this token reads only store ${principal.storeId}`);
       storeId = principal.storeId as string;

@@ -4,7 +4,7 @@ import { createToken, TokenSpecSchema } from "../auth/tokens.ts";
 import { ConfigError, loadConfig } from "../config/config.ts";
 import { openDatabase } from "../storage/open-database.ts";
 
-export const ADMIN_USAGE = `usage: main.ts token create --kind store|consumer|admin|region [--store-id S] [--region-name R] [--label L]
+export const ADMIN_USAGE = `usage: main.ts token create --kind register|store|consumer|admin|region [--store-id S] [--register-id R] [--region-name R] [--label L]
                       [--region A] [--data-dir DIR | --database-url URL]
 Prints the new token once on stdout; only its hash is stored.
 With PGlite, run it while that region's process is stopped (one process per data directory).`;
@@ -19,6 +19,7 @@ export async function runAdmin(argv: readonly string[], env: NodeJS.ProcessEnv, 
     options: {
       kind: { type: "string" },
       "store-id": { type: "string" },
+      "register-id": { type: "string" },
       "region-name": { type: "string" },
       label: { type: "string" },
     },
@@ -26,6 +27,7 @@ export async function runAdmin(argv: readonly string[], env: NodeJS.ProcessEnv, 
   const spec = TokenSpecSchema.safeParse({
     kind: values.kind,
     storeId: values["store-id"],
+    registerId: values["register-id"],
     regionName: values["region-name"],
     label: values.label,
   });
@@ -33,7 +35,7 @@ export async function runAdmin(argv: readonly string[], env: NodeJS.ProcessEnv, 
   // The remaining flags are the region's own (--region, --data-dir, --database-url).
   const regionArgs = rest.filter((_, i) => {
     const flagAt = (j: number) => rest[j]?.replace(/=.*/, "");
-    const own = ["--kind", "--store-id", "--region-name", "--label"];
+    const own = ["--kind", "--store-id", "--register-id", "--region-name", "--label"];
     return !own.includes(flagAt(i) ?? "") && !(i > 0 && own.includes(flagAt(i - 1) ?? "") && !rest[i - 1]?.includes("="));
   });
   const config = loadConfig(regionArgs, env);

@@ -328,6 +328,24 @@ export function ingestSuite(backend: Backend): void {
       expect(text).toMatch(/tenderline_ingest_events_total\{outcome="rejected",reason="currency_mismatch",region="A"\} 2/);
     });
 
+    it("a register's credential writes its own register only: another register's batch gets 403 and nothing is stored", async () => {
+      const t = testApp(db);
+      const own = await ingest("r-own", [saleEvent({ registerId: "r-own", seq: 1 })], TOKENS.register);
+      expect(own.status).toBe(200);
+      expect(own.body.results[0]?.status).toBe("accepted");
+      const other = await ingest("r-victim", [saleEvent({ registerId: "r-victim", seq: 1 })], TOKENS.register);
+      expect(other.status).toBe(403);
+      expect(other.body).toMatchObject({ error: "wrong_register" });
+      expect(await storedCount("r-victim")).toBe(0);
+      // Another store is refused as before.
+      expect(
+        (await ingest("r-own", [saleEvent({ storeId: "s2", registerId: "r-own", seq: 1 })], TOKENS.register, "s2")).status,
+      ).toBe(403);
+      // It reads its own register's status, not a neighbour's.
+      expect((await t.get("/v1/stores/s1/registers/r-own", TOKENS.register)).status).toBe(200);
+      expect((await t.get("/v1/stores/s1/registers/r-victim", TOKENS.register)).status).toBe(403);
+    });
+
     it("keeps the operator's surfaces to the operator: metrics need an admin token, health tells others only up or down, a store sees its own digest", async () => {
       const t = testApp(db);
       await ingest(nextRegister(), [saleEvent({ registerId: `r-digest-s1`, seq: 1 })]);

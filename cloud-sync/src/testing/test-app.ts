@@ -12,6 +12,8 @@ export const TOKENS = {
   s2: "tl_store_s2_test_0000000000000002",
   consumer: "tl_consumer_test_00000000000003",
   admin: "tl_admin_test_0000000000000004",
+  /** Register r-own of store s1: writes that register only. */
+  register: "tl_register_s1_r_own_test_00000005",
 } as const;
 
 export async function seedTestTokens(db: Database): Promise<void> {
@@ -20,6 +22,7 @@ export async function seedTestTokens(db: Database): Promise<void> {
     { token: TOKENS.s2, kind: "store", storeId: "s2" },
     { token: TOKENS.consumer, kind: "consumer" },
     { token: TOKENS.admin, kind: "admin" },
+    { token: TOKENS.register, kind: "register", storeId: "s1", registerId: "r-own" },
   ]);
 }
 

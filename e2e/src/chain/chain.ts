@@ -46,7 +46,10 @@ export interface ChainOptions {
 export interface ChainTokens {
   admin: string;
   consumer: string;
+  /** Store-wide tokens, for tooling (reading a store's exceptions, the tests' direct batches). */
   stores: Record<string, string>;
+  /** Each register's own credential, bound to its store and register: what its agent syncs with. */
+  registers?: Record<string, string>;
   regions: Record<string, string>;
 }
 
@@ -73,6 +76,7 @@ export class Chain {
   readonly tokens: ChainTokens;
   private readonly regionNames: string[];
   private readonly regionPorts = new Map<string, number>();
+  private readonly registerStores: Map<string, string>;
 
   readonly options: ChainOptions;
 
@@ -80,12 +84,19 @@ export class Chain {
     // Absolute: an agent reads a relative dataDir as relative to its config file, inside dataDir itself.
     this.options = { ...options, dataDir: resolve(options.dataDir) };
     this.regionNames = options.regionNames ?? ["A", "B"];
-    this.tokens = options.tokens ?? {
-      admin: token("admin"),
-      consumer: token("consumer"),
-      stores: Object.fromEntries(options.stores.map((s) => [s.storeId, token("store")])),
-      regions: Object.fromEntries(this.regionNames.map((r) => [r, token("region")])),
+    const given = options.tokens;
+    this.tokens = {
+      admin: given?.admin ?? token("admin"),
+      consumer: given?.consumer ?? token("consumer"),
+      stores: given?.stores ?? Object.fromEntries(options.stores.map((s) => [s.storeId, token("store")])),
+      // Tokens kept from a run before register credentials existed get them now.
+      registers: {
+        ...Object.fromEntries(options.stores.flatMap((s) => s.registers.map((r) => [r, token("register")]))),
+        ...given?.registers,
+      },
+      regions: given?.regions ?? Object.fromEntries(this.regionNames.map((r) => [r, token("region")])),
     };
+    this.registerStores = new Map(options.stores.flatMap((s) => s.registers.map((r) => [r, s.storeId] as const)));
   }
 
   regionUrl(name: string): string {
@@ -141,6 +152,12 @@ export class Chain {
       { kind: "admin", token: this.tokens.admin, label: "chain admin" },
       { kind: "consumer", token: this.tokens.consumer, label: "chain consumer" },
       ...Object.entries(this.tokens.stores).map(([storeId, t]) => ({ kind: "store", storeId, token: t })),
+      ...Object.entries(this.tokens.registers ?? {}).map(([registerId, t]) => ({
+        kind: "register",
+        storeId: this.registerStores.get(registerId),
+        registerId,
+        token: t,
+      })),
       ...this.regionNames
         .filter((r) => r !== name)
         .map((r) => ({ kind: "region", regionName: r, token: this.tokens.regions[r] })),
@@ -197,7 +214,8 @@ export class Chain {
       dataDir: dir,
       port: this.options.agentPorts?.[registerId] ?? 0,
       regions,
-      storeToken: this.tokens.stores[storeId],
+      // The register's own credential: it writes this register's events and nothing else.
+      storeToken: this.tokens.registers?.[registerId] ?? this.tokens.stores[storeId],
       logFile: join(dir, "agent.log"),
       logLevel: this.options.logLevel ?? "info",
       managers: [{ id: DEMO_MANAGER.id, name: DEMO_MANAGER.name, pinHash: DEMO_MANAGER.pinHash }],
