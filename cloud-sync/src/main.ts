@@ -10,7 +10,9 @@ import { startRegion } from "./server/start-region.ts";
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "token") return runAdmin(argv, process.env, (line) => process.stdout.write(`${line}\n`));
   if (argv[0] === "help" || argv.includes("--help")) {
-    process.stdout.write(`serve: main.ts [--region A] [--port 7431] [--data-dir DIR | --database-url URL] …\n${ADMIN_USAGE}\n`);
+    process.stdout.write(
+      `serve: main.ts [--config FILE] [--region A] [--port 7431] [--data-dir DIR] …  (secrets: in FILE or the environment)\n${ADMIN_USAGE}\n`,
+    );
     return 0;
   }
   const config = loadConfig(argv, process.env);

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { openDatabase } from "../storage/open-database.ts";
 
 export const ADMIN_USAGE = `usage: main.ts token create --kind register|store|consumer|admin|region [--store-id S] [--register-id R] [--region-name R] [--label L]
-                      [--region A] [--data-dir DIR | --database-url URL]
+                      [--region A] [--config FILE] [--data-dir DIR]   (PostgreSQL: databaseUrl in FILE, or DATABASE_URL)
 Prints the new token once on stdout; only its hash is stored.
 With PGlite, run it while that region's process is stopped (one process per data directory).`;
 
@@ -32,7 +32,7 @@ export async function runAdmin(argv: readonly string[], env: NodeJS.ProcessEnv, 
     label: values.label,
   });
   if (!spec.success) throw new ConfigError(`${describeIssues(spec.error)}\n${ADMIN_USAGE}`);
-  // The remaining flags are the region's own (--region, --data-dir, --database-url).
+  // The remaining flags are the region's own (--region, --config, --data-dir).
   const regionArgs = rest.filter((_, i) => {
     const flagAt = (j: number) => rest[j]?.replace(/=.*/, "");
     const own = ["--kind", "--store-id", "--register-id", "--region-name", "--label"];

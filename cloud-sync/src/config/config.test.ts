@@ -1,12 +1,27 @@
-import { availableParallelism } from "node:os";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function configFile(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), "tl-region-config-"));
+  dirs.push(dir);
+  const file = join(dir, "region.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
 
 describe("loadConfig", () => {
   it("takes flags over environment variables and defaults the PGlite directory per region", () => {
     const c = loadConfig(["--port", "0"], { TENDERLINE_REGION: "eu-west", TENDERLINE_PORT: "7431" });
     expect(c).toMatchObject({ region: "eu-west", port: 0, dataDir: ".tenderline/regions/eu-west/pgdata", peers: [] });
-    expect(loadConfig(["--region", "A", "--database-url", "postgres://x@h/db"], {}).dataDir).toBeUndefined();
+    expect(loadConfig(["--region", "A"], { DATABASE_URL: "postgres://x@h/db" }).dataDir).toBeUndefined();
   });
 
   it("parses batches on one worker thread when the machine has a core to spare, unless told otherwise", () => {
@@ -18,10 +33,48 @@ describe("loadConfig", () => {
   it("names the field to fix", () => {
     expect(() => loadConfig(["--region", "A", "--port", "-1"], {})).toThrow(/port/);
     expect(() => loadConfig([], {})).toThrow(/region/);
-    expect(() => loadConfig(["--region", "A", "--peers", "[{"], {})).toThrow(/peers must be JSON/);
-    expect(() => loadConfig(["--region", "A", "--bootstrap-tokens", '[{"token":"short","kind":"store"}]'], {})).toThrow(
+    expect(() => loadConfig(["--region", "A"], { TENDERLINE_PEERS: "[{" })).toThrow(/peers must be JSON/);
+    expect(() => loadConfig(["--region", "A"], { TENDERLINE_BOOTSTRAP_TOKENS: '[{"token":"short","kind":"store"}]' })).toThrow(
       ConfigError,
     );
     expect(() => loadConfig(["--region", "A", "--nope", "1"], {})).toThrow(/--nope|nope/);
+  });
+
+  it("never takes a secret on the command line, saying where to put it", () => {
+    for (const [flag, value] of [
+      ["--database-url", "postgres://u:secret@h/db"],
+      ["--bootstrap-tokens", "[]"],
+      ["--peers", "[]"],
+    ]) {
+      expect(() => loadConfig(["--region", "A", flag as string, value as string], {})).toThrow(
+        /would put a secret on the command line.*--config file.*environment/,
+      );
+    }
+  });
+
+  it("reads the config file as JSON values, the environment and flags over it, and names a bad field", () => {
+    const file = configFile({
+      region: "B",
+      port: 7432,
+      databaseUrl: "postgres://tenderline:secret@db/tenderline",
+      peers: [{ name: "A", url: "http://127.0.0.1:7431", token: "tl_region_abcdefghijklmnop" }],
+      bootstrapTokens: [{ token: "tl_admin_abcdefghijklmnop", kind: "admin" }],
+      backgroundJobs: false,
+    });
+    const c = loadConfig(["--config", file, "--port", "0"], { TENDERLINE_LOG_LEVEL: "warn" });
+    expect(c).toMatchObject({
+      region: "B",
+      port: 0,
+      databaseUrl: "postgres://tenderline:secret@db/tenderline",
+      logLevel: "warn",
+      backgroundJobs: false,
+    });
+    expect(c.peers).toEqual([{ name: "A", url: "http://127.0.0.1:7431", token: "tl_region_abcdefghijklmnop" }]);
+    expect(c.bootstrapTokens).toEqual([{ token: "tl_admin_abcdefghijklmnop", kind: "admin" }]);
+    expect(loadConfig([], { TENDERLINE_REGION_CONFIG: file }).region).toBe("B");
+    expect(() => loadConfig(["--config", configFile({ region: "B", prot: 1 })], {})).toThrow(/unknown fields: prot/);
+    expect(() => loadConfig(["--config", configFile({ region: "B", port: "x" })], {})).toThrow(/port/);
+    expect(() => loadConfig(["--config", configFile("{ nope")], {})).toThrow(/cannot read the region config file/);
+    expect(() => loadConfig(["--config", join(tmpdir(), "no-such-region.json")], {})).toThrow(/cannot read/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { describeIssues } from "@tenderline/shared";
@@ -80,6 +81,7 @@ export class ConfigError extends Error {
 }
 
 const FLAGS = {
+  config: { env: "TENDERLINE_REGION_CONFIG" },
   region: { env: "TENDERLINE_REGION" },
   host: { env: "TENDERLINE_HOST" },
   port: { env: "TENDERLINE_PORT" },
@@ -101,7 +103,7 @@ const FLAGS = {
   "log-level": { env: "TENDERLINE_LOG_LEVEL" },
 } as const;
 
-const KEYS: Record<keyof typeof FLAGS, keyof RegionConfig> = {
+const KEYS: Record<Exclude<keyof typeof FLAGS, "config">, keyof RegionConfig> = {
   region: "region",
   host: "host",
   port: "port",
@@ -131,7 +133,45 @@ export function parseConfig(input: Record<string, unknown>): RegionConfig {
   return config;
 }
 
-/** Flags win over environment variables (`--port 0` over TENDERLINE_PORT). Unknown flags are an error. */
+/**
+ * Settings that carry a secret (a database password, tokens): never taken on the command line,
+ * where every user of the machine reads them in `ps`. They come from the config file or the
+ * environment (a process's environment is readable by its owner only).
+ */
+const SECRET_FLAGS: ReadonlyArray<keyof typeof KEYS> = ["database-url", "bootstrap-tokens", "peers"];
+/** Config file fields whose flag form is JSON text: the file gives them as JSON values. */
+const JSON_FIELDS = new Set<string>(["bootstrapTokens", "peers", "anomalyThresholds"]);
+
+/** The region's config file: a JSON object with RegionConfig's field names (a bad one names the field). */
+function readConfigFile(file: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`cannot read the region config file ${file}: ${(error as Error).message}`);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`the region config file ${file} must hold a JSON object`);
+  }
+  const known = new Set(Object.keys(RegionConfigSchema.shape));
+  const unknown = Object.keys(raw).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `the region config file ${file} has unknown fields: ${unknown.join(", ")}; fields: ${[...known].join(", ")}`,
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [
+      k,
+      JSON_FIELDS.has(k) && typeof v !== "string" ? JSON.stringify(v) : typeof v === "string" ? v : String(v),
+    ]),
+  );
+}
+
+/**
+ * The config file first, then environment variables, then flags (`--port 0` over TENDERLINE_PORT
+ * over the file). Unknown flags, and flags that would carry a secret, are an error.
+ */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RegionConfig {
   const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
   let values: Record<string, string | boolean | undefined>;
@@ -144,10 +184,18 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Reg
         .join(", ")}`,
     );
   }
-  const input: Record<string, unknown> = {};
-  for (const [flag, { env: name }] of Object.entries(FLAGS) as Array<[keyof typeof FLAGS, { env: string }]>) {
-    const value = values[flag] ?? env[name];
-    if (value !== undefined && value !== "") input[KEYS[flag]] = value;
+  for (const flag of SECRET_FLAGS) {
+    if (values[flag] !== undefined) {
+      throw new ConfigError(
+        `--${flag} would put a secret on the command line, where every user of this machine can read it (ps); set ${KEYS[flag]} in the --config file or ${FLAGS[flag].env} in the environment instead`,
+      );
+    }
+  }
+  const file = (values.config as string | undefined) ?? env[FLAGS.config.env];
+  const input: Record<string, unknown> = file ? readConfigFile(file) : {};
+  for (const [flag, key] of Object.entries(KEYS) as Array<[keyof typeof KEYS, keyof RegionConfig]>) {
+    const value = values[flag] ?? env[FLAGS[flag].env];
+    if (value !== undefined && value !== "") input[key] = value;
   }
   if (input.port === undefined && env.PORT) input.port = env.PORT;
   return parseConfig(input);

@@ -98,10 +98,9 @@ export function twoRegionsSuite(backend: Backend): void {
       await links.B.start();
       for (const name of ["A", "B"] as const) {
         const other = name === "A" ? "B" : "A";
-        const flags = await store.processFlags(name.toLowerCase());
         regions[name] = await startRegionProcess({
           region: name,
-          ...(flags[0] === "--data-dir" ? { dataDir: flags[1] } : { databaseUrl: flags[1] }),
+          ...(await store.processStorage(name.toLowerCase())),
           bootstrapTokens: [
             { token: TOKENS.store.s1, kind: "store", storeId: "s1" },
             { token: TOKENS.admin, kind: "admin" },

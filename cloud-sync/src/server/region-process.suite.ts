@@ -30,47 +30,40 @@ export function regionProcessSuite(backend: Backend): void {
     });
 
     /** Where this backend keeps the region's data across restarts: a PGlite directory or a PostgreSQL database. */
-    async function storageFlags(): Promise<string[]> {
-      return backend === "pglite" ? ["--data-dir", join(dir, "A")] : store.processFlags("a");
+    async function storage(): Promise<{ dataDir: string } | { databaseUrl: string }> {
+      return backend === "pglite" ? { dataDir: join(dir, "A") } : store.processStorage("a");
+    }
+
+    /** The admin command on that storage: a data directory is a flag, a database URL (a secret) the environment. */
+    function admin(args: string[], where: { dataDir: string } | { databaseUrl: string }) {
+      const env = { ...process.env };
+      delete env.DATABASE_URL;
+      if ("databaseUrl" in where) env.DATABASE_URL = where.databaseUrl;
+      const flags = "dataDir" in where ? ["--data-dir", where.dataDir] : [];
+      return run(process.execPath, ["--import", "tsx", MAIN, ...args, ...flags], { env });
     }
 
     it("creates a token with the admin command, serves on the printed port, and keeps its data across a restart", async () => {
-      const flags = await storageFlags();
-      const created = await run(process.execPath, [
-        "--import",
-        "tsx",
-        MAIN,
-        "token",
-        "create",
-        "--kind",
-        "store",
-        "--store-id",
-        "s9",
-        "--region",
-        "A",
-        ...flags,
-      ]);
+      const where = await storage();
+      const created = await admin(["token", "create", "--kind", "store", "--store-id", "s9", "--region", "A"], where);
       const token = created.stdout.trim();
       expect(token).toMatch(/^tl_store_[A-Za-z0-9_-]{40,}$/);
-      const admin = await run(process.execPath, [
-        "--import",
-        "tsx",
-        MAIN,
-        "token",
-        "create",
-        "--kind",
-        "admin",
-        "--region",
-        "A",
-        ...flags,
-      ]);
-      const adminToken = admin.stdout.trim();
+      const adminToken = (await admin(["token", "create", "--kind", "admin", "--region", "A"], where)).stdout.trim();
+      // A secret is never taken on the command line.
+      if ("databaseUrl" in where) {
+        const refused = await run(
+          process.execPath,
+          ["--import", "tsx", MAIN, "--region", "A", "--database-url", where.databaseUrl],
+          { timeout: 20_000 },
+        ).then(
+          () => "started",
+          (error: { stderr?: string }) => error.stderr ?? "",
+        );
+        expect(refused).toContain("would put a secret on the command line");
+      }
 
       const start = () =>
-        startRegionProcess({
-          region: "A",
-          ...(flags[0] === "--data-dir" ? { dataDir: flags[1] } : { databaseUrl: flags[1] }),
-        }).then((p) => {
+        startRegionProcess({ region: "A", ...where }).then((p) => {
           running.push(p);
           return p;
         });
@@ -105,10 +98,9 @@ export function regionProcessSuite(backend: Backend): void {
     });
 
     it("seeds bootstrap tokens, answers with them, and refuses unknown ones", async () => {
-      const flags = backend === "pglite" ? ["--data-dir", "memory://"] : await store.processFlags("b");
       const region = await startRegionProcess({
         region: "B",
-        ...(flags[0] === "--data-dir" ? { dataDir: flags[1] } : { databaseUrl: flags[1] }),
+        ...(await store.processStorage("b")),
         bootstrapTokens: [{ token: "tl_consumer_bootstrap_0000000001", kind: "consumer" }],
       });
       running.push(region);
@@ -149,10 +141,10 @@ export function regionProcessSuite(backend: Backend): void {
 
     if (backend === "postgres") {
       it("runs two instances of one region on one database: the same batch sent to both at once is stored once", async () => {
-        const flags = await store.processFlags("twin");
+        const { databaseUrl } = (await store.processStorage("twin")) as { databaseUrl: string };
         const tokens = [{ token: "tl_store_twin_0000000000000001", kind: "store" as const, storeId: "s1" }];
         const [one, two] = await Promise.all(
-          [1, 2].map(() => startRegionProcess({ region: "A", databaseUrl: flags[1] as string, bootstrapTokens: tokens })),
+          [1, 2].map(() => startRegionProcess({ region: "A", databaseUrl, bootstrapTokens: tokens })),
         );
         running.push(one as RegionProcess, two as RegionProcess);
         const events = Array.from({ length: 300 }, (_, i) => saleEvent({ registerId: "twin", seq: i + 1 }));

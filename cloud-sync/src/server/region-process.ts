@@ -30,15 +30,18 @@ export interface RegionProcess extends ListeningProcess {
  */
 export async function startRegionProcess(options: RegionProcessOptions): Promise<RegionProcess> {
   const args = ["--region", options.region, "--port", String(options.port ?? 0)];
-  if (options.databaseUrl) args.push("--database-url", options.databaseUrl);
-  else args.push("--data-dir", options.dataDir ?? "memory://");
-  if (options.bootstrapTokens) args.push("--bootstrap-tokens", JSON.stringify(options.bootstrapTokens));
-  if (options.peers) args.push("--peers", JSON.stringify(options.peers));
+  if (!options.databaseUrl) args.push("--data-dir", options.dataDir ?? "memory://");
   if (options.processorUrl) args.push("--processor-url", options.processorUrl);
   args.push(...(options.extraArgs ?? []));
   const env = { ...process.env, ...options.env };
-  // The child's configuration comes from these flags, not from whatever the parent's environment holds.
+  // The child's configuration comes from here, not from whatever the parent's environment holds;
+  // secrets go in its environment, never on its command line (visible to every user in ps).
   delete env.DATABASE_URL;
+  delete env.TENDERLINE_BOOTSTRAP_TOKENS;
+  delete env.TENDERLINE_PEERS;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  if (options.bootstrapTokens) env.TENDERLINE_BOOTSTRAP_TOKENS = JSON.stringify(options.bootstrapTokens);
+  if (options.peers) env.TENDERLINE_PEERS = JSON.stringify(options.peers);
   const running = await spawnListening({ name: `region ${options.region}`, script: MAIN, args, env, stopGraceMs: 5000 });
   return { region: options.region, ...running };
 }

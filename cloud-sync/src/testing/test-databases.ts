@@ -50,7 +50,8 @@ export interface TestStore {
   /** A new database handle (migrated) on this test file's storage; for PostgreSQL several may share one database. */
   open(): Promise<Database>;
   /** For region processes: the flags that point them at a fresh database of this backend. */
-  processFlags(name: string): Promise<string[]>;
+  /** Storage for a region process of its own: a PGlite directory in memory, or a fresh PostgreSQL database. */
+  processStorage(name: string): Promise<{ dataDir: string } | { databaseUrl: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -70,11 +71,11 @@ export async function testStore(backend: Backend, label: string): Promise<TestSt
       opened.push(db);
       return db;
     },
-    async processFlags(name) {
-      if (backend === "pglite") return ["--data-dir", "memory://"];
+    async processStorage(name) {
+      if (backend === "pglite") return { dataDir: "memory://" };
       const extra = await createPgTestDatabase(`${label}_${name}`);
       pgDatabases.push(extra);
-      return ["--database-url", extra.url];
+      return { databaseUrl: extra.url };
     },
     async cleanup() {
       await Promise.all(opened.map((db) => db.close()));

@@ -166,26 +166,35 @@ export class Chain {
       .filter((r) => r !== name)
       .map((r) => ({ name: r, url: this.regionUrl(r), token: this.tokens.regions[name] }));
     const databaseUrl = options.databaseUrls?.[name];
-    const storage = databaseUrl ? ["--database-url", databaseUrl] : ["--data-dir", join(options.dataDir, "regions", name)];
+    // The secrets (tokens, the database URL) go in a config file only this user reads, never on
+    // the command line, where every user of the machine sees them in ps.
+    const configFile = join(options.dataDir, "regions", `${name}.config.json`);
+    mkdirSync(join(options.dataDir, "regions"), { recursive: true });
+    writeFileSync(
+      configFile,
+      `${JSON.stringify({ bootstrapTokens: bootstrap, peers, ...(databaseUrl ? { databaseUrl } : {}) }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    const storage = databaseUrl ? [] : ["--data-dir", join(options.dataDir, "regions", name)];
     return new ServiceProcess({
       name: `region-${name}`,
       entry: ENTRIES.region,
       args: [
+        "--config",
+        configFile,
         "--region",
         name,
         "--port",
         String(this.regionPorts.get(name)),
         ...storage,
-        "--bootstrap-tokens",
-        JSON.stringify(bootstrap),
-        "--peers",
-        JSON.stringify(peers),
         "--processor-url",
         this.processorUrl,
         "--log-level",
         options.logLevel ?? "warn",
         ...(options.regionArgs ?? []),
       ],
+      // Nothing from this process's environment may override the file's secrets.
+      env: { DATABASE_URL: "", TENDERLINE_BOOTSTRAP_TOKENS: "", TENDERLINE_PEERS: "", TENDERLINE_REGION_CONFIG: "" },
       startTimeoutMs: 60_000,
       onLine: (line) => options.onLine?.(`region-${name}`, line),
     });

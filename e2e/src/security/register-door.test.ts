@@ -150,6 +150,22 @@ describe("the register's door on the running chain (two regions, the simulator, 
     }
   }, 120_000);
 
+  it("no region has a secret on its command line (what every user of the machine sees in ps)", async () => {
+    const t = stack.chain.tokens;
+    const secrets = [
+      t.admin,
+      t.consumer,
+      ...Object.values(t.stores),
+      ...Object.values(t.registers ?? {}),
+      ...Object.values(t.regions),
+    ];
+    for (const region of stack.chain.regions.values()) {
+      const cmdline = readFileSync(`/proc/${region.pid}/cmdline`, "utf8").split("\0").join(" ");
+      expect(cmdline).toContain("--config");
+      for (const secret of secrets) expect(cmdline).not.toContain(secret);
+    }
+  });
+
   it("the PIN is nowhere: not in the outbox, the regions' databases, the feed, the receipt or any log", async () => {
     const queue = await api<{ counts: { pending: number } }>(`${stack.agentUrl}/api/v1/queue`);
     expect(queue.counts.pending).toBe(0);

@@ -99,7 +99,7 @@ describe("failover with nothing pending: what A acked but never replicated is re
   it("the engine alone (no new sale) carries A's unreplicated rows to B when A dies", async () => {
     // A's only peer is unreachable, so A never reports anything replicated (replicatedSeq stays 0).
     const deadPeer = JSON.stringify([{ name: "B", url: "http://127.0.0.1:9", token: "tl_region_unreachable_peer_0000" }]);
-    const a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", extraArgs: ["--peers", deadPeer] });
+    const a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", peers: deadPeer });
     const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
     regions.push(a, b);
     const agent = agentOn(a, b, { registerId: "reg-unrep" });

@@ -29,6 +29,8 @@ export async function startRegion(options: {
   storeId: string;
   port?: number;
   extraArgs?: string[];
+  /** Peer regions as JSON (they carry tokens, so they go in the environment). */
+  peers?: string;
 }): Promise<RegionProcess> {
   const tokens = JSON.stringify([
     { token: STORE_TOKEN, kind: "store", storeId: options.storeId },
@@ -44,14 +46,15 @@ export async function startRegion(options: {
     String(options.port ?? 0),
     "--data-dir",
     options.dataDir,
-    "--bootstrap-tokens",
-    tokens,
     "--log-level",
     "warn",
     ...(options.extraArgs ?? []),
   ];
-  const env = { ...process.env };
+  // Tokens go in the child's environment, never on its command line.
+  const env: NodeJS.ProcessEnv = { ...process.env, TENDERLINE_BOOTSTRAP_TOKENS: tokens };
   delete env.DATABASE_URL;
+  if (options.peers) env.TENDERLINE_PEERS = options.peers;
+  else delete env.TENDERLINE_PEERS;
   const child = spawn(process.execPath, args, { cwd: CLOUD_SYNC_DIR, stdio: ["ignore", "pipe", "pipe"], env });
   let err = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
