@@ -60,13 +60,16 @@ describe("body limits on the running agent", () => {
 
   it("answers 413 to oversized bodies on every kind of route without holding them in memory", async () => {
     const pid = agent.child.pid as number;
+    const paths = ["/api/v1/sales", "/screens/api/checkout", "/screens/api/terminal", "/api/v1/manager/session"];
+    // A first round warms the process up (modules, JIT, heap sizing), so the peak measured after it is the agent's own.
+    for (const path of paths) expect(await flood(agent.port, path, 4, false), `${path} warm-up`).toBe(413);
     const before = peakRss(pid);
-    for (const path of ["/api/v1/sales", "/screens/api/checkout", "/screens/api/terminal", "/api/v1/manager/session"]) {
+    for (const path of paths) {
       expect(await flood(agent.port, path, 64, false), `${path} with a declared length`).toBe(413);
       expect(await flood(agent.port, path, 64, true), `${path} chunked`).toBe(413);
     }
     // 512 MiB went at it; had any 64 MiB body been read whole, the peak would have grown by at least that.
-    expect(peakRss(pid) - before).toBeLessThan(32 * MiB);
+    expect(peakRss(pid) - before).toBeLessThan(48 * MiB);
     const health = await fetch(`http://127.0.0.1:${agent.port}/api/v1/health`);
     expect(health.status).toBe(200);
   });
