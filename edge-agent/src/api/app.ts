@@ -61,7 +61,7 @@ function idempotencyOf(c: Context, route: string, raw: unknown): IdempotencyCont
 }
 
 /**
- * The register API (../shared/ARCHITECTURE.md): loopback only, JSON in and out. The guard and the
+ * The register API (docs/ARCHITECTURE.md): loopback only, JSON in and out. The guard and the
  * body limit sit in front of every route, the screens' included (they are mounted on this app).
  */
 export function createApp(deps: AppDeps): Hono {
@@ -166,7 +166,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/v1/health", (c) => c.json({ status: "ok" }));
 
   app.notFound(() => {
-    throw new ApiError(404, "not_found", "no such endpoint; see the register API in ARCHITECTURE.md");
+    throw new ApiError(404, "not_found", "no such endpoint; see the register API in docs/ARCHITECTURE.md");
   });
 
   app.onError((error, c) => {

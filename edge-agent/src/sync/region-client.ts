@@ -40,7 +40,7 @@ function describeFetchFailure(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-/** The region API calls the sync engine makes (../shared/ARCHITECTURE.md). */
+/** The region API calls the sync engine makes (docs/ARCHITECTURE.md). */
 export class RegionClient {
   constructor(
     readonly region: RegionEndpoint,

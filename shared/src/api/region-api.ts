@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The wire contract between the sync engine and a region (../shared/ARCHITECTURE.md). Events in a
+ * The wire contract between the sync engine and a region (docs/ARCHITECTURE.md). Events in a
  * batch are validated one by one by the region, so one bad event is rejected without sinking the rest.
  */
 export const EventBatchSchema = z.object({
