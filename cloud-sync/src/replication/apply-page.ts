@@ -18,17 +18,25 @@ export interface ApplySummary {
  */
 export async function applyPage(db: Database, peer: string, page: LogPage): Promise<ApplySummary> {
   const records: NewRecord[] = [];
-  const corrupt: string[] = [];
-  const withPan: string[] = [];
+  /** Records not stored, and why: each becomes a replication_conflict. */
+  const refused: Array<{ recordId: string; reason: string; message: string }> = [];
   for (const r of page.records) {
     // The bytes must still be what was hashed at the origin.
     if (sha256Hex(r.body) !== r.hash) {
-      corrupt.push(r.recordId);
+      refused.push({
+        recordId: r.recordId,
+        reason: "hash_mismatch",
+        message: "the record's bytes do not match its content hash",
+      });
       continue;
     }
     // A peer is checked like any other input: a card number is never stored, whoever sends it.
     if (holdsPan(JSON.parse(r.body))) {
-      withPan.push(r.recordId);
+      refused.push({
+        recordId: r.recordId,
+        reason: "pan_detected",
+        message: "the record holds a full card number, so it was not stored here",
+      });
       continue;
     }
     records.push({
@@ -48,7 +56,7 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
   return db.transaction(async (tx) => {
     await lockRegisters(tx, registersOf(records));
     const outcomes: StoreOutcome[] = records.length > 0 ? await storeRecords(tx, records) : [];
-    const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: corrupt.length + withPan.length };
+    const summary: ApplySummary = { accepted: 0, duplicate: 0, rejected: refused.length };
     for (const o of outcomes) summary[o.status]++;
     // "Seen" here means heard of through any region: the store-silent rule looks at every path.
     await advanceWatermarks(tx, registersOf(records.filter((_, i) => outcomes[i]?.status === "accepted")), true);
@@ -66,19 +74,12 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
           },
         ];
       }),
-      ...corrupt.map((id) => ({
-        key: `replication_conflict:${id}`,
+      ...refused.map(({ recordId, reason, message }) => ({
+        key: `replication_conflict:${recordId}`,
         kind: "replication_conflict" as const,
         storeId: null,
-        subject: id,
-        detail: { peer, reason: "hash_mismatch", message: "the record's bytes do not match its content hash" },
-      })),
-      ...withPan.map((id) => ({
-        key: `replication_conflict:${id}`,
-        kind: "replication_conflict" as const,
-        storeId: null,
-        subject: id,
-        detail: { peer, reason: "pan_detected", message: "the record holds a full card number, so it was not stored here" },
+        subject: recordId,
+        detail: { peer, reason, message },
       })),
     ]);
     if (page.watermarks.length > 0) {
