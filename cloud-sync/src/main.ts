@@ -1,17 +1,23 @@
 /**
  * The region process. `node --import tsx cloud-sync/src/main.ts [flags]` serves the region API and
  * prints `{"listening":<port>,"region":"<name>"}` on stdout once bound; `… main.ts token create …`
- * is the admin command. Flags and environment variables: cloud-sync/README.md.
+ * are the operator's credential commands. Flags and environment variables: cloud-sync/README.md.
  */
-import { ADMIN_USAGE, runAdmin } from "./cli/admin.ts";
+import { RegionCommandError } from "./cli/region-admin-client.ts";
+import { runTokenCommand, TOKEN_USAGE } from "./cli/token-cli.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { startRegion } from "./server/start-region.ts";
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "token") return runAdmin(argv, process.env, (line) => process.stdout.write(`${line}\n`));
+  if (argv[0] === "token") {
+    return runTokenCommand(argv, process.env, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   if (argv[0] === "help" || argv.includes("--help")) {
     process.stdout.write(
-      `serve: main.ts [--config FILE] [--region A] [--port 7431] [--data-dir DIR] …  (secrets: in FILE or the environment)\n${ADMIN_USAGE}\n`,
+      `serve: main.ts [--config FILE] [--region A] [--port 7431] [--data-dir DIR] …  (secrets: in FILE or the environment)\n${TOKEN_USAGE}\n`,
     );
     return 0;
   }
@@ -38,7 +44,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const message = error instanceof ConfigError ? error.message : `region failed to start: ${(error as Error).message}`;
+    const known = error instanceof ConfigError || error instanceof RegionCommandError;
+    const message = known ? (error as Error).message : `region failed to start: ${(error as Error).message}`;
     process.stderr.write(`${message}\n`);
     process.exit(error instanceof ConfigError ? 2 : 1);
   },

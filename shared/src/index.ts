@@ -2,6 +2,7 @@ export * from "./api/agent-requests.ts";
 export * from "./api/region-api.ts";
 export * from "./canonical/canonical-json.ts";
 export * from "./canonical/fast-canonical-json.ts";
+export * from "./credentials/credential-wire.ts";
 export * from "./events/envelope.ts";
 export * from "./events/issues.ts";
 export * from "./events/lines.ts";

@@ -1,7 +1,7 @@
 import { maskPans } from "@tenderline/shared";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { cachedPrincipals, type PrincipalResolver } from "../auth/principal-cache.ts";
+import { createPrincipalResolver, type PrincipalResolver } from "../auth/principal-resolver.ts";
 import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
 import type { BatchParser } from "../ingest/classify-pool.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
@@ -10,7 +10,7 @@ import { readWatermark } from "../ingest/watermark.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Database } from "../storage/database.ts";
-import { type AuthEnv, requireToken } from "./auth.ts";
+import { type AuthEnv, bearer, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
 import { errorCode, fail } from "./http-error.ts";
 import { refusePansInAddress } from "./pan-in-address.ts";
@@ -26,6 +26,8 @@ export interface AppDeps {
   healthDetails?: () => Promise<{ degraded: boolean; details: Record<string, unknown> }>;
   /** Parses batch bodies off the main thread (ClassifyPool); inline when absent. */
   parseBatch?: BatchParser;
+  /** How bearer credentials become principals; by default, this region's bootstrap tokens only. */
+  principals?: PrincipalResolver;
   /** Routes added by later modules (replication, exceptions…), with the app's token resolver. */
   extend?: (app: Hono<AuthEnv>, principals: PrincipalResolver) => void;
 }
@@ -48,7 +50,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const { db, metrics, logger, region } = deps;
   const replication = deps.replication ?? singleRegion;
   const app = new Hono<AuthEnv>();
-  const principals = cachedPrincipals(db);
+  const principals = deps.principals ?? createPrincipalResolver(db, { region });
   const parseBody: BatchParser = deps.parseBatch ?? (async (body) => parseBatchBytes(body));
 
   app.onError((error, c) => {
@@ -69,9 +71,9 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   // Anyone may ask whether the region is up (load balancers, registers' probes); only an operator
   // (admin) or a peer region sees the details: database, uptime, peers and their last errors.
   const operator = async (authorization: string | undefined): Promise<boolean> => {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
-    const principal = token ? await principals(token) : undefined;
-    return principal?.kind === "admin" || principal?.kind === "region";
+    const token = bearer(authorization);
+    const resolved = token ? await principals(token) : undefined;
+    return resolved?.ok === true && (resolved.principal.kind === "admin" || resolved.principal.kind === "region");
   };
 
   app.get("/v1/health", async (c) => {

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import type { PrincipalResolver } from "../auth/principal-cache.ts";
+import type { PrincipalResolver } from "../auth/principal-resolver.ts";
 import { EXCEPTION_KINDS, EXCEPTION_STATES, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
 import type { RegionJobs } from "../jobs/region-jobs.ts";
 import { computeDigest } from "../replication/digest.ts";

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { describeIssues } from "@tenderline/shared";
 import { z } from "zod";
 import { AnomalyThresholdsSchema } from "../anomalies/thresholds.ts";
+import { PrivateJwkSchema, PublicJwkSchema } from "../auth/credential-keys.ts";
 import { BootstrapTokensSchema } from "../auth/tokens.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T, what: string) =>
@@ -52,7 +53,14 @@ export const RegionConfigSchema = z.object({
     .min(0)
     .max(16)
     .default(() => (availableParallelism() > 1 ? 1 : 0)),
+  /** Opaque per-region tokens for tests that run one region in-process; deployments use signed credentials. */
   bootstrapTokens: jsonText(BootstrapTokensSchema, "bootstrap tokens").optional(),
+  /** The retailer's Ed25519 private key (a JWK): a region holding it issues credentials. A secret. */
+  credentialIssuerKey: jsonText(PrivateJwkSchema, "the credential issuer key").optional(),
+  /** Public keys (JWKs) whose credentials this region accepts; the issuer key's own is always among them. */
+  credentialTrustedKeys: jsonText(z.array(PublicJwkSchema), "the trusted credential keys").default([]),
+  /** How stale an instance's view of revocations may be. */
+  credentialRefreshMs: positiveInt.default(1000),
   peers: jsonText(z.array(PeerSchema), "peers").default([]),
   replicationIntervalMs: positiveInt.default(1000),
   replicationBatch: positiveInt.max(1000).default(500),
@@ -91,6 +99,9 @@ const FLAGS = {
   "body-limit": { env: "TENDERLINE_BODY_LIMIT" },
   "ingest-workers": { env: "TENDERLINE_INGEST_WORKERS" },
   "bootstrap-tokens": { env: "TENDERLINE_BOOTSTRAP_TOKENS" },
+  "credential-issuer-key": { env: "TENDERLINE_CREDENTIAL_ISSUER_KEY" },
+  "credential-trusted-keys": { env: "TENDERLINE_CREDENTIAL_TRUSTED_KEYS" },
+  "credential-refresh-ms": { env: "TENDERLINE_CREDENTIAL_REFRESH_MS" },
   peers: { env: "TENDERLINE_PEERS" },
   "replication-interval-ms": { env: "TENDERLINE_REPLICATION_INTERVAL_MS" },
   "processor-url": { env: "TENDERLINE_PROCESSOR_URL" },
@@ -113,6 +124,9 @@ const KEYS: Record<Exclude<keyof typeof FLAGS, "config">, keyof RegionConfig> = 
   "body-limit": "bodyLimitBytes",
   "ingest-workers": "ingestWorkers",
   "bootstrap-tokens": "bootstrapTokens",
+  "credential-issuer-key": "credentialIssuerKey",
+  "credential-trusted-keys": "credentialTrustedKeys",
+  "credential-refresh-ms": "credentialRefreshMs",
   peers: "peers",
   "replication-interval-ms": "replicationIntervalMs",
   "processor-url": "processorUrl",
@@ -138,9 +152,15 @@ export function parseConfig(input: Record<string, unknown>): RegionConfig {
  * where every user of the machine reads them in `ps`. They come from the config file or the
  * environment (a process's environment is readable by its owner only).
  */
-const SECRET_FLAGS: ReadonlyArray<keyof typeof KEYS> = ["database-url", "bootstrap-tokens", "peers"];
+const SECRET_FLAGS: ReadonlyArray<keyof typeof KEYS> = ["database-url", "bootstrap-tokens", "peers", "credential-issuer-key"];
 /** Config file fields whose flag form is JSON text: the file gives them as JSON values. */
-const JSON_FIELDS = new Set<string>(["bootstrapTokens", "peers", "anomalyThresholds"]);
+const JSON_FIELDS = new Set<string>([
+  "bootstrapTokens",
+  "peers",
+  "anomalyThresholds",
+  "credentialIssuerKey",
+  "credentialTrustedKeys",
+]);
 
 /** The region's config file: a JSON object with RegionConfig's field names (a bad one names the field). */
 function readConfigFile(file: string): Record<string, unknown> {

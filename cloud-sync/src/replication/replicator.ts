@@ -4,17 +4,11 @@ import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Database, Queryable } from "../storage/database.ts";
 import { applyPage, recordPullFailure } from "./apply-page.ts";
+import { type CredentialPullSummary, pullCredentials } from "./credential-pull.ts";
 import { LogPageSchema } from "./log-page.ts";
+import { PullError } from "./pull-error.ts";
 
-export class PullError extends Error {
-  constructor(
-    readonly peer: string,
-    message: string,
-  ) {
-    super(`pull from ${peer} failed: ${message}`);
-    this.name = "PullError";
-  }
-}
+export { PullError };
 
 export interface PeerStatus {
   name: string;
@@ -33,6 +27,8 @@ export interface PullSummary {
   duplicate: number;
   rejected: number;
   error?: string;
+  /** The peer's credential records (revocations, rotations) pulled in the same round. */
+  credentials?: CredentialPullSummary;
 }
 
 /**
@@ -49,13 +45,29 @@ export class Replicator implements ReplicatedSeqSource {
     private readonly db: Database,
     readonly region: string,
     private readonly peers: readonly Peer[],
-    private readonly options: { batch: number; intervalMs: number; timeoutMs?: number; logger?: Logger; metrics?: Metrics },
+    private readonly options: {
+      batch: number;
+      intervalMs: number;
+      timeoutMs?: number;
+      logger?: Logger;
+      metrics?: Metrics;
+      /** Called when a peer's credential records changed something here (revocations take effect at once). */
+      onCredentialsChanged?: () => void;
+    },
   ) {}
 
   /** Pulls each peer until caught up (or failing); never throws for an unreachable peer. */
   async pullAll(): Promise<PullSummary[]> {
     const results: PullSummary[] = [];
-    for (const peer of this.peers) results.push(await this.pullPeer(peer));
+    for (const peer of this.peers) {
+      // Credentials first: a revocation should not wait behind a long backlog of events.
+      const credentials = await pullCredentials(this.db, peer, { timeoutMs: this.options.timeoutMs ?? 10_000 });
+      if (credentials.changed > 0) this.options.onCredentialsChanged?.();
+      if (credentials.error) {
+        this.options.logger?.warn({ peer: peer.name, err: { message: credentials.error } }, "credential pull failed");
+      }
+      results.push({ ...(await this.pullPeer(peer)), credentials });
+    }
     await this.refreshLagMetrics();
     return results;
   }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,21 +34,18 @@ export function regionProcessSuite(backend: Backend): void {
       return backend === "pglite" ? { dataDir: join(dir, "A") } : store.processStorage("a");
     }
 
-    /** The admin command on that storage: a data directory is a flag, a database URL (a secret) the environment. */
-    function admin(args: string[], where: { dataDir: string } | { databaseUrl: string }) {
-      const env = { ...process.env };
-      delete env.DATABASE_URL;
-      if ("databaseUrl" in where) env.DATABASE_URL = where.databaseUrl;
-      const flags = "dataDir" in where ? ["--data-dir", where.dataDir] : [];
-      return run(process.execPath, ["--import", "tsx", MAIN, ...args, ...flags], { env });
-    }
+    /** The operator's CLI: secrets (the admin credential, the issuer key) in its environment, never its argv. */
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      run(process.execPath, ["--import", "tsx", MAIN, "token", ...args], { env: { ...process.env, ...env } });
 
-    it("creates a token with the admin command, serves on the printed port, and keeps its data across a restart", async () => {
+    it("issues a credential with the CLI over HTTP, serves on the printed port, and keeps its data across a restart", async () => {
       const where = await storage();
-      const created = await admin(["token", "create", "--kind", "store", "--store-id", "s9", "--region", "A"], where);
-      const token = created.stdout.trim();
-      expect(token).toMatch(/^tl_store_[A-Za-z0-9_-]{40,}$/);
-      const adminToken = (await admin(["token", "create", "--kind", "admin", "--region", "A"], where)).stdout.trim();
+      // The retailer's keys go in the region's config file; the first admin is signed with them offline.
+      const keys = JSON.parse((await cli(["keygen"])).stdout) as Record<string, unknown>;
+      const configFile = join(dir, `${backend}.config.json`);
+      writeFileSync(configFile, JSON.stringify({ ...keys, ...("databaseUrl" in where ? where : {}) }), { mode: 0o600 });
+      const adminToken = (await cli(["create", "--offline", "--kind", "admin", "--config", configFile])).stdout.trim();
+      expect(adminToken).toMatch(/^eyJ/);
       // A secret is never taken on the command line.
       if ("databaseUrl" in where) {
         const refused = await run(
@@ -63,7 +60,11 @@ export function regionProcessSuite(backend: Backend): void {
       }
 
       const start = () =>
-        startRegionProcess({ region: "A", ...where }).then((p) => {
+        startRegionProcess({
+          region: "A",
+          ...("dataDir" in where ? where : {}),
+          env: { TENDERLINE_REGION_CONFIG: configFile },
+        }).then((p) => {
           running.push(p);
           return p;
         });
@@ -75,6 +76,23 @@ export function regionProcessSuite(backend: Backend): void {
         await fetch(`${first.url}/v1/health`, { headers: { authorization: `Bearer ${adminToken}` } })
       ).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ region: "A", status: "ok", backend });
+
+      const asAdmin = { TENDERLINE_REGION_URL: first.url, TENDERLINE_ADMIN_CREDENTIAL: adminToken };
+      // The admin credential is refused on the command line, where ps shows it.
+      const onArgv = await cli(["list", "--url", first.url, "--admin-credential", adminToken]).then(
+        () => "accepted",
+        (error: { stderr?: string }) => error.stderr ?? "",
+      );
+      expect(onArgv).toContain("readable by every user of this machine");
+      const created = await cli(["create", "--kind", "store", "--store-id", "s9", "--label", "tooling"], asAdmin);
+      const token = created.stdout.trim();
+      expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(created.stderr).toContain("shown this once");
+      // The list shows records, never a credential.
+      const listed = (await cli(["list", "--json"], asAdmin)).stdout;
+      expect(listed).toContain("s9");
+      expect(listed).not.toContain(token);
+      expect(listed).not.toContain(adminToken);
 
       const post = (url: string, events: unknown[]) =>
         fetch(`${url}/v1/events/batch`, {
@@ -95,6 +113,13 @@ export function regionProcessSuite(backend: Backend): void {
       ).json()) as IngestOutput;
       expect(again.results.map((r) => r.status)).toEqual(["duplicate", "accepted"]);
       expect(again.watermark.contiguousSeq).toBe(2);
+      // The record survived the restart too: the admin (recorded when first used) and the store's.
+      const kinds = (
+        JSON.parse((await cli(["list", "--json"], { ...asAdmin, TENDERLINE_REGION_URL: second.url })).stdout) as {
+          items: Array<{ kind: string }>;
+        }
+      ).items.map((i) => i.kind);
+      expect(kinds.sort()).toEqual(["admin", "store"]);
     });
 
     it("seeds bootstrap tokens, answers with them, and refuses unknown ones", async () => {

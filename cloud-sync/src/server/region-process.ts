@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { PrivateJwk, PublicJwk } from "../auth/credential-keys.ts";
 import type { BootstrapToken } from "../auth/tokens.ts";
 import type { Peer } from "../config/config.ts";
 import { type ListeningProcess, spawnListening } from "./listening-process.ts";
@@ -13,6 +14,10 @@ export interface RegionProcessOptions {
   dataDir?: string;
   databaseUrl?: string;
   bootstrapTokens?: BootstrapToken[];
+  /** The retailer's private key: this region issues credentials. */
+  credentialIssuerKey?: PrivateJwk;
+  /** Public keys whose credentials this region accepts. */
+  credentialTrustedKeys?: PublicJwk[];
   peers?: Peer[];
   processorUrl?: string;
   /** Any further flags, e.g. ["--replication-interval-ms", "200"]. */
@@ -39,6 +44,10 @@ export async function startRegionProcess(options: RegionProcessOptions): Promise
   delete env.DATABASE_URL;
   delete env.TENDERLINE_BOOTSTRAP_TOKENS;
   delete env.TENDERLINE_PEERS;
+  delete env.TENDERLINE_CREDENTIAL_ISSUER_KEY;
+  delete env.TENDERLINE_CREDENTIAL_TRUSTED_KEYS;
+  if (options.credentialIssuerKey) env.TENDERLINE_CREDENTIAL_ISSUER_KEY = JSON.stringify(options.credentialIssuerKey);
+  if (options.credentialTrustedKeys) env.TENDERLINE_CREDENTIAL_TRUSTED_KEYS = JSON.stringify(options.credentialTrustedKeys);
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.bootstrapTokens) env.TENDERLINE_BOOTSTRAP_TOKENS = JSON.stringify(options.bootstrapTokens);
   if (options.peers) env.TENDERLINE_PEERS = JSON.stringify(options.peers);

@@ -1,7 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.ts";
+import { addCredentialRoutes } from "../api/credential-routes.ts";
 import { addRegionRoutes } from "../api/region-routes.ts";
+import { CredentialIssuer } from "../auth/credential-issuer.ts";
+import { importIssuerKey, publicHalf, TrustedKeys } from "../auth/credential-keys.ts";
+import { createPrincipalResolver } from "../auth/principal-resolver.ts";
 import { seedTokens } from "../auth/tokens.ts";
 import type { RegionConfig } from "../config/config.ts";
 import { ClassifyPool } from "../ingest/classify-pool.ts";
@@ -10,6 +14,7 @@ import { createLogger, type Logger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { HttpTenderAuthority } from "../processor/http-tender-authority.ts";
 import { Reconciler } from "../reconcile/reconciler.ts";
+import { pullCredentials } from "../replication/credential-pull.ts";
 import { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
 import { openDatabase } from "../storage/open-database.ts";
@@ -33,12 +38,25 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   if (config.bootstrapTokens) await seedTokens(db, config.bootstrapTokens);
   const metrics = createMetrics(config.region);
+  const issuerJwk = config.credentialIssuerKey;
+  const trustedKeys = await TrustedKeys.from([...config.credentialTrustedKeys, ...(issuerJwk ? [publicHalf(issuerJwk)] : [])]);
+  const issuer = issuerJwk ? new CredentialIssuer(db, config.region, await importIssuerKey(issuerJwk)) : undefined;
+  const principals = createPrincipalResolver(db, {
+    region: config.region,
+    ...(trustedKeys.size > 0 ? { trustedKeys } : {}),
+    refreshMs: config.credentialRefreshMs,
+    logger,
+  });
   const replicator = new Replicator(db, config.region, config.peers, {
     batch: config.replicationBatch,
     intervalMs: config.replicationIntervalMs,
     logger,
     metrics,
+    onCredentialsChanged: () => principals.invalidate(),
   });
+  // Revocations made while this region was down are learnt before it takes a request (peers that
+  // do not answer within a moment are left to the first replication round).
+  await Promise.all(config.peers.map((peer) => pullCredentials(db, peer, { timeoutMs: 2000 })));
   const reconciler = config.processorUrl
     ? new Reconciler(
         db,
@@ -75,6 +93,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     bodyLimitBytes: config.bodyLimitBytes,
     ...(pool ? { parseBatch: pool.parse } : {}),
     replication: replicator,
+    principals,
     healthDetails: async () => {
       const peers = await replicator.refreshLagMetrics();
       // A lagging peer does not stop this region taking writes (registers keep sending here), so
@@ -88,7 +107,10 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
         },
       };
     },
-    extend: (a, principals) => addRegionRoutes(a, { region: config.region, db, principals, replicator, jobs }),
+    extend: (a) => {
+      addRegionRoutes(a, { region: config.region, db, principals, replicator, jobs });
+      addCredentialRoutes(a, { region: config.region, db, principals, issuer });
+    },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
@@ -99,7 +121,16 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     replicator.start();
     jobs.start();
   }
-  logger.info({ port, backend: db.backend, peers: config.peers.map((p) => p.name) }, "region listening");
+  logger.info(
+    {
+      port,
+      backend: db.backend,
+      peers: config.peers.map((p) => p.name),
+      trustedKeys: trustedKeys.size,
+      issues: issuer !== undefined,
+    },
+    "region listening",
+  );
   return {
     port,
     db,

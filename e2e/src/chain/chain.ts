@@ -1,10 +1,11 @@
 /**
  * The whole chain as real processes: regions (PGlite or PostgreSQL each), the processor simulator,
- * and agents, with tokens seeded. `pnpm start`, the drill and the browser tests build on it.
+ * and agents, with credentials made as an operator makes them (credentials.ts). `pnpm start`, the
+ * drill and the browser tests build on it.
  */
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type CredentialKeys, generateKeys, issueAt, signOffline } from "./credentials.ts";
 import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
 import { ServiceProcess } from "./service-process.ts";
@@ -37,19 +38,23 @@ export interface ChainOptions {
   /** Extra agent config, e.g. sync probe settings for fast failover in tests. */
   agentConfig?: Record<string, unknown>;
   regionArgs?: string[];
-  /** Reuse tokens from an earlier run (the demo keeps them in its data dir). */
+  /** Reuse credentials from an earlier run (the demo keeps them in its data dir). */
   tokens?: ChainTokens;
   logLevel?: string;
   onLine?: (service: string, line: string) => void;
 }
 
+/** The chain's signed credentials; each is good in every region. */
 export interface ChainTokens {
+  /** The retailer's key pair, in every region's config (it verifies; it may issue). */
+  keys: CredentialKeys;
   admin: string;
   consumer: string;
-  /** Store-wide tokens, for tooling (reading a store's exceptions, the tests' direct batches). */
+  /** Store-wide credentials, for tooling (reading a store's exceptions, the tests' direct batches). */
   stores: Record<string, string>;
   /** Each register's own credential, bound to its store and register: what its agent syncs with. */
-  registers?: Record<string, string>;
+  registers: Record<string, string>;
+  /** Each region's credential for pulling from its peers. */
   regions: Record<string, string>;
 }
 
@@ -64,19 +69,14 @@ export const DEMO_MANAGER = {
   pinHash: "scrypt:16384:8:1:hrCMNVBTJ_6i9sqa21P1RQ:N52FaRgmVOGH1klv7uvofGxXnwZPyMzJwgL3C6Do1bI",
 } as const;
 
-function token(kind: string): string {
-  return `tl_${kind}_${randomBytes(24).toString("base64url")}`;
-}
-
 export class Chain {
   readonly regions = new Map<string, ServiceProcess>();
   readonly agents = new Map<string, ServiceProcess>();
   readonly links = new Map<string, LinkProxy>();
   processor: ServiceProcess | undefined;
-  readonly tokens: ChainTokens;
+  private issued: ChainTokens | undefined;
   private readonly regionNames: string[];
   private readonly regionPorts = new Map<string, number>();
-  private readonly registerStores: Map<string, string>;
 
   readonly options: ChainOptions;
 
@@ -84,19 +84,60 @@ export class Chain {
     // Absolute: an agent reads a relative dataDir as relative to its config file, inside dataDir itself.
     this.options = { ...options, dataDir: resolve(options.dataDir) };
     this.regionNames = options.regionNames ?? ["A", "B"];
-    const given = options.tokens;
-    this.tokens = {
-      admin: given?.admin ?? token("admin"),
-      consumer: given?.consumer ?? token("consumer"),
-      stores: given?.stores ?? Object.fromEntries(options.stores.map((s) => [s.storeId, token("store")])),
-      // Tokens kept from a run before register credentials existed get them now.
-      registers: {
-        ...Object.fromEntries(options.stores.flatMap((s) => s.registers.map((r) => [r, token("register")]))),
-        ...given?.registers,
-      },
-      regions: given?.regions ?? Object.fromEntries(this.regionNames.map((r) => [r, token("region")])),
+    // Tokens kept from a run before signed credentials (no keys) are replaced.
+    if (options.tokens?.keys) this.issued = options.tokens;
+  }
+
+  get tokens(): ChainTokens {
+    if (!this.issued) throw new Error("the chain's credentials exist once start() has begun");
+    return this.issued;
+  }
+
+  /** The key pair, the first admin and the peers' credentials: what the regions need before they start. */
+  private async prepareCredentials(): Promise<void> {
+    if (this.issued) return;
+    const keys = await generateKeys(ENTRIES.region);
+    const [admin, ...regionCredentials] = await Promise.all([
+      signOffline(ENTRIES.region, keys, { kind: "admin" }, "chain admin"),
+      ...this.regionNames.map((r) => signOffline(ENTRIES.region, keys, { kind: "region", regionName: r }, `region ${r} pulling`)),
+    ]);
+    this.issued = {
+      keys,
+      admin: admin as string,
+      consumer: "",
+      stores: {},
+      registers: {},
+      regions: Object.fromEntries(this.regionNames.map((r, i) => [r, regionCredentials[i] as string])),
     };
-    this.registerStores = new Map(options.stores.flatMap((s) => s.registers.map((r) => [r, s.storeId] as const)));
+  }
+
+  /**
+   * Every store's and register's credential, issued over HTTP by the first region only: the other
+   * regions have never heard of them and still accept them (they verify the signature).
+   */
+  private async issueCredentials(): Promise<void> {
+    const tokens = this.tokens;
+    const issuing = this.regionUrl(this.regionNames[0] as string);
+    if (!tokens.consumer) tokens.consumer = (await issueAt(issuing, tokens.admin, { kind: "consumer" }, "chain feed")).credential;
+    await Promise.all(
+      this.options.stores.flatMap((store) => [
+        (async () => {
+          tokens.stores[store.storeId] ??= (
+            await issueAt(issuing, tokens.admin, { kind: "store", storeId: store.storeId }, "store tooling")
+          ).credential;
+        })(),
+        ...store.registers.map(async (registerId) => {
+          tokens.registers[registerId] ??= (
+            await issueAt(
+              issuing,
+              tokens.admin,
+              { kind: "register", storeId: store.storeId, registerId },
+              `register ${registerId}`,
+            )
+          ).credential;
+        }),
+      ]),
+    );
   }
 
   regionUrl(name: string): string {
@@ -121,6 +162,7 @@ export class Chain {
   private async startAll(): Promise<this> {
     const { options } = this;
     mkdirSync(options.dataDir, { recursive: true });
+    await this.prepareCredentials();
     for (const name of this.regionNames) {
       this.regionPorts.set(name, options.regionPorts?.[name] || (await freePort()));
     }
@@ -132,6 +174,7 @@ export class Chain {
     });
     await this.processor.start();
     await Promise.all(this.regionNames.map((name) => this.startRegion(name)));
+    await this.issueCredentials();
     if (options.viaStoreLinks) {
       for (const store of options.stores) {
         for (const name of this.regionNames) {
@@ -148,31 +191,17 @@ export class Chain {
 
   private regionProcess(name: string): ServiceProcess {
     const { options } = this;
-    const bootstrap = [
-      { kind: "admin", token: this.tokens.admin, label: "chain admin" },
-      { kind: "consumer", token: this.tokens.consumer, label: "chain consumer" },
-      ...Object.entries(this.tokens.stores).map(([storeId, t]) => ({ kind: "store", storeId, token: t })),
-      ...Object.entries(this.tokens.registers ?? {}).map(([registerId, t]) => ({
-        kind: "register",
-        storeId: this.registerStores.get(registerId),
-        registerId,
-        token: t,
-      })),
-      ...this.regionNames
-        .filter((r) => r !== name)
-        .map((r) => ({ kind: "region", regionName: r, token: this.tokens.regions[r] })),
-    ];
     const peers = this.regionNames
       .filter((r) => r !== name)
       .map((r) => ({ name: r, url: this.regionUrl(r), token: this.tokens.regions[name] }));
     const databaseUrl = options.databaseUrls?.[name];
-    // The secrets (tokens, the database URL) go in a config file only this user reads, never on
-    // the command line, where every user of the machine sees them in ps.
+    // The secrets (the issuer key, peers' credentials, the database URL) go in a config file only
+    // this user reads, never on the command line, where every user of the machine sees them in ps.
     const configFile = join(options.dataDir, "regions", `${name}.config.json`);
     mkdirSync(join(options.dataDir, "regions"), { recursive: true });
     writeFileSync(
       configFile,
-      `${JSON.stringify({ bootstrapTokens: bootstrap, peers, ...(databaseUrl ? { databaseUrl } : {}) }, null, 2)}\n`,
+      `${JSON.stringify({ ...this.tokens.keys, peers, ...(databaseUrl ? { databaseUrl } : {}) }, null, 2)}\n`,
       { mode: 0o600 },
     );
     const storage = databaseUrl ? [] : ["--data-dir", join(options.dataDir, "regions", name)];
@@ -194,7 +223,14 @@ export class Chain {
         ...(options.regionArgs ?? []),
       ],
       // Nothing from this process's environment may override the file's secrets.
-      env: { DATABASE_URL: "", TENDERLINE_BOOTSTRAP_TOKENS: "", TENDERLINE_PEERS: "", TENDERLINE_REGION_CONFIG: "" },
+      env: {
+        DATABASE_URL: "",
+        TENDERLINE_BOOTSTRAP_TOKENS: "",
+        TENDERLINE_PEERS: "",
+        TENDERLINE_REGION_CONFIG: "",
+        TENDERLINE_CREDENTIAL_ISSUER_KEY: "",
+        TENDERLINE_CREDENTIAL_TRUSTED_KEYS: "",
+      },
       startTimeoutMs: 60_000,
       onLine: (line) => options.onLine?.(`region-${name}`, line),
     });
@@ -224,7 +260,7 @@ export class Chain {
       port: this.options.agentPorts?.[registerId] ?? 0,
       regions,
       // The register's own credential: it writes this register's events and nothing else.
-      storeToken: this.tokens.registers?.[registerId] ?? this.tokens.stores[storeId],
+      storeToken: this.issued?.registers[registerId] ?? "",
       logFile: join(dir, "agent.log"),
       logLevel: this.options.logLevel ?? "info",
       managers: [{ id: DEMO_MANAGER.id, name: DEMO_MANAGER.name, pinHash: DEMO_MANAGER.pinHash }],

@@ -1,0 +1,3 @@
+import { credentialsAcrossRegionsSuite } from "./credentials-across-regions.suite.ts";
+
+credentialsAcrossRegionsSuite("pglite");
