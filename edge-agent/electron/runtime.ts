@@ -4,6 +4,7 @@
  * worker thread when regions are configured), serve the API and the screens on loopback, and stop
  * gracefully, letting an in-flight sync batch finish before the outbox closes.
  */
+import { watchConfig } from "../src/config/config-reload.ts";
 import { type Agent, type AgentConfig, createAgent, loadConfig } from "../src/index.ts";
 
 export interface RuntimeOptions {
@@ -28,12 +29,23 @@ export interface AgentRuntime {
 }
 
 export async function startAgentRuntime(options: RuntimeOptions): Promise<AgentRuntime> {
-  const config = { ...loadConfig(options.configFile, options.env ?? process.env), ...options.override };
+  const env = options.env ?? process.env;
+  const loaded = loadConfig(options.configFile, env);
+  const config = { ...loaded, ...options.override };
   const agent = createAgent(config);
+  // A new credential in the config file is taken live (on SIGHUP and when the file changes).
+  const configWatch = watchConfig({
+    file: options.configFile,
+    running: loaded,
+    env,
+    setCredential: (token) => agent.setCredential(token),
+    logger: agent.logger.child({ component: "config" }),
+  });
   let url: string;
   try {
     ({ url } = await agent.listen());
   } catch (error) {
+    configWatch.close();
     await agent.close();
     throw error;
   }
@@ -43,6 +55,7 @@ export async function startAgentRuntime(options: RuntimeOptions): Promise<AgentR
     agent,
     url,
     stop() {
+      configWatch.close();
       stopping ??= new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           agent.logger.warn(

@@ -48,6 +48,12 @@ export interface Agent {
   setSyncStatus(fn: () => Promise<unknown>): void;
   /** The sync engine's worker, when regions are configured and sync is enabled. */
   sync: SyncHandle | undefined;
+  /**
+   * Replaces the register's credential (`storeToken`) while the agent runs: the sync engine uses it
+   * from its next request (SyncHandle.setCredential) and the screens' region reads from their next one.
+   * `config.storeToken` keeps the one the agent started with.
+   */
+  setCredential(token: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   let syncStatus = options.syncStatus;
   const managers = new ManagerAuthority(db, config.managers, config.managerAuth, clock);
   let listeningPort: number | undefined;
+  let credential = config.storeToken;
   const app = createApp({
     service,
     commits: new GroupCommit(outbox),
@@ -113,6 +120,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       db,
       managers,
       retryDeadLetter: (seq, managerId) => outbox.requeueDead(seq, `retried by manager ${managerId}`),
+      credential: () => credential,
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
@@ -153,6 +161,10 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     sync,
     setSyncStatus(fn) {
       syncStatus = fn;
+    },
+    async setCredential(token) {
+      credential = token;
+      await sync?.setCredential(token);
     },
     listen() {
       return new Promise((resolve, reject) => {

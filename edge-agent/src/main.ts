@@ -4,6 +4,7 @@ import { hashPin } from "@tenderline/shared";
 import { createAgent } from "./agent.ts";
 import { parseArgs } from "./cli/args.ts";
 import { loadConfig } from "./config/config.ts";
+import { watchConfig } from "./config/config-reload.ts";
 import { resetDataDir } from "./storage/data-dir.ts";
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -27,12 +28,21 @@ async function main(): Promise<void> {
   agent.prune();
   const pruneTimer = setInterval(() => agent.prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
+  // A new credential is taken live: on SIGHUP and when the config file changes.
+  const configWatch = watchConfig({
+    file: args.configFile,
+    running: loaded,
+    setCredential: (token) => agent.setCredential(token),
+    logger: agent.logger.child({ component: "config" }),
+    poll: args.watchConfig,
+  });
   const { url, port } = await agent.listen();
   agent.logger.info({ url, port, storeId: config.storeId, registerId: config.registerId }, "agent listening");
   // A line tests and supervisors can wait for, whatever the log destination.
   process.stdout.write(`${JSON.stringify({ listening: url, port })}\n`);
   const stop = async () => {
     clearInterval(pruneTimer);
+    configWatch.close();
     await agent.close();
     process.exit(0);
   };

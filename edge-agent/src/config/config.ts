@@ -169,6 +169,17 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   return out;
 }
 
+/**
+ * Why the text is not JSON, without the text: V8 quotes a piece of it in some messages
+ * (`Unexpected token 'x', ..."storeToken": tl_s"... is not valid JSON`), and that piece may be the credential.
+ */
+function jsonSyntaxReason(error: SyntaxError): string {
+  if (/ is not valid JSON$/.test(error.message)) {
+    return "unexpected character (check quotes and commas; the text is not repeated here as it may hold the credential)";
+  }
+  return error.message;
+}
+
 /** Reads the JSON file, applies the environment, validates. Relative dataDir and logFile are relative to the file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let text: string;
@@ -181,7 +192,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    const reason = error instanceof SyntaxError ? jsonSyntaxReason(error) : (error as Error).message;
+    throw new ConfigError(`config file ${file} is not valid JSON: ${reason}`);
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError(`config file ${file} must hold a JSON object`);

@@ -42,7 +42,8 @@ export class RegionExceptions {
 
   constructor(
     private readonly storeId: string,
-    private readonly token: string,
+    /** The store's credential as it is now (it can be replaced while the agent runs). */
+    private readonly token: () => string,
     private readonly maxAgeMs = 5_000,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -63,7 +64,7 @@ export class RegionExceptions {
     url.searchParams.set("storeId", this.storeId);
     try {
       const res = await fetch(url, {
-        headers: { authorization: `Bearer ${this.token}` },
+        headers: { authorization: `Bearer ${this.token()}` },
         signal: AbortSignal.timeout(1500),
       });
       if (!res.ok) {

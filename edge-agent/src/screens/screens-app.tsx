@@ -69,6 +69,8 @@ export interface ScreensDeps {
   forwardingDeadlineHours?: number;
   probes?: RegionProbes;
   defaultCashierId?: string;
+  /** The register's credential as it is now (replaced while the agent runs); default config.storeToken. */
+  credential?: () => string;
 }
 
 const CartSchema = z.array(
@@ -171,7 +173,7 @@ export function createScreens(deps: ScreensDeps): Hono {
   const app = new Hono();
   const { config } = deps;
   const probes = deps.probes ?? new RegionProbes(config.regions);
-  const exceptions = new RegionExceptions(config.storeId, config.storeToken);
+  const exceptions = new RegionExceptions(config.storeId, deps.credential ?? (() => config.storeToken));
   const recent = new RecentEvents(deps.db);
   const drain = new DrainRate();
   const retry = deps.retryDeadLetter;

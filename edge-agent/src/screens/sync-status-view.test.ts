@@ -50,7 +50,11 @@ describe("the sync engine's status as the screens read it", () => {
     );
     const named = summarizeSync({ state: "credentials rejected", credentialsRejected: true, credentialsRefusedBy: ["A", "B"] });
     expect(named.alert).toContain("refused by regions A and B");
-    expect(named.alert).toContain("keeps recording");
+    expect(named.alert).toContain("keeps recording and nothing is lost");
+    // The way out needs no restart: the agent takes a new credential from its config while running.
+    expect(named.alert).toContain("put it in the register's config (storeToken)");
+    expect(named.alert).toContain("no restart needed");
+    expect(named.alert).not.toMatch(/restart the agent/);
     expect(summarizeSync({ state: "paused", paused: true }).alert).toBe("Sync is paused.");
     expect(summarizeSync(null)).toMatchObject({ state: null, regions: null, alerts: [] });
   });

@@ -101,5 +101,5 @@ export function summarizeSync(sync: unknown): SyncSummary {
 /** What the manager reads when the cloud refuses the register's credential: which regions, and what to do. */
 export function credentialAlert(regions: readonly string[]): string {
   const which = regions.length === 0 ? "the cloud" : `region${regions.length === 1 ? "" : "s"} ${regions.join(" and ")}`;
-  return `This register's credential was refused by ${which}. The register keeps recording and nothing is lost. Ask support for a new credential for this register, put it in the register's config (storeToken) and restart the agent, or press Resume sync once it is fixed.`;
+  return `This register's credential was refused by ${which}. The register keeps recording and nothing is lost. Ask support for a new credential for this register and put it in the register's config (storeToken): the agent picks it up within seconds, no restart needed.`;
 }

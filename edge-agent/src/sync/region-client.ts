@@ -44,8 +44,13 @@ function describeFetchFailure(error: unknown): string {
 export class RegionClient {
   constructor(
     readonly region: RegionEndpoint,
-    private readonly token: string,
+    private token: string,
   ) {}
+
+  /** The credential for the calls that start from now on; a call already sent keeps the one it went with. */
+  setToken(token: string): void {
+    this.token = token;
+  }
 
   private async call(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
     try {

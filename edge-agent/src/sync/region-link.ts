@@ -73,6 +73,11 @@ export class RegionLink {
     this.policy = wrap(this.breaker, timeout(settings.requestTimeoutMs, TimeoutStrategy.Aggressive));
   }
 
+  /** A new credential for this region's next calls (see RegionClient.setToken). */
+  setToken(token: string): void {
+    this.client.setToken(token);
+  }
+
   get name(): string {
     return this.endpoint.name;
   }

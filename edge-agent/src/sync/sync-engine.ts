@@ -59,6 +59,9 @@ export class SyncEngine {
   private credentialsRejected = false;
   /** The regions that refused this register's credential, while they all do. */
   private refusedBy: string[] = [];
+  private token: string;
+  /** Counts new credentials: a refusal of a batch sent with an older one says nothing about the current one. */
+  private credentialGeneration = 0;
   private offlineSince: number | null = null;
   private lastAckAt: number | null = null;
   private acks: Array<{ at: number; n: number }> = [];
@@ -68,6 +71,7 @@ export class SyncEngine {
 
   constructor(private readonly o: SyncEngineOptions) {
     this.clock = o.clock ?? Date.now;
+    this.token = o.token;
     this.links = o.regions.map((r, i) => new RegionLink(r, i, o.token, o.settings, this.clock));
     this.batchLimit = o.settings.batchMaxEvents;
     this.backoffFactory = new ExponentialBackoff({
@@ -115,6 +119,29 @@ export class SyncEngine {
     this.manualPause = false;
     this.backoff = undefined;
     for (const l of this.links) this.needStatus.add(l.name);
+    this.wake("operator");
+  }
+
+  /**
+   * A new credential for the regions (the register's config was edited): every request from now on
+   * carries it; a batch already in flight finishes with the one it was sent with. If sync was paused
+   * because every region refused the old credential, that pause ends and sync runs at once; a
+   * manager's pause stays. The outbox is not touched: rows stay pending until a region acks them, so
+   * nothing is queued again or skipped. The same credential again changes nothing.
+   */
+  setCredential(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    this.credentialGeneration++;
+    for (const l of this.links) l.setToken(token);
+    const wasRefused = this.credentialsRejected;
+    this.credentialsRejected = false;
+    this.refusedBy = [];
+    this.backoff = undefined;
+    this.o.logger.info(
+      { credentialsPauseLifted: wasRefused, managerPause: this.manualPause },
+      this.manualPause ? "took a new credential; sync stays paused by the manager" : "took a new credential; syncing with it",
+    );
     this.wake("operator");
   }
 
@@ -203,6 +230,7 @@ export class SyncEngine {
     // One region refusing the credential may be that region's mistake: the next may take it.
     const refused: string[] = [];
     let answered = 0;
+    const generation = this.credentialGeneration;
     for (const name of order) {
       const link = this.links.find((l) => l.name === name) as RegionLink;
       try {
@@ -232,6 +260,11 @@ export class SyncEngine {
       }
     }
     if (refused.length > 0 && refused.length === answered) {
+      if (generation !== this.credentialGeneration) {
+        // Refused with the credential this batch went out with; a new one came meanwhile: try it now.
+        this.o.logger.info({ regions: refused }, "the old credential was refused; sending again with the new one");
+        return "retry-now";
+      }
       this.credentialsRejected = true;
       this.refusedBy = refused;
       this.o.logger.error({ regions: refused }, "every region refused this register's credential: sync paused, nothing dropped");

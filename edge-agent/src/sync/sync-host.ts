@@ -15,6 +15,12 @@ export interface SyncHandle {
   pause(): Promise<void>;
   resume(): Promise<void>;
   syncNow(): Promise<void>;
+  /**
+   * Hands the engine a new credential (the register's `storeToken`): its next request carries it, a
+   * batch in flight finishes with the old one, and a pause because every region refused the old one
+   * ends (a manager's pause stays). Resolves once the engine has it.
+   */
+  setCredential(token: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +74,7 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
     pause: () => call((r) => r.pause()),
     resume: () => call((r) => r.resume()),
     syncNow: () => call((r) => r.syncNow()),
+    setCredential: (token: string) => call((r) => r.setCredential(token)),
   };
   let waking = false;
   let again = false;
@@ -103,6 +110,7 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
     pause: () => api.pause(),
     resume: () => api.resume(),
     syncNow: () => api.syncNow(),
+    setCredential: (token) => api.setCredential(token),
     async close() {
       if (closed) return;
       closed = true;

@@ -32,6 +32,8 @@ export interface SyncWorkerApi {
   pause(): void;
   resume(): void;
   syncNow(): void;
+  /** A new credential for the regions, from the next request on (SyncEngine.setCredential). */
+  setCredential(token: string): void;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ const api: SyncWorkerApi = {
   pause: () => engine.pause(),
   resume: () => engine.resume(),
   syncNow: () => engine.syncNow(),
+  setCredential: (token) => engine.setCredential(token),
   async stop() {
     if (checkpointTimer) clearInterval(checkpointTimer);
     await engine.stop();

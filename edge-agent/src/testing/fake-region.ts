@@ -1,0 +1,138 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { BatchResponse, EventResult } from "@tenderline/shared";
+import { Hono } from "hono";
+
+/**
+ * A small in-process stand-in for a region that takes one credential only (any other bearer gets
+ * 401), stores events by their idempotency key (eventId) and counts every delivery of each, so a
+ * test can tell "arrived once" from "arrived twice and was deduplicated". The real region
+ * (region-process.ts) deduplicates silently; this one makes resends visible.
+ */
+export interface FakeRegion {
+  name: string;
+  url: string;
+  /** eventId → how many batches carrying it this region took (with the right credential). */
+  deliveries: ReadonlyMap<string, number>;
+  /** The bearer token of every batch post, in arrival order (refused ones included). */
+  batchTokens: readonly string[];
+  /** Batch posts answered 401. */
+  refusedBatches(): number;
+  /** Holds every batch post (after noting its token) until release(); health and status calls pass. */
+  hold(): void;
+  /** Batch posts waiting in hold. */
+  held(): number;
+  release(): void;
+  close(): Promise<void>;
+}
+
+interface WireEvent {
+  eventId: string;
+  seq: number;
+  registerId: string;
+}
+
+function bearer(header: string | undefined): string {
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+}
+
+/** contiguousSeq and the gaps above it, from the seqs held. */
+function watermarkOf(seqs: ReadonlySet<number>): BatchResponse["watermark"] {
+  let contiguousSeq = 0;
+  while (seqs.has(contiguousSeq + 1)) contiguousSeq++;
+  const max = Math.max(0, ...seqs);
+  const gaps: Array<{ from: number; to: number }> = [];
+  for (let s = contiguousSeq + 1; s <= max; s++) {
+    if (seqs.has(s)) continue;
+    const last = gaps[gaps.length - 1];
+    if (last && last.to === s - 1) last.to = s;
+    else gaps.push({ from: s, to: s });
+  }
+  // One region alone: what it holds contiguously counts as replicated.
+  return { contiguousSeq, replicatedSeq: contiguousSeq, gaps };
+}
+
+export async function startFakeRegion(options: { name: string; acceptToken: string }): Promise<FakeRegion> {
+  const deliveries = new Map<string, number>();
+  const held = new Map<string, WireEvent>();
+  const seqsByRegister = new Map<string, Set<number>>();
+  const batchTokens: string[] = [];
+  let refused = 0;
+  let gate: { promise: Promise<void>; open: () => void; waiting: number } | undefined;
+
+  const app = new Hono();
+  app.get("/v1/health", (c) => c.json({ region: options.name, status: "ok" }));
+  app.get("/v1/stores/:storeId/registers/:registerId", (c) => {
+    if (bearer(c.req.header("authorization")) !== options.acceptToken) {
+      return c.json({ error: "unauthorized", message: "unknown token" }, 401);
+    }
+    const seqs = seqsByRegister.get(c.req.param("registerId"));
+    if (!seqs || seqs.size === 0) return c.json({ error: "not_found", message: "no such register" }, 404);
+    return c.json({ ...watermarkOf(seqs), maxSeq: Math.max(...seqs) });
+  });
+  // The store's reconciliation exceptions (the manager screen reads them): none, for the right credential.
+  app.get("/v1/exceptions", (c) =>
+    bearer(c.req.header("authorization")) === options.acceptToken
+      ? c.json({ items: [] })
+      : c.json({ error: "unauthorized", message: "unknown token" }, 401),
+  );
+  app.post("/v1/events/batch", async (c) => {
+    const token = bearer(c.req.header("authorization"));
+    batchTokens.push(token);
+    const body = (await c.req.json()) as { registerId: string; events: WireEvent[] };
+    if (gate) {
+      gate.waiting++;
+      await gate.promise;
+    }
+    if (token !== options.acceptToken) {
+      refused++;
+      return c.json({ error: "unauthorized", message: "unknown token" }, 401);
+    }
+    const seqs = seqsByRegister.get(body.registerId) ?? new Set<number>();
+    seqsByRegister.set(body.registerId, seqs);
+    const results: EventResult[] = body.events.map((e) => {
+      deliveries.set(e.eventId, (deliveries.get(e.eventId) ?? 0) + 1);
+      const before = held.get(e.eventId);
+      if (before) return { eventId: e.eventId, status: "duplicate" };
+      held.set(e.eventId, e);
+      seqs.add(e.seq);
+      return { eventId: e.eventId, status: "accepted" };
+    });
+    const response: BatchResponse = { region: options.name, results, watermark: watermarkOf(seqs) };
+    return c.json(response);
+  });
+
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+      resolve({ server: s, port: info.port }),
+    );
+    s.once("error", reject);
+  });
+  return {
+    name: options.name,
+    url: `http://127.0.0.1:${port}`,
+    deliveries,
+    batchTokens,
+    refusedBatches: () => refused,
+    hold() {
+      if (gate) return;
+      let open = () => {};
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gate = { promise, open, waiting: 0 };
+    },
+    held: () => gate?.waiting ?? 0,
+    release() {
+      gate?.open();
+      gate = undefined;
+    },
+    async close() {
+      gate?.open();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) (server as { closeAllConnections(): void }).closeAllConnections();
+      });
+    },
+  };
+}
