@@ -156,8 +156,10 @@ describe("the register's door on the running chain (two regions, the simulator, 
       t.admin,
       t.consumer,
       ...Object.values(t.stores),
-      ...Object.values(t.registers ?? {}),
+      ...Object.values(t.registers),
       ...Object.values(t.regions),
+      // The retailer's private key: whoever holds it can mint any credential.
+      t.keys.credentialIssuerKey.d,
     ];
     for (const region of stack.chain.regions.values()) {
       const cmdline = readFileSync(`/proc/${region.pid}/cmdline`, "utf8").split("\0").join(" ");
