@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: runs every package's benchmark one after another (they would distort each other
+ * `pnpm bench [PACKAGE …]` (`--help`: usage): runs every package's (or the named packages') benchmark one after another (they would distort each other
  * if run together on two cores) and writes one results file, bench-results/results.json, with the
  * machine it ran on. Each package's `bench` script writes its figures as JSON to $BENCH_OUT.
  */
@@ -8,16 +8,29 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, type as osType, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 
+import { benchUsage, parseBenchArgs, ScriptArgsError } from "./script-args.ts";
+
 const root = resolve(import.meta.dirname, "..");
 const outDir = join(root, "bench-results");
-mkdirSync(outDir, { recursive: true });
 
 const packages = ["edge-agent", "cloud-sync", "e2e"].filter((dir) => {
   const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
   return Boolean(manifest.scripts?.bench);
 });
-const only = process.argv.slice(2);
-const selected = only.length > 0 ? packages.filter((p) => only.includes(p)) : packages;
+let args: ReturnType<typeof parseBenchArgs>;
+try {
+  args = parseBenchArgs(process.argv.slice(2), packages);
+} catch (error) {
+  if (!(error instanceof ScriptArgsError)) throw error;
+  console.error(`bench: ${error.message}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(benchUsage(packages));
+  process.exit(0);
+}
+const selected = args.packages;
+mkdirSync(outDir, { recursive: true });
 
 // Other work on the machine moves every figure: the load average is recorded with the results.
 const loadBefore = loadavg()[0];

@@ -2,10 +2,23 @@
  * `pnpm start`: the whole chain on one machine — regions A and B (PGlite, or PostgreSQL with
  * DATABASE_URL_A / DATABASE_URL_B), the processor simulator and one register's agent with its
  * screens — keeping its data under TENDERLINE_DATA_DIR (default ./.tenderline). Ctrl-C stops it.
+ * `pnpm start --help` lists the environment variables it reads; it takes no other flags.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Chain, type ChainTokens, DEMO_MANAGER } from "@tenderline/e2e/chain";
+import { parseStartArgs, ScriptArgsError, START_USAGE } from "./script-args.ts";
+
+try {
+  if (parseStartArgs(process.argv.slice(2)).help) {
+    console.log(START_USAGE);
+    process.exit(0);
+  }
+} catch (error) {
+  if (!(error instanceof ScriptArgsError)) throw error;
+  console.error(`tenderline: ${error.message}`);
+  process.exit(2);
+}
 
 const dataDir = resolve(process.env.TENDERLINE_DATA_DIR ?? ".tenderline");
 mkdirSync(dataDir, { recursive: true });

@@ -5,23 +5,39 @@
  */
 import { RegionCommandError } from "./cli/region-admin-client.ts";
 import { runTokenCommand, TOKEN_USAGE } from "./cli/token-cli.ts";
-import { ConfigError, loadConfig } from "./config/config.ts";
+import { ConfigError, loadConfig, regionFlagsUsage } from "./config/config.ts";
 import { startRegion } from "./server/start-region.ts";
 
-async function main(argv: string[]): Promise<number> {
+/** `--help`: the serve flags (from config.ts FLAGS) and the token commands. */
+export const REGION_USAGE = `usage: main.ts [flags]          serve the region API (flags over environment over the --config file)
+       main.ts token …          the operator's credential commands (below)
+       main.ts --help | -h
+serve flags (each also read from its environment variable or config file field):
+${regionFlagsUsage()}
+  -h, --help                       print this and exit
+${TOKEN_USAGE}`;
+
+async function main(rawArgv: string[]): Promise<number> {
+  // A leading `--` (the npm habit) is ignored.
+  const argv = rawArgv[0] === "--" ? rawArgv.slice(1) : rawArgv;
   if (argv[0] === "token") {
     return runTokenCommand(argv, process.env, {
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),
     });
   }
-  if (argv[0] === "help" || argv.includes("--help")) {
-    process.stdout.write(
-      `serve: main.ts [--config FILE] [--region A] [--port 7431] [--data-dir DIR] …  (secrets: in FILE or the environment)\n${TOKEN_USAGE}\n`,
-    );
+  if (argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${REGION_USAGE}\n`);
     return 0;
   }
-  const config = loadConfig(argv, process.env);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // The reason, then how to call it; exit code 2.
+    throw new ConfigError(`${error.message}\n${REGION_USAGE}`);
+  }
   const region = await startRegion(config);
   process.stdout.write(`${JSON.stringify({ listening: region.port, region: config.region })}\n`);
   const stop = (signal: string) => {

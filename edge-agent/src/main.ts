@@ -1,8 +1,8 @@
-/** Process entry: `tenderline-agent [start|reset] --config FILE`, `tenderline-agent hash-pin`. Wiring only; logic lives in the modules. */
+/** Process entry: `tenderline-agent [start|reset] --config FILE`, `tenderline-agent hash-pin`, `--help`. Wiring only; logic lives in the modules. */
 import { text } from "node:stream/consumers";
 import { hashPin } from "@tenderline/shared";
 import { createAgent } from "./agent.ts";
-import { parseArgs } from "./cli/args.ts";
+import { AGENT_USAGE, parseArgs, UsageError } from "./cli/args.ts";
 import { loadConfig } from "./config/config.ts";
 import { watchConfig } from "./config/config-reload.ts";
 import { resetDataDir } from "./storage/data-dir.ts";
@@ -11,6 +11,10 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.command === "help") {
+    process.stdout.write(`${AGENT_USAGE}\n`);
+    return;
+  }
   if (args.command === "hash-pin") {
     if (process.stdin.isTTY) process.stderr.write("manager PIN (then Enter, then Ctrl-D): ");
     const pin = (await text(process.stdin)).replace(/\r?\n$/, "");
@@ -51,6 +55,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    // A bad command line: the reason and how to call it, exit code 2 (as the other Tenderline commands).
+    process.stderr.write(`tenderline-agent: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`tenderline-agent: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

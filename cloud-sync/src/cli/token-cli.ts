@@ -19,7 +19,9 @@ export const TOKEN_USAGE = `credentials (a running region, over HTTP, with an ad
 keys (no region needed):
   main.ts token keygen                          a new retailer key pair, as region config fields (JSON)
   main.ts token create --offline --kind K …     signs with credentialIssuerKey from --config FILE or
-                                                TENDERLINE_CREDENTIAL_ISSUER_KEY (the first admin, peers' region credentials)`;
+                                                TENDERLINE_CREDENTIAL_ISSUER_KEY (the first admin, peers' region credentials)
+                                                (--config defaults to TENDERLINE_REGION_CONFIG)
+  main.ts token --help                          this text`;
 
 const OPTIONS = {
   kind: { type: "string" },
@@ -86,7 +88,12 @@ function issuerKeyFrom(configFile: string | undefined, env: NodeJS.ProcessEnv) {
 /** `token …`: the operator's credential commands. Returns the process exit code. */
 export async function runTokenCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const [noun, verb, ...rest] = argv;
-  if (noun !== "token" || verb === undefined) throw new ConfigError(TOKEN_USAGE);
+  if (noun !== "token" || verb === undefined) throw new ConfigError(`say which token command\n${TOKEN_USAGE}`);
+  // `token help`, `token --help`, `token create -h`: the usage on stdout, not an error.
+  if (verb === "help" || [verb, ...rest].some((a) => a === "--help" || a === "-h")) {
+    io.out(TOKEN_USAGE);
+    return 0;
+  }
   if (rest.some((a) => /^--(admin-credential|credential|token)(=|$)/.test(a))) {
     throw new ConfigError(
       "a credential on the command line is readable by every user of this machine (ps); set TENDERLINE_ADMIN_CREDENTIAL or use --admin-credential-file",
@@ -96,7 +103,8 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n${TOKEN_USAGE}`);
+    const reason = (error as Error).message.replace(/\. (To specify a positional|This command does not take).*$/s, "");
+    throw new ConfigError(`${reason}\n${TOKEN_USAGE}`);
   }
   const { values, positionals } = parsed;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, RegionConfigSchema, regionFlagsUsage } from "./config.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -76,5 +76,35 @@ describe("loadConfig", () => {
     expect(() => loadConfig(["--config", configFile({ region: "B", port: "x" })], {})).toThrow(/port/);
     expect(() => loadConfig(["--config", configFile("{ nope")], {})).toThrow(/cannot read the region config file/);
     expect(() => loadConfig(["--config", join(tmpdir(), "no-such-region.json")], {})).toThrow(/cannot read/);
+  });
+
+  it("ignores a leading -- (the npm habit) and names an unknown flag in one line", () => {
+    expect(loadConfig(["--", "--region", "A", "--port", "0"], {})).toMatchObject({ region: "A", port: 0 });
+    try {
+      loadConfig(["--region", "A", "--bogus", "1"], {});
+      expect.unreachable("accepted --bogus");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain("'--bogus'");
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("--help lists every config field with its environment variable, and every flag it lists is taken", () => {
+    const usage = regionFlagsUsage();
+    for (const field of Object.keys(RegionConfigSchema.shape)) expect(usage).toMatch(new RegExp(`\\s${field}(,|$)`, "m"));
+    for (const line of usage.split("\n").filter((l) => l.startsWith("  --") || l.includes("no flag"))) {
+      expect(line).toMatch(/\s(TENDERLINE_[A-Z_]+|DATABASE_URL)\s/);
+    }
+    const flags = [...usage.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1] as string);
+    expect(flags.length).toBeGreaterThan(15);
+    for (const flag of flags) {
+      // A listed flag is never refused as unknown (a bad value for it is another matter).
+      expect(() => loadConfig(["--region", "A", flag, "x"], {})).not.toThrow(/Unknown option/);
+    }
+    // Secrets are listed by their environment variable, never as a flag.
+    expect(usage).toContain("DATABASE_URL");
+    expect(flags).not.toContain("--database-url");
+    expect(usage).toMatch(/TENDERLINE_PORT/);
   });
 });

@@ -162,6 +162,28 @@ const JSON_FIELDS = new Set<string>([
   "credentialTrustedKeys",
 ]);
 
+/**
+ * The serve flags for `--help`, one line each: the flag, its environment variable and its config file
+ * field, derived from FLAGS (so it lists every one). Secret settings are marked as not taken as flags.
+ */
+export function regionFlagsUsage(): string {
+  const secret = new Set<string>(SECRET_FLAGS);
+  const rows = Object.entries(FLAGS).map(([flag, { env }]) => {
+    const field = flag === "config" ? "(a JSON file of the fields below)" : KEYS[flag as keyof typeof KEYS];
+    const left = secret.has(flag) ? "(a secret: no flag)" : `--${flag}`;
+    return `  ${left.padEnd(32)} ${env.padEnd(38)} ${field}`;
+  });
+  return [
+    `  ${"flag".padEnd(32)} ${"environment".padEnd(38)} config file field`,
+    ...rows,
+    `  ${"".padEnd(32)} ${"PORT".padEnd(38)} port, when neither --port nor TENDERLINE_PORT is given`,
+    `  config file only: ${Object.keys(RegionConfigSchema.shape)
+      .filter((field) => !Object.values(KEYS).includes(field as keyof RegionConfig))
+      .join(", ")}`,
+    "  precedence: the config file, then the environment, then flags",
+  ].join("\n");
+}
+
 /** The region's config file: a JSON object with RegionConfig's field names (a bad one names the field). */
 function readConfigFile(file: string): Record<string, unknown> {
   let raw: unknown;
@@ -194,15 +216,15 @@ function readConfigFile(file: string): Record<string, unknown> {
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RegionConfig {
   const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
+  // A leading `--` (the npm habit: `pnpm … -- --port 0`) is ignored.
+  const args = argv[0] === "--" ? argv.slice(1) : [...argv];
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError(
-      `${(error as Error).message}; flags: ${Object.keys(FLAGS)
-        .map((f) => `--${f}`)
-        .join(", ")}`,
-    );
+    // node:util's message goes on to explain `--` terminators, which is no help here.
+    const reason = (error as Error).message.replace(/\. (To specify a positional|This command does not take).*$/s, "");
+    throw new ConfigError(`${reason} (main.ts --help lists the flags)`);
   }
   for (const flag of SECRET_FLAGS) {
     if (values[flag] !== undefined) {

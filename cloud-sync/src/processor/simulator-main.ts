@@ -1,18 +1,22 @@
 /**
  * The payment-processor simulator as its own process:
- *   node --import tsx cloud-sync/src/processor/simulator-main.ts [--port 7440] [--host 127.0.0.1] [--auto-approve] [--data FILE]
+ *   node --import tsx cloud-sync/src/processor/simulator-main.ts [--port 7440] [--host 127.0.0.1] [--auto-approve] [--data FILE] [--help]
  * Prints one JSON line `{"listening": port}` to stdout once it accepts connections; logs go to stderr.
  */
 import { serve } from "@hono/node-server";
 import { pino } from "pino";
 import { SettlementBook } from "./settlement-book.ts";
 import { createSimulatorApp } from "./simulator-app.ts";
-import { parseSimulatorArgs } from "./simulator-args.ts";
+import { parseSimulatorArgs, SIMULATOR_USAGE } from "./simulator-args.ts";
 
 const log = pino({ name: "processor-simulator" }, pino.destination(2));
 
 try {
   const args = parseSimulatorArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${SIMULATOR_USAGE}\n`);
+    process.exit(0);
+  }
   const book = new SettlementBook(args.dataFile);
   const simulator = createSimulatorApp({ book, autoApprove: args.autoApprove, logger: log });
   const server = serve({ fetch: simulator.app.fetch, port: args.port, hostname: args.host }, (info) => {
@@ -33,6 +37,7 @@ try {
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
 } catch (err) {
+  // A bad flag (SimulatorArgsError: the reason, then the usage) or an unreadable --data file: exit 2.
   process.stderr.write(`processor simulator: ${(err as Error).message}\n`);
   process.exit(2);
 }
