@@ -1,4 +1,12 @@
-import { maskPans } from "@tenderline/shared";
+import {
+  type BatchResponse,
+  type FeedResponse,
+  type HealthResponse,
+  maskPans,
+  type OperatorHealth,
+  type RegisterStatus,
+  regionOpenApi,
+} from "@tenderline/shared";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createPrincipalResolver, type PrincipalResolver } from "../auth/principal-resolver.ts";
@@ -76,6 +84,10 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     return resolved?.ok === true && (resolved.principal.kind === "admin" || resolved.principal.kind === "region");
   };
 
+  // The wire contract, generated from the shared schemas; anyone may read it (it holds no secrets).
+  const openApi = regionOpenApi();
+  app.get("/openapi.json", (c) => c.json(openApi));
+
   app.get("/v1/health", async (c) => {
     let dbOk = true;
     try {
@@ -87,7 +99,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     }
     const extra = dbOk && deps.healthDetails ? await deps.healthDetails() : { degraded: false, details: {} };
     const status = dbOk && !extra.degraded ? "ok" : "degraded";
-    if (!(await operator(c.req.header("authorization")))) return c.json({ region, status }, dbOk ? 200 : 503);
+    if (!(await operator(c.req.header("authorization"))))
+      return c.json({ region, status } satisfies HealthResponse, dbOk ? 200 : 503);
     return c.json(
       {
         region,
@@ -96,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
         database: dbOk ? "ok" : "unreachable",
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         ...extra.details,
-      },
+      } satisfies OperatorHealth,
       dbOk ? 200 : 503,
     );
   });
@@ -142,7 +155,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       if (counts.duplicate > 0) metrics.ingestEvents.inc({ outcome: "duplicate", reason: "" }, counts.duplicate);
       for (const [reason, n] of byReason) metrics.ingestEvents.inc({ outcome: "rejected", reason }, n);
       logger.info({ storeId, registerId, ...counts, contiguousSeq: output.watermark.contiguousSeq }, "batch ingested");
-      return c.json(output, 200);
+      return c.json(output satisfies BatchResponse, 200);
     },
   );
 
@@ -167,14 +180,14 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       maxSeq: mark.maxSeq,
       gaps: mark.gaps,
       lastSeenAt: mark.lastSeenAt,
-    });
+    } satisfies RegisterStatus);
   });
 
   app.get("/v1/feed", requireToken(principals, "consumer", "admin"), async (c) => {
     const after = nonNegativeInt(c.req.query("after"), "after", 0);
     const limit = nonNegativeInt(c.req.query("limit"), "limit", 100);
     if (limit < 1 || limit > FEED_MAX_LIMIT) fail(400, "invalid_query", `limit must be between 1 and ${FEED_MAX_LIMIT}`);
-    return c.json(await readFeed(db, region, after, limit));
+    return c.json((await readFeed(db, region, after, limit)) satisfies FeedResponse);
   });
 
   // Event counts, exceptions and peers' errors are for the operator: an admin credential.

@@ -1,8 +1,14 @@
 import {
   CREDENTIAL_KINDS,
+  type CredentialChanges,
   type CredentialKind,
+  type CredentialList,
   IssueCredentialRequestSchema,
+  type IssuedCredential,
+  type RevokedCredential,
   RotateCredentialRequestSchema,
+  type RotatedCredential,
+  type StoreRevocation,
 } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { type CredentialIssuer, CredentialNotFound } from "../auth/credential-issuer.ts";
@@ -43,7 +49,7 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
 
   app.post("/v1/admin/credentials", admin, async (c) => {
     const request = await readBody(c, IssueCredentialRequestSchema);
-    return c.json(await needIssuer(deps).issue(request, actor(c.get("principal"))), 201);
+    return c.json((await needIssuer(deps).issue(request, actor(c.get("principal")))) satisfies IssuedCredential, 201);
   });
 
   app.get("/v1/admin/credentials", admin, async (c) => {
@@ -61,7 +67,7 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
       ...(kind ? { kind: kind as CredentialKind } : {}),
       all: all === "true",
     });
-    return c.json({ region, items });
+    return c.json({ region, items } satisfies CredentialList);
   });
 
   app.post("/v1/admin/credentials/:id/revoke", admin, async (c) => {
@@ -69,7 +75,7 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
     const record = await revokeCredential(db, id, actor(c.get("principal")));
     if (!record) fail(404, "credential_not_found", `no credential ${id} is known to region ${region}`);
     principals.invalidate();
-    return c.json({ region, record });
+    return c.json({ region, record } satisfies RevokedCredential);
   });
 
   app.post("/v1/admin/credentials/:id/rotate", admin, async (c) => {
@@ -77,7 +83,7 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
     try {
       const rotated = await needIssuer(deps).rotate(c.req.param("id"), overlapSeconds, actor(c.get("principal")));
       principals.invalidate();
-      return c.json(rotated, 201);
+      return c.json(rotated satisfies RotatedCredential, 201);
     } catch (error) {
       if (error instanceof CredentialNotFound) fail(404, "credential_not_found", `${error.message} (region ${region})`);
       throw error;
@@ -87,7 +93,7 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
   app.post("/v1/admin/stores/:storeId/revoke-credentials", admin, async (c) => {
     const cutoff = await revokeStoreCredentials(db, c.req.param("storeId"), actor(c.get("principal")));
     principals.invalidate();
-    return c.json({ region, cutoff });
+    return c.json({ region, cutoff } satisfies StoreRevocation);
   });
 
   app.get("/v1/replication/credentials", requireToken(principals, "region"), async (c) => {
@@ -97,6 +103,6 @@ export function addCredentialRoutes(app: Hono<AuthEnv>, deps: CredentialRouteDep
     if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) {
       fail(400, "invalid_query", "limit must be between 1 and 1000");
     }
-    return c.json(await readCredentialChanges(db, region, Number(after), Number(limit)));
+    return c.json((await readCredentialChanges(db, region, Number(after), Number(limit))) satisfies CredentialChanges);
   });
 }

@@ -1,3 +1,4 @@
+import type { DigestResponse, ExceptionList, JobsResponse, LogPage, ReplicateResponse } from "@tenderline/shared";
 import type { Hono } from "hono";
 import type { PrincipalResolver } from "../auth/principal-resolver.ts";
 import { EXCEPTION_KINDS, EXCEPTION_STATES, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
@@ -33,15 +34,15 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     const requester = c.get("principal").regionName as string;
     const after = count(c.req.query("after"), "after", 0) as number;
     const limit = count(c.req.query("limit"), "limit", 500, 1000) as number;
-    return c.json(await readLogPage(db, deps.region, requester, after, limit));
+    return c.json((await readLogPage(db, deps.region, requester, after, limit)) satisfies LogPage);
   });
 
   // Any known token may compare digests (counts and hashes only); a store's token sees its own store.
   app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store", "register"), async (c) => {
     const principal = c.get("principal");
     const digest = await computeDigest(db);
-    if (principal.kind !== "store" && principal.kind !== "register") return c.json(digest);
-    return c.json({ registers: digest.registers.filter((r) => r.storeId === principal.storeId) });
+    if (principal.kind !== "store" && principal.kind !== "register") return c.json(digest satisfies DigestResponse);
+    return c.json({ registers: digest.registers.filter((r) => r.storeId === principal.storeId) } satisfies DigestResponse);
   });
 
   // A store token reads its own store's exceptions only (the store manager's screen).
@@ -73,14 +74,14 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
       ...(minAgeSeconds !== undefined ? { minAgeSeconds } : {}),
       ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
     });
-    return c.json({ region: deps.region, items });
+    return c.json({ region: deps.region, items } satisfies ExceptionList);
   });
 
   // Run the background work now (operators, tests, drills) instead of waiting for the timers.
   app.post("/v1/admin/replicate", requireToken(principals, "admin"), async (c) => {
-    return c.json({ region: deps.region, peers: await deps.replicator.pullAll() });
+    return c.json({ region: deps.region, peers: await deps.replicator.pullAll() } satisfies ReplicateResponse);
   });
   app.post("/v1/admin/jobs", requireToken(principals, "admin"), async (c) => {
-    return c.json({ region: deps.region, ...(await deps.jobs.runOnce()) });
+    return c.json({ region: deps.region, ...(await deps.jobs.runOnce()) } satisfies JobsResponse);
   });
 }

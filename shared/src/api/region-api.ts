@@ -11,46 +11,54 @@ export const EventBatchSchema = z.object({
 });
 export type EventBatch = z.infer<typeof EventBatchSchema>;
 
-export type EventOutcome = "accepted" | "duplicate" | "rejected";
+export const EVENT_OUTCOMES = ["accepted", "duplicate", "rejected"] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
-export interface EventResult {
-  eventId: string;
-  status: EventOutcome;
+/** What the region did with one event of a batch. */
+export const EventResultSchema = z.object({
+  eventId: z.string(),
+  status: z.enum(EVENT_OUTCOMES),
   /** Why an event was rejected: `invalid`, `conflict`, `seq_conflict`, `pan_detected`, `wrong_store` … */
-  reason?: string;
-  detail?: string;
-}
+  reason: z.string().optional(),
+  detail: z.string().optional(),
+  /** The event's position in the batch (the region always sends it). */
+  index: z.number().int().nonnegative().optional(),
+  /** 422 for an event refused for what it contains (a card number, wrong arithmetic): retrying it can never succeed. */
+  httpStatus: z.number().int().optional(),
+});
+export type EventResult = z.infer<typeof EventResultSchema>;
 
-export interface Watermark {
+/** Missing seqs of a register, inclusive. */
+export const SeqGapSchema = z.object({ from: z.number().int(), to: z.number().int() });
+
+export const WatermarkSchema = z.object({
   /** Every seq 1..contiguousSeq of this register is held by the region. */
-  contiguousSeq: number;
+  contiguousSeq: z.number().int().nonnegative(),
   /** Every seq 1..replicatedSeq is held here and by every peer region. */
-  replicatedSeq: number;
+  replicatedSeq: z.number().int().nonnegative(),
   /** Missing ranges above contiguousSeq, inclusive. */
-  gaps: Array<{ from: number; to: number }>;
-}
+  gaps: z.array(SeqGapSchema),
+});
+export type Watermark = z.infer<typeof WatermarkSchema>;
 
-export interface BatchResponse {
-  region: string;
-  results: EventResult[];
-  watermark: Watermark;
-}
+/** `POST /v1/events/batch`: one result per event, in the batch's order, and the register's watermark after it. */
+export const BatchResponseSchema = z.object({
+  region: z.string(),
+  results: z.array(EventResultSchema),
+  watermark: WatermarkSchema,
+});
+export type BatchResponse = z.infer<typeof BatchResponseSchema>;
 
-export interface HealthResponse {
-  region: string;
-  status: "ok" | "degraded";
-  [key: string]: unknown;
-}
-
-export interface FeedItem {
-  cursor: string;
-  region: string;
-  ingestedAt: string;
-  event: unknown;
-  reconciliation: unknown;
-}
-
-export interface FeedResponse {
-  items: FeedItem[];
-  nextCursor: string;
-}
+/** `GET /v1/stores/:storeId/registers/:registerId`: what the region holds of one register. */
+export const RegisterStatusSchema = z.object({
+  region: z.string(),
+  storeId: z.string(),
+  registerId: z.string(),
+  contiguousSeq: z.number().int().nonnegative(),
+  replicatedSeq: z.number().int().nonnegative(),
+  /** The highest seq held (above contiguousSeq when there are gaps). */
+  maxSeq: z.number().int().nonnegative(),
+  gaps: z.array(SeqGapSchema),
+  lastSeenAt: z.string(),
+});
+export type RegisterStatus = z.infer<typeof RegisterStatusSchema>;

@@ -99,3 +99,15 @@ export const CredentialChangesSchema = z.object({
   head: z.number().int().nonnegative(),
 });
 export type CredentialChanges = z.infer<typeof CredentialChangesSchema>;
+
+/** `POST /v1/admin/credentials/:id/rotate`: the new credential, and the old one's record with its end of overlap. */
+export const RotatedCredentialSchema = IssuedCredentialSchema.extend({ replaced: CredentialRecordSchema });
+export type RotatedCredential = z.infer<typeof RotatedCredentialSchema>;
+
+/** `POST /v1/admin/credentials/:id/revoke`. */
+export const RevokedCredentialSchema = z.object({ region: z.string(), record: CredentialRecordSchema });
+export type RevokedCredential = z.infer<typeof RevokedCredentialSchema>;
+
+/** `POST /v1/admin/stores/:storeId/revoke-credentials`: every credential of the store issued before now is refused. */
+export const StoreRevocationSchema = z.object({ region: z.string(), cutoff: StoreCutoffSchema });
+export type StoreRevocation = z.infer<typeof StoreRevocationSchema>;

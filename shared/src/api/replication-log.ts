@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** `GET /v1/replication/log` (peer regions only). One record of a region's log as peers pull it: the stored bytes and what they are about. */
+export const LogRecordSchema = z.object({
+  pos: z.number().int().positive(),
+  recordId: z.string().uuid(),
+  kind: z.enum(["event", "tender_result"]),
+  originRegion: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  body: z.string().min(2),
+  storeId: z.string().min(1),
+  registerId: z.string().nullable(),
+  seq: z.number().int().positive().nullable(),
+  eventType: z.string().nullable(),
+  subjectEventId: z.string().uuid().nullable(),
+  tenderId: z.string().nullable(),
+});
+export type LogRecord = z.infer<typeof LogRecordSchema>;
+
+export const LogPageSchema = z.object({
+  region: z.string(),
+  records: z.array(LogRecordSchema),
+  /** Continue after this position; it also covers records left out (those that came from the puller itself). */
+  nextCursor: z.number().int().nonnegative(),
+  /** The highest position in this region's log right now. */
+  head: z.number().int().nonnegative(),
+  /** When the first record after nextCursor was ingested here (null when nothing is left). */
+  pendingSince: z.string().nullable(),
+  /** This region's contiguousSeq for every register seen in the scanned range. */
+  watermarks: z.array(z.object({ storeId: z.string(), registerId: z.string(), contiguousSeq: z.number().int().nonnegative() })),
+});
+export type LogPage = z.infer<typeof LogPageSchema>;
