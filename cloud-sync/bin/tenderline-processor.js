@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The processor simulator as a command: registers tsx so the TypeScript sources run as they are.
-import { register } from "tsx/esm/api";
+// The installed command runs the compiled build (`pnpm build` writes dist/); it needs no tsx.
+// In development, run the sources instead: node --import tsx cloud-sync/src/processor/simulator-main.ts
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/processor/simulator-main.ts");
+const compiled = new URL("../dist/simulator-main.js", import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write(
+    "tenderline-processor: not built yet; run `pnpm build` first (or node --import tsx cloud-sync/src/processor/simulator-main.ts)\n",
+  );
+  process.exit(1);
+}
+await import(compiled.href);

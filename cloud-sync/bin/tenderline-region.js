@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The installed command: registers tsx so the TypeScript sources run as they are, then starts main.ts.
-import { register } from "tsx/esm/api";
+// The installed command runs the compiled build (`pnpm build` writes dist/); it needs no tsx.
+// In development, run the sources instead: node --import tsx cloud-sync/src/main.ts
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/main.ts");
+const compiled = new URL("../dist/main.js", import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write(
+    "tenderline-region: not built yet; run `pnpm build` first (or node --import tsx cloud-sync/src/main.ts)\n",
+  );
+  process.exit(1);
+}
+await import(compiled.href);

@@ -2,6 +2,7 @@ export * from "./api/agent-requests.ts";
 export * from "./api/error-body.ts";
 export * from "./api/region-admin.ts";
 export * from "./api/region-api.ts";
+export * from "./api/region-client.ts";
 export * from "./api/region-digest.ts";
 export * from "./api/region-exceptions.ts";
 export * from "./api/region-feed.ts";

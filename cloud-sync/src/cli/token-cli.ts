@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type CredentialRecord, describeIssues, IssueCredentialRequestSchema } from "@tenderline/shared";
+import {
+  type CredentialRecord,
+  describeIssues,
+  type IssueCredentialRequest,
+  IssueCredentialRequestSchema,
+} from "@tenderline/shared";
 import { generateCredentialKeys, importIssuerKey, PrivateJwkSchema } from "../auth/credential-keys.ts";
 import { signCredential } from "../auth/signed-credentials.ts";
 import { ConfigError } from "../config/config.ts";
@@ -116,8 +121,10 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
     return 0;
   }
 
+  // What `create` asks for, checked before anything else happens (offline or over HTTP).
+  let request: IssueCredentialRequest | undefined;
   if (verb === "create") {
-    const request = IssueCredentialRequestSchema.safeParse({
+    const parsedRequest = IssueCredentialRequestSchema.safeParse({
       kind: values.kind,
       storeId: values["store-id"],
       registerId: values["register-id"],
@@ -125,9 +132,10 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
       label: values.label,
       expiresInSeconds: wholeSeconds(values["expires-in"], "--expires-in"),
     });
-    if (!request.success) throw new ConfigError(`${describeIssues(request.error)}\n${TOKEN_USAGE}`);
+    if (!parsedRequest.success) throw new ConfigError(`${describeIssues(parsedRequest.error)}\n${TOKEN_USAGE}`);
+    request = parsedRequest.data;
     if (values.offline) {
-      const { label: _label, expiresInSeconds, ...subject } = request.data;
+      const { label: _label, expiresInSeconds, ...subject } = request;
       const key = await importIssuerKey(issuerKeyFrom(values.config, env));
       const expiresAt = expiresInSeconds === undefined ? null : new Date(Date.now() + expiresInSeconds * 1000);
       const { credential, claims } = await signCredential(key, subject, { expiresAt });
@@ -147,14 +155,7 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
 
   switch (verb) {
     case "create": {
-      const request = IssueCredentialRequestSchema.parse({
-        kind: values.kind,
-        storeId: values["store-id"],
-        registerId: values["register-id"],
-        regionName: values["region-name"],
-        label: values.label,
-        expiresInSeconds: wholeSeconds(values["expires-in"], "--expires-in"),
-      });
+      if (!request) throw new ConfigError(TOKEN_USAGE);
       const issued = await client.issue(request);
       io.out(values.json ? JSON.stringify(issued) : issued.credential);
       io.err(`issued ${describe(issued.record)}\nthe credential is shown this once; regions keep only its record`);

@@ -1,12 +1,8 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { siblingModule, startModuleWorker } from "@tenderline/shared/threads";
 import type { BatchRefusal, ParsedBatch } from "./parse-batch.ts";
 
-const WORKER = new URL("./classify-worker.ts", import.meta.url).href;
-
-// Workers do not inherit the tsx loader the region runs under: register it, then load the worker.
-// tsx is resolved here, from this file, so the worker finds it whatever the process's cwd.
-const TSX_API = import.meta.resolve("tsx/esm/api");
-const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); });`;
+const WORKER = siblingModule("classify-worker", import.meta.url);
 
 /** Parses a batch body given as its bytes; the parser may take the buffer over (it is transferred to a worker). */
 export type BatchParser = (body: ArrayBuffer) => Promise<ParsedBatch | BatchRefusal>;
@@ -29,7 +25,7 @@ export class ClassifyPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(BOOTSTRAP, { eval: true });
+      const worker = startModuleWorker(WORKER);
       const slot = { worker, inFlight: 0 };
       worker.on("message", (msg: { id: number; result?: ParsedBatch | BatchRefusal; error?: string }) => {
         const p = this.pending.get(msg.id);

@@ -1,9 +1,10 @@
+import type { FeedItem } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimulatorProcess, startSimulatorProcess } from "../processor/simulator-process.ts";
 import { type RegionProcess, startRegionProcess } from "../server/region-process.ts";
 import { CuttableProxy } from "../testing/cuttable-proxy.ts";
 import { returnEvent, saleEvent } from "../testing/events.ts";
-import { RegionClient } from "../testing/region-client.ts";
+import { type RegionAs, regionAs } from "../testing/region-client.ts";
 import { type Backend, type TestStore, testStore } from "../testing/test-databases.ts";
 
 const TOKENS = {
@@ -13,6 +14,8 @@ const TOKENS = {
   region: { A: "tl_region_A_two_regions_00000001", B: "tl_region_B_two_regions_00000001" },
 };
 const now = () => new Date().toISOString();
+/** The feed carries events as the registers sent them (the contract leaves them unknown). */
+const eventIdOf = (item: FeedItem) => (item.event as { eventId?: string } | null)?.eventId;
 
 /**
  * Two regions as real processes, linked through proxies that can be cut: a partition where each
@@ -28,8 +31,8 @@ export function twoRegionsSuite(backend: Backend): void {
       A: new CuttableProxy(() => regions.B?.port ?? 1),
       B: new CuttableProxy(() => regions.A?.port ?? 1),
     };
-    let A: RegionClient;
-    let B: RegionClient;
+    let A: RegionAs;
+    let B: RegionAs;
 
     const sale = saleEvent({
       registerId: "r1",
@@ -112,8 +115,8 @@ export function twoRegionsSuite(backend: Backend): void {
           extraArgs: ["--background-jobs", "false", "--log-level", "warn", "--processor-timeout-ms", "3000"],
         });
       }
-      A = new RegionClient((regions.A as RegionProcess).url, TOKENS);
-      B = new RegionClient((regions.B as RegionProcess).url, TOKENS);
+      A = regionAs((regions.A as RegionProcess).url, TOKENS);
+      B = regionAs((regions.B as RegionProcess).url, TOKENS);
     });
     afterAll(async () => {
       await Promise.all([regions.A?.stop(), regions.B?.stop(), sim?.stop(), links.A.stop(), links.B.stop()]);
@@ -121,68 +124,78 @@ export function twoRegionsSuite(backend: Backend): void {
     });
 
     it("replicates a sale from A to B while linked", async () => {
-      const res = await A.ingest("s1", "r1", [sale]);
+      const res = await A.store("s1").sendBatch({ storeId: "s1", registerId: "r1", events: [sale] });
       expect(res.results[0]?.status).toBe("accepted");
       expect(res.watermark).toMatchObject({ contiguousSeq: 1, replicatedSeq: 0 });
-      expect((await B.replicate()).body.peers[0]).toMatchObject({ peer: "A", accepted: 1 });
-      expect(await B.digest()).toBe(await A.digest());
+      expect((await B.admin.replicate()).peers[0]).toMatchObject({ peer: "A", accepted: 1 });
+      expect(await B.admin.digestText()).toBe(await A.admin.digestText());
     });
 
     it("keeps taking writes on both sides of a partition, and shows the broken link", async () => {
       links.A.cut();
       links.B.cut();
-      expect((await A.ingest("s1", "r1", [refundA, saleA])).results.map((r) => r.status)).toEqual(["accepted", "accepted"]);
-      expect((await B.ingest("s1", "r2", [refundB, saleB])).results.map((r) => r.status)).toEqual(["accepted", "accepted"]);
-      const pulled = (await A.replicate()).body.peers[0];
+      expect(
+        (await A.store("s1").sendBatch({ storeId: "s1", registerId: "r1", events: [refundA, saleA] })).results.map(
+          (r) => r.status,
+        ),
+      ).toEqual(["accepted", "accepted"]);
+      expect(
+        (await B.store("s1").sendBatch({ storeId: "s1", registerId: "r2", events: [refundB, saleB] })).results.map(
+          (r) => r.status,
+        ),
+      ).toEqual(["accepted", "accepted"]);
+      const pulled = (await A.admin.replicate()).peers[0];
       expect(pulled?.error).toMatch(/unreachable/);
-      await B.replicate();
-      const health = (await A.health()).body;
-      expect(health.peers[0]).toMatchObject({ name: "B" });
-      expect(health.peers[0]?.lastError).toMatch(/unreachable/);
-      expect(health.peers[0]?.lagMs).toBeGreaterThan(0);
+      await B.admin.replicate();
+      const health = await A.admin.operatorHealth();
+      expect(health.peers?.[0]).toMatchObject({ name: "B" });
+      expect(health.peers?.[0]?.lastError).toMatch(/unreachable/);
+      expect(health.peers?.[0]?.lagMs).toBeGreaterThan(0);
       // Cut off from its peer, a region still takes writes: its status stays ok.
       expect(health.status).toBe("ok");
-      expect(await A.digest()).not.toBe(await B.digest());
+      expect(await A.admin.digestText()).not.toBe(await B.admin.digestText());
       // Each side alone sees one refund that fits in what was paid.
-      await A.jobs();
-      await B.jobs();
-      expect(await A.exceptions("?kind=over_refund")).toEqual([]);
-      expect(await B.exceptions("?kind=over_refund")).toEqual([]);
+      await A.admin.runJobs();
+      await B.admin.runJobs();
+      expect((await A.admin.exceptions({ kind: "over_refund" })).items).toEqual([]);
+      expect((await B.admin.exceptions({ kind: "over_refund" })).items).toEqual([]);
     });
 
     it("converges after the heal: equal digests, each event once in each region and on each feed", async () => {
       links.A.heal();
       links.B.heal();
       // Two events each way, plus any reconciliation result decided on one side during the partition.
-      for (const pulled of [(await A.replicate()).body.peers[0], (await B.replicate()).body.peers[0]]) {
+      for (const pulled of [(await A.admin.replicate()).peers[0], (await B.admin.replicate()).peers[0]]) {
         expect(pulled?.error).toBeUndefined();
         expect(pulled?.accepted).toBeGreaterThanOrEqual(2);
       }
       // A second round tells each side what the other now holds (replicatedSeq).
-      await A.replicate();
-      await B.replicate();
-      const digest = await A.digest();
-      expect(await B.digest()).toBe(digest);
+      await A.admin.replicate();
+      await B.admin.replicate();
+      const digest = await A.admin.digestText();
+      expect(await B.admin.digestText()).toBe(digest);
       expect(JSON.parse(digest).registers).toHaveLength(2);
       for (const region of [A, B]) {
-        const feed = await region.feed();
-        const ids = feed.filter((i) => i.kind === "event").map((i) => i.event?.eventId);
+        const feed = await region.consumer.wholeFeed();
+        const ids = feed.filter((i) => i.kind === "event").map(eventIdOf);
         expect(ids.sort()).toEqual(allEvents.map((e) => e.eventId).sort());
-        expect((await region.registerStatus("s1", "r1")).body).toMatchObject({ contiguousSeq: 3, replicatedSeq: 3, gaps: [] });
-        expect((await region.registerStatus("s1", "r2")).body).toMatchObject({ contiguousSeq: 2, replicatedSeq: 2 });
-        const health = (await region.health()).body;
-        expect(health.peers[0]).toMatchObject({ lagEvents: 0, lastError: null });
-        expect(await region.metrics()).toMatch(/tenderline_replication_lag_events\{peer="[AB]",region="[AB]"\} 0/);
+        expect(await region.admin.registerStatus("s1", "r1")).toMatchObject({ contiguousSeq: 3, replicatedSeq: 3, gaps: [] });
+        expect(await region.admin.registerStatus("s1", "r2")).toMatchObject({ contiguousSeq: 2, replicatedSeq: 2 });
+        const health = await region.admin.operatorHealth();
+        expect(health.peers?.[0]).toMatchObject({ lagEvents: 0, lastError: null });
+        expect(await region.admin.metrics()).toMatch(/tenderline_replication_lag_events\{peer="[AB]",region="[AB]"\} 0/);
       }
       // A retry of a batch against the other region is a duplicate there too.
-      expect((await B.ingest("s1", "r1", [refundA])).results[0]?.status).toBe("duplicate");
+      expect((await B.store("s1").sendBatch({ storeId: "s1", registerId: "r1", events: [refundA] })).results[0]?.status).toBe(
+        "duplicate",
+      );
     });
 
     it("raises the over-refund made on two registers during the partition, in both regions", async () => {
-      await A.jobs();
-      await B.jobs();
+      await A.admin.runJobs();
+      await B.admin.runJobs();
       for (const region of [A, B]) {
-        const found = await region.exceptions("?kind=over_refund&storeId=s1");
+        const found = (await region.admin.exceptions({ kind: "over_refund", storeId: "s1" })).items;
         expect(found).toHaveLength(1);
         expect(found[0]?.subject).toBe("S1");
         const returns = ((found[0]?.detail.returns ?? []) as Array<{ eventId: string }>).map((r) => r.eventId).sort();
@@ -193,18 +206,18 @@ export function twoRegionsSuite(backend: Backend): void {
 
     it("reconciles each offline tender once across both regions, and the results replicate and reach both feeds", async () => {
       for (let round = 0; round < 2; round++) {
-        await A.jobs();
-        await B.jobs();
-        await A.replicate();
-        await B.replicate();
+        await A.admin.runJobs();
+        await B.admin.runJobs();
+        await A.admin.replicate();
+        await B.admin.replicate();
       }
-      await A.jobs();
-      await B.jobs();
-      const digest = await A.digest();
-      expect(await B.digest()).toBe(digest);
+      await A.admin.runJobs();
+      await B.admin.runJobs();
+      const digest = await A.admin.digestText();
+      expect(await B.admin.digestText()).toBe(digest);
       expect(JSON.parse(digest).tenderResults.count).toBe(3);
       for (const region of [A, B]) {
-        const feed = await region.feed();
+        const feed = await region.consumer.wholeFeed();
         const results = feed
           .filter((i) => i.kind === "tender_result")
           .map((i) => i.reconciliation as { tenderId: string; outcome: string });
@@ -213,9 +226,9 @@ export function twoRegionsSuite(backend: Backend): void {
           "B2-t1:declined",
           "S1-t1:matched",
         ]);
-        const saleItem = feed.find((i) => i.event?.eventId === sale.eventId);
+        const saleItem = feed.find((i) => eventIdOf(i) === sale.eventId);
         expect(saleItem?.reconciliation).toMatchObject({ state: "complete", tenders: [{ tenderId: "S1-t1", state: "matched" }] });
-        const kinds = (await region.exceptions("?storeId=s1")).map((e) => e.kind).sort();
+        const kinds = (await region.admin.exceptions({ storeId: "s1" })).items.map((e) => e.kind).sort();
         expect(kinds).toEqual(["amount_mismatch", "declined", "over_refund"]);
       }
     });

@@ -120,7 +120,7 @@ export function regionProcessSuite(backend: Backend): void {
         }
       ).items.map((i) => i.kind);
       expect(kinds.sort()).toEqual(["admin", "store"]);
-    });
+    }, 180_000);
 
     it("seeds bootstrap tokens, answers with them, and refuses unknown ones", async () => {
       const region = await startRegionProcess({

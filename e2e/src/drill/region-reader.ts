@@ -1,40 +1,49 @@
 /** Reads what a region holds, for the drill's checks: its whole feed, digest, register status, metrics. */
-import { api } from "../chain/chain.ts";
+import { FeedItemSchema, RegionApiError, RegionClient } from "@tenderline/shared";
+import { z } from "zod";
 
-export interface FeedEventItem {
-  kind: "event" | "tender_result";
-  /** The region whose ingest first took the record (the rest came by replication). */
-  originRegion: string;
-  ingestedAt: string;
-  event: {
-    eventId: string;
-    storeId: string;
-    registerId: string;
-    seq: number;
-    type: string;
-    occurredAt: string;
-    payload: Record<string, unknown>;
-  } | null;
-  reconciliation: { state: string; tenders: Array<{ tenderId: string; state: string }> } | null;
-}
+/** The feed's reads are long under the drill's load: a page may take a while. */
+const READ_TIMEOUT_MS = 60_000;
+
+/** The feed leaves an event as the register sent it: the drill reads the envelope's fields. */
+const FeedEventSchema = z.looseObject({
+  eventId: z.string(),
+  storeId: z.string(),
+  registerId: z.string(),
+  seq: z.number().int(),
+  type: z.string(),
+  occurredAt: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+/** An event's `{ state, tenders }`, or a tender result (kind `tender_result`) with its own fields. */
+const FeedReconciliationSchema = z
+  .looseObject({
+    state: z.string().optional(),
+    tenders: z.array(z.looseObject({ tenderId: z.string(), state: z.string() })).optional(),
+  })
+  .nullable();
+
+const FeedEventItemSchema = FeedItemSchema.extend({
+  event: FeedEventSchema.nullable(),
+  reconciliation: FeedReconciliationSchema,
+});
+export type FeedEventItem = z.infer<typeof FeedEventItemSchema>;
 
 export async function readWholeFeed(baseUrl: string, token: string): Promise<FeedEventItem[]> {
-  const items: FeedEventItem[] = [];
-  let cursor = "0";
-  for (;;) {
-    const page = await api<{ items: FeedEventItem[]; nextCursor: string }>(`${baseUrl}/v1/feed?after=${cursor}&limit=1000`, {
-      token,
-    });
-    items.push(...page.items);
-    if (page.items.length === 0 || page.nextCursor === cursor) return items;
-    cursor = page.nextCursor;
-  }
+  const items = await new RegionClient(baseUrl, token, { timeoutMs: READ_TIMEOUT_MS }).wholeFeed({ limit: 1000 });
+  return items.map((item, i) => {
+    const parsed = FeedEventItemSchema.safeParse(item);
+    if (!parsed.success) {
+      throw new Error(`GET ${baseUrl}/v1/feed: item ${i} (${item.cursor}) is not an event as sent: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  });
 }
 
-export async function readDigest(baseUrl: string, token: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/v1/digest`, { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`GET ${baseUrl}/v1/digest answered ${response.status}`);
-  return response.text();
+/** The digest's bytes: two converged regions answer the same. */
+export function readDigest(baseUrl: string, token: string): Promise<string> {
+  return new RegionClient(baseUrl, token, { timeoutMs: READ_TIMEOUT_MS }).digestText();
 }
 
 export async function readRegister(
@@ -43,31 +52,25 @@ export async function readRegister(
   storeId: string,
   registerId: string,
 ): Promise<{ contiguousSeq: number; gaps: Array<{ from: number; to: number }> }> {
-  const url = `${baseUrl}/v1/stores/${encodeURIComponent(storeId)}/registers/${encodeURIComponent(registerId)}`;
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const status = await new RegionClient(baseUrl, token, { timeoutMs: READ_TIMEOUT_MS }).registerStatus(storeId, registerId);
   // A register that never reached this region has nothing here: seq 0, which the check reports.
-  if (response.status === 404) return { contiguousSeq: 0, gaps: [] };
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-  return (await response.json()) as { contiguousSeq: number; gaps: Array<{ from: number; to: number }> };
+  return status ?? { contiguousSeq: 0, gaps: [] };
 }
 
 /** Events a region has accepted so far (its ingest counter), or undefined when it does not answer. */
 export async function acceptedCount(baseUrl: string, adminToken: string): Promise<number | undefined> {
+  let text: string;
   try {
-    const response = await fetch(`${baseUrl}/metrics`, {
-      headers: { authorization: `Bearer ${adminToken}` },
-      signal: AbortSignal.timeout(800),
-    });
-    if (!response.ok) return undefined;
-    let total = 0;
-    for (const line of (await response.text()).split("\n")) {
-      if (line.startsWith("tenderline_ingest_events_total{") && line.includes('outcome="accepted"')) {
-        total += Number(line.slice(line.lastIndexOf(" ") + 1));
-      }
-    }
-    return total;
+    text = await new RegionClient(baseUrl, adminToken, { timeoutMs: 800 }).metrics();
   } catch (error) {
-    if (error instanceof Error) return undefined; // a dead region is part of the drill
+    if (error instanceof RegionApiError) return undefined; // a dead region is part of the drill
     throw error;
   }
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("tenderline_ingest_events_total{") && line.includes('outcome="accepted"')) {
+      total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return total;
 }

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { newEventId } from "@tenderline/shared";
+import { newEventId, RegionClient } from "@tenderline/shared";
 import { CARD_FORMATS } from "@tenderline/shared/pan-corpus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE, type Stack, startStack } from "../browser/stack.ts";
-import { api } from "../chain/index.ts";
 import { readWholeFeed } from "../drill/region-reader.ts";
 
 // A Visa and an Amex number: their digits, and the last eight, must appear nowhere.
@@ -184,10 +183,11 @@ describe("card numbers on the running chain: refused in every text field, kept n
       { ...base, eventId: newEventId(), seq: 3, payload: payload({ scanned: "4111.1111.1111.1111 12/27" }) },
     ];
     for (const region of ["A", "B"]) {
-      const answer = await api<{ results: Array<{ status: string; reason?: string; detail?: string }> }>(
-        `${stack.chain.regionUrl(region)}/v1/events/batch`,
-        { method: "POST", token: stack.chain.tokens.stores[STORE], json: { storeId: STORE, registerId: "reg-direct", events } },
-      );
+      const answer = await new RegionClient(stack.chain.regionUrl(region), stack.chain.tokens.stores[STORE] ?? "").sendBatch({
+        storeId: STORE,
+        registerId: "reg-direct",
+        events,
+      });
       expect(answer.results.map((r) => r.reason)).toEqual(["pan_detected", "pan_detected", "pan_detected"]);
       expect(JSON.stringify(answer)).not.toMatch(/4111|٤١١١/);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CredentialList, IssuedCredential } from "@tenderline/shared";
+import { type CredentialList, type IssuedCredential, RegionClient } from "@tenderline/shared";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAST_SYNC } from "../browser/stack.ts";
@@ -129,10 +129,8 @@ describe("register credentials on two PostgreSQL regions (the simulator, one age
     for (let i = 0; i < 10; i++) await sell();
     await drained();
     // B took them with a credential it had never seen issued (A issued it and is dead).
-    const atB = await api<{ contiguousSeq: number }>(`${chain.regionUrl("B")}/v1/stores/${STORE}/registers/${REGISTER}`, {
-      token: chain.tokens.admin,
-    });
-    expect(atB.contiguousSeq).toBeGreaterThanOrEqual(20);
+    const atB = await new RegionClient(chain.regionUrl("B"), chain.tokens.admin).registerStatus(STORE, REGISTER);
+    expect(atB?.contiguousSeq).toBeGreaterThanOrEqual(20);
 
     await chain.startRegion("A");
     const counts = await countsInBothRegions();

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { hashPin, newEventId } from "@tenderline/shared";
+import { hashPin, newEventId, RegionClient } from "@tenderline/shared";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE, type Stack, startStack } from "../browser/stack.ts";
@@ -121,10 +121,10 @@ describe("the register's door on the running chain (two regions, the simulator, 
               totals: { subtotal: usd(90_000), tax: usd(0), total: usd(90_000) },
             },
           };
-          const answer = await api<{ results: Array<{ status: string }> }>(`${stack.chain.regionUrl("A")}/v1/events/batch`, {
-            method: "POST",
-            token: stack.chain.tokens.stores[STORE],
-            json: { storeId: STORE, registerId: "reg-raw", events: [event] },
+          const answer = await new RegionClient(stack.chain.regionUrl("A"), stack.chain.tokens.stores[STORE] ?? "").sendBatch({
+            storeId: STORE,
+            registerId: "reg-raw",
+            events: [event],
           });
           expect(answer.results[0]?.status).toBe("accepted");
           cases.push({

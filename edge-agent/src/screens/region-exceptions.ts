@@ -1,4 +1,4 @@
-import { describeFetchError } from "./region-probes.ts";
+import { RegionApiError, RegionClient } from "@tenderline/shared";
 
 export interface ExceptionItem {
   kind: string;
@@ -20,7 +20,10 @@ function asText(value: unknown): string | null {
   return null;
 }
 
-/** Picks the readable parts out of a region's exception record, whatever extra fields it carries. */
+/**
+ * Picks the readable parts out of an exception record: the region's (ExceptionItemSchema, already
+ * checked by the shared client) gives kind, message and raisedAt; older shapes are still read.
+ */
 export function toExceptionItem(raw: unknown): ExceptionItem {
   const r = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
   const kind = asText(r.kind) ?? asText(r.type) ?? "exception";
@@ -31,6 +34,24 @@ export function toExceptionItem(raw: unknown): ExceptionItem {
     asText(r.reason) ??
     [asText(r.terminalTxnId), asText(r.transactionId), asText(r.eventId)].filter(Boolean).join(" ");
   return { kind, detail, at: asText(r.raisedAt) ?? asText(r.createdAt) ?? asText(r.at) };
+}
+
+/** Why the manager sees no exceptions, in a few words. */
+function noteFor(error: RegionApiError): string {
+  switch (error.kind) {
+    case "http":
+      return error.status === 404
+        ? "the region has no exceptions endpoint"
+        : error.refused
+          ? `the region does not let this store's token read exceptions (${error.status})`
+          : `the region answered ${error.status}`;
+    case "timeout":
+      return "no answer in time";
+    case "unreachable":
+      return error.detail;
+    case "bad_answer":
+      return `the region's answer is not an exceptions list (${error.detail})`;
+  }
 }
 
 /**
@@ -60,31 +81,13 @@ export class RegionExceptions {
     const region = reachable[0];
     if (!region)
       return { available: false, note: "offline: exceptions show when a region is reachable", region: null, items: [] };
-    const url = new URL("/v1/exceptions", region.url);
-    url.searchParams.set("storeId", this.storeId);
+    const client = new RegionClient(region.url, this.token, { timeoutMs: 1500 });
     try {
-      const res = await fetch(url, {
-        headers: { authorization: `Bearer ${this.token()}` },
-        signal: AbortSignal.timeout(1500),
-      });
-      if (!res.ok) {
-        await res.body?.cancel();
-        const why =
-          res.status === 404
-            ? "the region has no exceptions endpoint"
-            : res.status === 401 || res.status === 403
-              ? `the region does not let this store's token read exceptions (${res.status})`
-              : `the region answered ${res.status}`;
-        return { available: false, note: why, region: region.name, items: [] };
-      }
-      const body = (await res.json()) as unknown;
-      const list = Array.isArray(body)
-        ? body
-        : ((body as { items?: unknown; exceptions?: unknown }).items ?? (body as { exceptions?: unknown }).exceptions);
-      const items = Array.isArray(list) ? list.map(toExceptionItem) : [];
-      return { available: true, note: null, region: region.name, items };
+      const list = await client.exceptions({ storeId: this.storeId });
+      return { available: true, note: null, region: region.name, items: list.items.map(toExceptionItem) };
     } catch (error) {
-      return { available: false, note: describeFetchError(error), region: region.name, items: [] };
+      const note = error instanceof RegionApiError ? noteFor(error) : String((error as Error).message ?? error);
+      return { available: false, note, region: region.name, items: [] };
     }
   }
 }

@@ -4,6 +4,7 @@ import { Script } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfigInput } from "../config/config.ts";
 import { type ApiBody, card, managerCookie, testAgent, usd } from "../testing/fixtures.ts";
+import { loadClientScripts } from "./client-scripts.ts";
 import { RegionProbes } from "./region-probes.ts";
 import { createScreens } from "./screens-app.tsx";
 
@@ -86,7 +87,12 @@ describe("screens pages and assets", () => {
       expect(res.headers.get("content-type")).toContain("text/javascript");
       const text = await res.text();
       expect(() => new Script(text)).not.toThrow();
+      // Bundled from the client/ modules: no module syntax left for the browser to refuse.
+      expect(text).not.toMatch(/^\s*(import|export)\b/m);
     }
+    const scripts = await loadClientScripts();
+    expect(await (await agent.app.request("/screens/cashier.js")).text()).toBe(scripts.cashier);
+    expect(await (await agent.app.request("/screens/manager.js")).text()).toBe(scripts.manager);
     const css = await agent.app.request("/screens/screens.css");
     expect(css.headers.get("content-type")).toContain("text/css");
     expect(await css.text()).toContain(".banner");

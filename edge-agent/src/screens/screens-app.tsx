@@ -37,9 +37,7 @@ import {
   TotalsView,
 } from "./cashier-views.tsx";
 import { quoteCart, UnknownItemError } from "./catalogue.ts";
-import { cashierClient } from "./client/cashier-client.ts";
-import { managerClient } from "./client/manager-client.ts";
-import { scriptFrom } from "./client/serialize.ts";
+import { loadClientScripts } from "./client-scripts.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { GiftCardCodeError, tokenizeGiftCard } from "./gift-card.ts";
 import { LinkPill, Page } from "./layout.tsx";
@@ -167,7 +165,7 @@ function asset(c: Context, text: string, type: string) {
 
 /**
  * The cashier and store-manager screens, served by the agent itself: hono JSX rendered here, a
- * small client script per screen, one stylesheet, nothing external. Mounted on the agent's app.
+ * small client script per screen (client/, bundled by client-scripts.ts), one stylesheet, nothing external. Mounted on the agent's app.
  */
 export function createScreens(deps: ScreensDeps): Hono {
   const app = new Hono();
@@ -178,8 +176,6 @@ export function createScreens(deps: ScreensDeps): Hono {
   const drain = new DrainRate();
   const retry = deps.retryDeadLetter;
   const deadlineMs = (deps.forwardingDeadlineHours ?? 24) * 3_600_000;
-  const cashierScript = scriptFrom(cashierClient);
-  const managerScript = scriptFrom(managerClient);
 
   /** Calls the register API in-process, addressed like the screen's own request (so the Host check sees the same host). */
   async function apiJson<T>(c: Context, path: string): Promise<{ status: number; body: T }> {
@@ -296,8 +292,9 @@ export function createScreens(deps: ScreensDeps): Hono {
   });
 
   app.get("/screens/screens.css", (c) => asset(c, SCREENS_CSS, "text/css; charset=utf-8"));
-  app.get("/screens/cashier.js", (c) => asset(c, cashierScript, "text/javascript; charset=utf-8"));
-  app.get("/screens/manager.js", (c) => asset(c, managerScript, "text/javascript; charset=utf-8"));
+  // Loaded on first request (prebuilt files, or bundled from client/ in development), then cached.
+  app.get("/screens/cashier.js", async (c) => asset(c, (await loadClientScripts()).cashier, "text/javascript; charset=utf-8"));
+  app.get("/screens/manager.js", async (c) => asset(c, (await loadClientScripts()).manager, "text/javascript; charset=utf-8"));
 
   app.post("/screens/api/checkout", async (c) => {
     const input = await body(c, CheckoutSchema);

@@ -1,6 +1,6 @@
 import { once } from "node:events";
+import { siblingModule, startModuleWorker } from "@tenderline/shared/threads";
 import type { Logger } from "../logging/logger.ts";
-import { startTsWorker } from "../threads/ts-worker.ts";
 import type { Db } from "./database.ts";
 
 /** WAL pages after which the writer checkpoints by itself, should the background checkpointer fall behind. */
@@ -21,7 +21,9 @@ export function useFallbackAutocheckpoint(db: Db): void {
 
 export function startCheckpointer(db: Db, logger: Logger, intervalMs = 50): Checkpointer {
   useFallbackAutocheckpoint(db);
-  const worker = startTsWorker(new URL("./checkpoint-worker.ts", import.meta.url), { workerData: { file: db.name, intervalMs } });
+  const worker = startModuleWorker(siblingModule("checkpoint-worker", import.meta.url), {
+    workerData: { file: db.name, intervalMs },
+  });
   worker.on("message", (msg: { type: string; message?: string }) => {
     if (msg.type === "error") logger.warn({ error: msg.message }, "background checkpoint failed; will retry");
   });

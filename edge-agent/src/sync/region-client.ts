@@ -1,4 +1,10 @@
-import type { BatchResponse, Watermark } from "@tenderline/shared";
+import {
+  type BatchResponse,
+  RegionClient as RegionApiClient,
+  RegionApiError,
+  type RegionCallOptions,
+  type Watermark,
+} from "@tenderline/shared";
 
 export type RegionErrorKind = "network" | "timeout" | "server" | "auth" | "too_large" | "client" | "bad_response";
 
@@ -35,99 +41,86 @@ export interface RegisterStatus {
   gaps: Watermark["gaps"];
 }
 
-function describeFetchFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+/** A backstop only: the engine's own timeouts (cockatiel, through the signal) cut calls off first. */
+const BACKSTOP_TIMEOUT_MS = 120_000;
+
+function httpKind(status: number): RegionErrorKind {
+  if (status === 401 || status === 403) return "auth";
+  if (status === 413) return "too_large";
+  if (status >= 500 || status === 429) return "server";
+  return "client";
 }
 
-/** The region API calls the sync engine makes (docs/ARCHITECTURE.md). */
+/** The shared client's error, classified for the engine. */
+function classify(region: string, error: unknown): unknown {
+  if (!(error instanceof RegionApiError)) return error;
+  switch (error.kind) {
+    case "unreachable":
+      return new RegionCallError(region, "network", `unreachable (${error.detail})`);
+    case "timeout":
+      return new RegionCallError(region, "timeout", error.detail);
+    case "bad_answer":
+      return new RegionCallError(region, "bad_response", `unreadable answer (${error.detail})`, error.status);
+    case "http": {
+      const status = error.status ?? 0;
+      const detail = error.code ? `${error.code}: ${error.detail}` : error.detail;
+      return new RegionCallError(region, httpKind(status), `HTTP ${status} ${detail}`, status);
+    }
+  }
+}
+
+/** The region API calls the sync engine makes (docs/ARCHITECTURE.md), over the shared region client. */
 export class RegionClient {
+  private readonly api: RegionApiClient;
+
   constructor(
     readonly region: RegionEndpoint,
     private token: string,
-  ) {}
+  ) {
+    this.api = new RegionApiClient(region.url, () => this.token, { timeoutMs: BACKSTOP_TIMEOUT_MS });
+  }
 
   /** The credential for the calls that start from now on; a call already sent keeps the one it went with. */
   setToken(token: string): void {
     this.token = token;
   }
 
-  private async call(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  private async run<T>(call: (options: RegionCallOptions) => Promise<T>, signal: AbortSignal): Promise<T> {
     try {
-      return await fetch(new URL(path, this.region.url), {
-        ...init,
-        signal,
-        headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json", ...(init.headers ?? {}) },
-      });
+      return await call({ signal });
     } catch (error) {
-      if (signal.aborted) throw new RegionCallError(this.region.name, "timeout", "no answer in time");
-      throw new RegionCallError(this.region.name, "network", `unreachable (${describeFetchFailure(error)})`);
+      throw classify(this.region.name, error);
     }
-  }
-
-  private async failure(res: Response): Promise<RegionCallError> {
-    const text = await res.text();
-    let detail = text.slice(0, 300);
-    try {
-      const body = JSON.parse(text) as { error?: string; message?: string };
-      detail = [body.error, body.message].filter(Boolean).join(": ") || detail;
-    } catch (error) {
-      // Not JSON (a proxy's page, say): the start of the text is the best description there is.
-      void error;
-    }
-    const kind =
-      res.status === 401 || res.status === 403
-        ? "auth"
-        : res.status === 413
-          ? "too_large"
-          : res.status >= 500 || res.status === 429
-            ? "server"
-            : "client";
-    return new RegionCallError(this.region.name, kind, `HTTP ${res.status} ${detail}`, res.status);
   }
 
   /** POST /v1/events/batch with the rows' bodies as they were recorded (no re-encoding). */
-  async postBatch(storeId: string, registerId: string, bodies: readonly string[], signal: AbortSignal): Promise<BatchResponse> {
-    const payload = `{"storeId":${JSON.stringify(storeId)},"registerId":${JSON.stringify(registerId)},"events":[${bodies.join(",")}]}`;
-    const res = await this.call("/v1/events/batch", { method: "POST", body: payload }, signal);
-    if (res.status !== 200) throw await this.failure(res);
-    let body: BatchResponse;
-    try {
-      body = (await res.json()) as BatchResponse;
-    } catch (error) {
-      if (signal.aborted) throw new RegionCallError(this.region.name, "timeout", "answer cut off by the timeout");
-      throw new RegionCallError(this.region.name, "bad_response", `unreadable answer (${(error as Error).message})`);
-    }
-    if (!Array.isArray(body.results) || !body.watermark) {
-      throw new RegionCallError(this.region.name, "bad_response", "answer without results and watermark");
-    }
-    return body;
+  postBatch(storeId: string, registerId: string, bodies: readonly string[], signal: AbortSignal): Promise<BatchResponse> {
+    return this.run((options) => this.api.sendBatchBodies(storeId, registerId, bodies, options), signal);
   }
 
   /** GET /v1/health: true when the region says ok. */
   async probe(signal: AbortSignal): Promise<{ ok: boolean; status: string }> {
-    const res = await this.call("/v1/health", { method: "GET" }, signal);
-    const body = (await res.json().catch((error: unknown) => ({ status: `unreadable: ${(error as Error).message}` }))) as {
-      status?: string;
-    };
-    return { ok: res.status === 200 && body.status === "ok", status: body.status ?? `HTTP ${res.status}` };
+    try {
+      const health = await this.api.health({ signal });
+      return { ok: health.status === "ok", status: health.status };
+    } catch (error) {
+      if (error instanceof RegionApiError && error.kind === "http") return { ok: false, status: `HTTP ${error.status}` };
+      if (error instanceof RegionApiError && error.kind === "bad_answer") {
+        return { ok: false, status: `unreadable: ${error.detail}` };
+      }
+      throw classify(this.region.name, error);
+    }
   }
 
   /** GET /v1/stores/:storeId/registers/:registerId; a register the region never saw holds nothing. */
   async registerStatus(storeId: string, registerId: string, signal: AbortSignal): Promise<RegisterStatus> {
-    const res = await this.call(
-      `/v1/stores/${encodeURIComponent(storeId)}/registers/${encodeURIComponent(registerId)}`,
-      { method: "GET" },
-      signal,
-    );
-    if (res.status === 404) return { contiguousSeq: 0, replicatedSeq: 0, maxSeq: 0, gaps: [] };
-    if (res.status !== 200) throw await this.failure(res);
-    const body = (await res.json()) as Partial<RegisterStatus>;
+    const status = await this.run((options) => this.api.registerStatus(storeId, registerId, options), signal);
+    if (!status) return { contiguousSeq: 0, replicatedSeq: 0, maxSeq: 0, gaps: [] };
     return {
-      contiguousSeq: body.contiguousSeq ?? 0,
-      replicatedSeq: body.replicatedSeq ?? 0,
-      maxSeq: body.maxSeq ?? body.contiguousSeq ?? 0,
-      gaps: body.gaps ?? [],
+      contiguousSeq: status.contiguousSeq,
+      replicatedSeq: status.replicatedSeq,
+      maxSeq: status.maxSeq,
+      gaps: status.gaps,
     };
   }
 }

@@ -9,7 +9,7 @@ import { RegionLink } from "./region-link.ts";
 function healthServer(port = 0): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     res.writeHead(req.url === "/v1/health" ? 200 : 503, { "content-type": "application/json" });
-    res.end(JSON.stringify({ status: "ok" }));
+    res.end(JSON.stringify({ region: "A", status: "ok" }));
   });
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }

@@ -1,9 +1,9 @@
 import { once } from "node:events";
+import { siblingModule, startModuleWorker } from "@tenderline/shared/threads";
 import * as Comlink from "comlink";
 import type { AgentConfig } from "../config/config.ts";
 import type { Logger } from "../logging/logger.ts";
 import { nodeEndpoint } from "../threads/node-endpoint.ts";
-import { startTsWorker } from "../threads/ts-worker.ts";
 import type { SyncStatus } from "./sync-status.ts";
 import type { SyncWorkerApi, SyncWorkerData } from "./sync-worker.ts";
 
@@ -37,7 +37,7 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
     checkpointEveryMs: options.checkpointEveryMs ?? 0,
     ...(config.logFile ? { logFile: config.logFile } : {}),
   };
-  const worker = startTsWorker(new URL("./sync-worker.ts", import.meta.url), { workerData: data });
+  const worker = startModuleWorker(siblingModule("sync-worker", import.meta.url), { workerData: data });
   let failure: Error | undefined;
   // Calls in flight, failed at once if the worker dies (a comlink call to a dead worker never settles).
   const inFlight = new Set<(error: Error) => void>();

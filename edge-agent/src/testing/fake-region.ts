@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { BatchResponse, EventResult } from "@tenderline/shared";
+import type { BatchResponse, EventResult, ExceptionList, RegisterStatus } from "@tenderline/shared";
 import { Hono } from "hono";
 
 /**
@@ -68,12 +68,19 @@ export async function startFakeRegion(options: { name: string; acceptToken: stri
     }
     const seqs = seqsByRegister.get(c.req.param("registerId"));
     if (!seqs || seqs.size === 0) return c.json({ error: "not_found", message: "no such register" }, 404);
-    return c.json({ ...watermarkOf(seqs), maxSeq: Math.max(...seqs) });
+    return c.json({
+      region: options.name,
+      storeId: c.req.param("storeId"),
+      registerId: c.req.param("registerId"),
+      ...watermarkOf(seqs),
+      maxSeq: Math.max(...seqs),
+      lastSeenAt: new Date().toISOString(),
+    } satisfies RegisterStatus);
   });
   // The store's reconciliation exceptions (the manager screen reads them): none, for the right credential.
   app.get("/v1/exceptions", (c) =>
     bearer(c.req.header("authorization")) === options.acceptToken
-      ? c.json({ items: [] })
+      ? c.json({ region: options.name, items: [] } satisfies ExceptionList)
       : c.json({ error: "unauthorized", message: "unknown token" }, 401),
   );
   app.post("/v1/events/batch", async (c) => {

@@ -1,0 +1,407 @@
+import type { z } from "zod";
+import {
+  type CredentialChanges,
+  CredentialChangesSchema,
+  type CredentialList,
+  CredentialListSchema,
+  type IssueCredentialRequest,
+  type IssuedCredential,
+  IssuedCredentialSchema,
+  type RevokedCredential,
+  RevokedCredentialSchema,
+  type RotatedCredential,
+  RotatedCredentialSchema,
+  type StoreRevocation,
+  StoreRevocationSchema,
+} from "../credentials/credential-wire.ts";
+import { ErrorBodySchema } from "./error-body.ts";
+import { type JobsResponse, JobsResponseSchema, type ReplicateResponse, ReplicateResponseSchema } from "./region-admin.ts";
+import { type BatchResponse, BatchResponseSchema, type RegisterStatus, RegisterStatusSchema } from "./region-api.ts";
+import { type DigestResponse, DigestSchema } from "./region-digest.ts";
+import { type ExceptionList, ExceptionListSchema } from "./region-exceptions.ts";
+import { type FeedItem, type FeedResponse, FeedResponseSchema } from "./region-feed.ts";
+import { type HealthResponse, HealthResponseSchema, type OperatorHealth, OperatorHealthSchema } from "./region-health.ts";
+import { type LogPage, LogPageSchema } from "./replication-log.ts";
+
+/**
+ * How a call to a region failed:
+ * - `unreachable`: no answer at all (refused, reset, DNS …);
+ * - `timeout`: no (whole) answer in time, or the caller's signal called it off;
+ * - `http`: the region answered a refusal or failure status (its code and message are on the error);
+ * - `bad_answer`: a success status with a body that is not what the contract says.
+ */
+export type RegionApiErrorKind = "unreachable" | "timeout" | "http" | "bad_answer";
+
+export interface RegionApiErrorDetails {
+  method: string;
+  url: string;
+  /** The HTTP status (absent when there was no answer). */
+  status?: number;
+  /** The region's `error` code from its error body (ErrorBodySchema), when it sent one. */
+  code?: string;
+  /** The region's `message`, else the start of whatever it answered, else why there was no answer. */
+  detail: string;
+}
+
+/** The one error of RegionClient: every failed call throws this, never anything else. */
+export class RegionApiError extends Error {
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly detail: string;
+
+  constructor(
+    readonly kind: RegionApiErrorKind,
+    details: RegionApiErrorDetails,
+  ) {
+    super(describe(kind, details));
+    this.name = "RegionApiError";
+    this.method = details.method;
+    this.url = details.url;
+    this.status = details.status;
+    this.code = details.code;
+    this.detail = details.detail;
+  }
+
+  /** The region refused the credential (401) or what it may do (403). */
+  get refused(): boolean {
+    return this.kind === "http" && (this.status === 401 || this.status === 403);
+  }
+}
+
+function describe(kind: RegionApiErrorKind, d: RegionApiErrorDetails): string {
+  const where = `region ${d.method} ${d.url}`;
+  switch (kind) {
+    case "unreachable":
+      return `${where} is unreachable: ${d.detail}`;
+    case "timeout":
+      return `${where}: ${d.detail}`;
+    case "http":
+      return `${where} answered ${d.status}: ${d.code ? `${d.code}: ` : ""}${d.detail}`;
+    case "bad_answer":
+      return `${where} answered ${d.status} with an unexpected body: ${d.detail}`;
+  }
+}
+
+/** fetch hides the cause (ECONNREFUSED …) one level down. */
+function fetchFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  if (cause?.code) return cause.message ? `${cause.code}: ${cause.message}` : cause.code;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(body)"}: ${i.message}`)
+    .join("; ");
+}
+
+export interface RegionClientOptions {
+  /** Each call's limit, from sending to the last byte of the answer (default 15 s). */
+  timeoutMs?: number;
+}
+
+export interface RegionCallOptions {
+  /** Calls the request off (it fails with kind `timeout`). */
+  signal?: AbortSignal;
+  /** This call's limit instead of the client's. */
+  timeoutMs?: number;
+}
+
+export interface ExceptionQuery {
+  state?: string;
+  kind?: string;
+  storeId?: string;
+  minAgeSeconds?: number;
+  maxAgeSeconds?: number;
+  limit?: number;
+}
+
+export interface CredentialListFilter {
+  storeId?: string;
+  registerId?: string;
+  kind?: string;
+  all?: boolean;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  method: string;
+  url: string;
+}
+
+/**
+ * The region API (docs/ARCHITECTURE.md) as one typed client: every answer is checked against its
+ * shared schema, and every failure is a RegionApiError. The credential may be a getter: it is read
+ * when a call starts, so a credential replaced while running takes effect from the next call.
+ */
+export class RegionClient {
+  private readonly credential: () => string;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly baseUrl: string,
+    credential: string | (() => string),
+    options: RegionClientOptions = {},
+  ) {
+    this.credential = typeof credential === "function" ? credential : () => credential;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    options: RegionCallOptions,
+    query?: Record<string, string | number | boolean | undefined>,
+  ): Promise<Answer> {
+    const target = new URL(path, this.baseUrl);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) target.searchParams.set(key, String(value));
+    }
+    const url = target.toString();
+    const timer = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
+    const cutOff = (what: string) =>
+      new RegionApiError("timeout", {
+        method,
+        url,
+        detail: timer.aborted ? `${what} within ${options.timeoutMs ?? this.timeoutMs} ms` : `${what}: the call was called off`,
+      });
+    let res: Response;
+    try {
+      res = await fetch(target, {
+        method,
+        signal,
+        headers: {
+          authorization: `Bearer ${this.credential()}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (error) {
+      if (signal.aborted) throw cutOff("no answer");
+      throw new RegionApiError("unreachable", { method, url, detail: fetchFailure(error) });
+    }
+    try {
+      return { status: res.status, text: await res.text(), method, url };
+    } catch (error) {
+      if (signal.aborted) throw cutOff("no whole answer");
+      throw new RegionApiError("bad_answer", {
+        method,
+        url,
+        status: res.status,
+        detail: `answer cut off (${fetchFailure(error)})`,
+      });
+    }
+  }
+
+  private refusal(answer: Answer): RegionApiError {
+    let code: string | undefined;
+    let detail = answer.text.slice(0, 300);
+    try {
+      const parsed = ErrorBodySchema.safeParse(JSON.parse(answer.text));
+      if (parsed.success) {
+        code = parsed.data.error;
+        detail = parsed.data.message;
+      }
+    } catch (error) {
+      // Not JSON (a proxy's page, say): the start of the text is the best description there is.
+      void error;
+    }
+    return new RegionApiError("http", {
+      method: answer.method,
+      url: answer.url,
+      status: answer.status,
+      ...(code === undefined ? {} : { code }),
+      detail: detail || "(empty body)",
+    });
+  }
+
+  private parse<T extends z.ZodType>(answer: Answer, schema: T): z.infer<T> {
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch (error) {
+      throw new RegionApiError("bad_answer", {
+        method: answer.method,
+        url: answer.url,
+        status: answer.status,
+        detail: `not JSON (${(error as Error).message})`,
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new RegionApiError("bad_answer", {
+        method: answer.method,
+        url: answer.url,
+        status: answer.status,
+        detail: issuesOf(parsed.error),
+      });
+    }
+    return parsed.data;
+  }
+
+  /** One call whose answer is `schema` on a 2xx (or one of `ok`) and a RegionApiError otherwise. */
+  private async call<T extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: T,
+    options: RegionCallOptions,
+    extra: { body?: unknown; raw?: string; query?: Record<string, string | number | boolean | undefined>; ok?: number[] } = {},
+  ): Promise<z.infer<T>> {
+    const body = extra.raw ?? (extra.body === undefined ? undefined : JSON.stringify(extra.body));
+    const answer = await this.send(method, path, body, options, extra.query);
+    const ok = extra.ok ? extra.ok.includes(answer.status) : answer.status >= 200 && answer.status < 300;
+    if (!ok) throw this.refusal(answer);
+    return this.parse(answer, schema);
+  }
+
+  /** POST /v1/events/batch. */
+  sendBatch(
+    batch: { storeId: string; registerId: string; events: readonly unknown[] },
+    options: RegionCallOptions = {},
+  ): Promise<BatchResponse> {
+    return this.call("POST", "/v1/events/batch", BatchResponseSchema, options, { body: batch, ok: [200] });
+  }
+
+  /** POST /v1/events/batch with events already encoded (sent as they are: no re-encoding). */
+  sendBatchBodies(
+    storeId: string,
+    registerId: string,
+    bodies: readonly string[],
+    options: RegionCallOptions = {},
+  ): Promise<BatchResponse> {
+    const raw = `{"storeId":${JSON.stringify(storeId)},"registerId":${JSON.stringify(registerId)},"events":[${bodies.join(",")}]}`;
+    return this.call("POST", "/v1/events/batch", BatchResponseSchema, options, { raw, ok: [200] });
+  }
+
+  /** GET /v1/stores/:storeId/registers/:registerId; null for a register the region never heard from (404). */
+  async registerStatus(storeId: string, registerId: string, options: RegionCallOptions = {}): Promise<RegisterStatus | null> {
+    const path = `/v1/stores/${encodeURIComponent(storeId)}/registers/${encodeURIComponent(registerId)}`;
+    const answer = await this.send("GET", path, undefined, options);
+    if (answer.status === 404) return null;
+    if (answer.status !== 200) throw this.refusal(answer);
+    return this.parse(answer, RegisterStatusSchema);
+  }
+
+  /** GET /v1/health as anyone sees it; a degraded region answers 503 with the same body. */
+  health(options: RegionCallOptions = {}): Promise<HealthResponse> {
+    return this.call("GET", "/v1/health", HealthResponseSchema, options, { ok: [200, 503] });
+  }
+
+  /** GET /v1/health with an admin or region credential: the operator's details. */
+  operatorHealth(options: RegionCallOptions = {}): Promise<OperatorHealth> {
+    return this.call("GET", "/v1/health", OperatorHealthSchema, options, { ok: [200, 503] });
+  }
+
+  /** GET /v1/feed: one page after a cursor. */
+  feedPage(page: { after?: string; limit?: number } = {}, options: RegionCallOptions = {}): Promise<FeedResponse> {
+    return this.call("GET", "/v1/feed", FeedResponseSchema, options, {
+      query: { after: page.after ?? "0", limit: page.limit ?? 1000 },
+    });
+  }
+
+  /** The whole feed from a cursor on, page by page, until a page brings nothing new. */
+  async wholeFeed(from: { after?: string; limit?: number } = {}, options: RegionCallOptions = {}): Promise<FeedItem[]> {
+    const items: FeedItem[] = [];
+    let after = from.after ?? "0";
+    for (;;) {
+      const page = await this.feedPage({ after, limit: from.limit ?? 1000 }, options);
+      items.push(...page.items);
+      if (page.items.length === 0 || page.nextCursor === after) return items;
+      after = page.nextCursor;
+    }
+  }
+
+  /** GET /v1/digest. */
+  digest(options: RegionCallOptions = {}): Promise<DigestResponse> {
+    return this.call("GET", "/v1/digest", DigestSchema, options);
+  }
+
+  /** GET /v1/digest as the bytes the region sent (two converged regions send the same), checked against the contract. */
+  async digestText(options: RegionCallOptions = {}): Promise<string> {
+    const answer = await this.send("GET", "/v1/digest", undefined, options);
+    if (answer.status !== 200) throw this.refusal(answer);
+    this.parse(answer, DigestSchema);
+    return answer.text;
+  }
+
+  /** GET /v1/exceptions (a store's or register's credential reads its own store's). */
+  exceptions(query: ExceptionQuery = {}, options: RegionCallOptions = {}): Promise<ExceptionList> {
+    return this.call("GET", "/v1/exceptions", ExceptionListSchema, options, { query: { ...query } });
+  }
+
+  /** GET /metrics (admin): the Prometheus text. */
+  async metrics(options: RegionCallOptions = {}): Promise<string> {
+    const answer = await this.send("GET", "/metrics", undefined, options);
+    if (answer.status !== 200) throw this.refusal(answer);
+    return answer.text;
+  }
+
+  /** POST /v1/admin/replicate: pull every peer now. */
+  replicate(options: RegionCallOptions = {}): Promise<ReplicateResponse> {
+    return this.call("POST", "/v1/admin/replicate", ReplicateResponseSchema, options);
+  }
+
+  /** POST /v1/admin/jobs: run the background jobs once now. */
+  runJobs(options: RegionCallOptions = {}): Promise<JobsResponse> {
+    return this.call("POST", "/v1/admin/jobs", JobsResponseSchema, options);
+  }
+
+  /** GET /v1/replication/log (a peer region's credential). */
+  replicationLog(page: { after?: number; limit?: number } = {}, options: RegionCallOptions = {}): Promise<LogPage> {
+    return this.call("GET", "/v1/replication/log", LogPageSchema, options, {
+      query: { after: page.after ?? 0, limit: page.limit },
+    });
+  }
+
+  /** GET /v1/replication/credentials (a peer region's credential). */
+  credentialChanges(page: { after?: number; limit?: number } = {}, options: RegionCallOptions = {}): Promise<CredentialChanges> {
+    return this.call("GET", "/v1/replication/credentials", CredentialChangesSchema, options, {
+      query: { after: page.after ?? 0, limit: page.limit },
+    });
+  }
+
+  /** POST /v1/admin/credentials: the new credential is in this answer and nowhere else. */
+  issueCredential(request: IssueCredentialRequest, options: RegionCallOptions = {}): Promise<IssuedCredential> {
+    return this.call("POST", "/v1/admin/credentials", IssuedCredentialSchema, options, { body: request });
+  }
+
+  /** GET /v1/admin/credentials. */
+  listCredentials(filter: CredentialListFilter = {}, options: RegionCallOptions = {}): Promise<CredentialList> {
+    return this.call("GET", "/v1/admin/credentials", CredentialListSchema, options, {
+      query: {
+        storeId: filter.storeId || undefined,
+        registerId: filter.registerId || undefined,
+        kind: filter.kind || undefined,
+        all: filter.all ? "true" : undefined,
+      },
+    });
+  }
+
+  /** POST /v1/admin/credentials/:id/revoke. */
+  revokeCredential(id: string, options: RegionCallOptions = {}): Promise<RevokedCredential> {
+    return this.call("POST", `/v1/admin/credentials/${encodeURIComponent(id)}/revoke`, RevokedCredentialSchema, options);
+  }
+
+  /** POST /v1/admin/credentials/:id/rotate: the old credential keeps working for overlapSeconds. */
+  rotateCredential(id: string, overlapSeconds: number, options: RegionCallOptions = {}): Promise<RotatedCredential> {
+    return this.call("POST", `/v1/admin/credentials/${encodeURIComponent(id)}/rotate`, RotatedCredentialSchema, options, {
+      body: { overlapSeconds },
+    });
+  }
+
+  /** POST /v1/admin/stores/:storeId/revoke-credentials: every credential of the store issued until now is refused. */
+  revokeStoreCredentials(storeId: string, options: RegionCallOptions = {}): Promise<StoreRevocation> {
+    return this.call(
+      "POST",
+      `/v1/admin/stores/${encodeURIComponent(storeId)}/revoke-credentials`,
+      StoreRevocationSchema,
+      options,
+    );
+  }
+}
