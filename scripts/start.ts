@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Chain, type ChainTokens, DEMO_MANAGER } from "@tenderline/e2e/chain";
+import { parseListeningLine } from "@tenderline/shared/process";
 import { parseStartArgs, ScriptArgsError, START_USAGE } from "./script-args.ts";
 
 try {
@@ -38,7 +39,7 @@ const chain = new Chain({
   tokens,
   logLevel: process.env.TENDERLINE_LOG_LEVEL ?? "warn",
   onLine: (service, line) => {
-    if (!line.startsWith('{"listening"')) process.stderr.write(`[${service}] ${line}\n`);
+    if (!parseListeningLine(line)) process.stderr.write(`[${service}] ${line}\n`);
   },
 });
 

@@ -99,7 +99,7 @@ async function memory(backend: Backend) {
     extraArgs: ["--log-level", "warn", "--background-jobs", "false"],
   });
   try {
-    const pid = region.child.pid as number;
+    const pid = region.pid as number;
     const samples: Array<{ events: number; rssMiB: number }> = [];
     const step = 100_000;
     const started = performance.now();

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import type { AgentSyncStatus } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { createApp } from "./api/app.ts";
 import type { AgentConfig } from "./config/config.ts";
@@ -26,7 +27,7 @@ export interface AgentOptions {
   logger?: Logger;
   clock?: () => number;
   /** The sync engine's status, merged into GET /api/v1/queue. */
-  syncStatus?: () => Promise<unknown>;
+  syncStatus?: () => Promise<AgentSyncStatus>;
   /** Start the sync worker (default: when sync is enabled and regions are configured). */
   startSync?: boolean;
 }
@@ -45,7 +46,7 @@ export interface Agent {
   prune(now?: number): PruneResult;
   /** Serves the API on config.host:config.port (0 picks a free port). */
   listen(): Promise<{ port: number; url: string }>;
-  setSyncStatus(fn: () => Promise<unknown>): void;
+  setSyncStatus(fn: () => Promise<AgentSyncStatus>): void;
   /** The sync engine's worker, when regions are configured and sync is enabled. */
   sync: SyncHandle | undefined;
   /**

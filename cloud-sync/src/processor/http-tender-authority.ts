@@ -1,4 +1,4 @@
-import { findPanFields, formatPath, maskPans } from "@tenderline/shared";
+import { ErrorBodySchema, findPanFields, formatPath, maskPans } from "@tenderline/shared";
 import { ExponentialBackoff, handleType, type IPolicy, noop, retry } from "cockatiel";
 import {
   AuthorityBadResponseError,
@@ -91,10 +91,10 @@ export class HttpTenderAuthority implements TenderAuthority {
       );
     }
     if (status === 429 || status === 408 || status >= 500) {
-      throw new AuthorityUnavailableError(`the processor answered ${status}: ${excerpt(text)}`, status);
+      throw new AuthorityUnavailableError(`the processor answered ${status}: ${refusal(text)}`, status);
     }
     if (status >= 400) {
-      throw new AuthorityInvalidRequestError(`the processor refused the lookup (${status}): ${excerpt(text)}`, status);
+      throw new AuthorityInvalidRequestError(`the processor refused the lookup (${status}): ${refusal(text)}`, status);
     }
     return matchResults(chunk, parseResponse(text));
   }
@@ -164,6 +164,19 @@ function describe(err: unknown): string {
     return `${err.message}${cause}`;
   }
   return String(err);
+}
+
+/** An error answer as `code: message` when it is the one error body (ErrorBodySchema), else an excerpt of it. */
+function refusal(text: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    if (err instanceof SyntaxError) return excerpt(text);
+    throw err;
+  }
+  const body = ErrorBodySchema.safeParse(json);
+  return body.success ? excerpt(`${body.data.error}: ${body.data.message}`) : excerpt(text);
 }
 
 function excerpt(text: string): string {

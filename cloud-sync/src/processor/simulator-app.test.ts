@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ErrorBodySchema } from "@tenderline/shared";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { autoApprovedSettlement } from "./auto-approve.ts";
 import { SettlementBook, SettlementFileError } from "./settlement-book.ts";
@@ -91,7 +92,7 @@ describe("seeding settlements", () => {
 
     const notJson = await app.request("/v1/settlements", json("POST", "{nope"));
     expect(notJson.status).toBe(400);
-    expect(await notJson.json()).toMatchObject({ error: "invalid_json" });
+    expect(ErrorBodySchema.parse(await notJson.json()).error).toBe("invalid_json");
     expect(book.size).toBe(0);
   });
 

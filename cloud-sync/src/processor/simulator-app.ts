@@ -1,4 +1,4 @@
-import { containsPan, findPanFields, formatPath } from "@tenderline/shared";
+import { containsPan, findPanFields, formatPath, type ErrorBody as SharedErrorBody } from "@tenderline/shared";
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -55,11 +55,8 @@ export const abortableSleep: Sleep = (ms, signal) =>
     signal.addEventListener("abort", done, { once: true });
   });
 
-interface ErrorBody {
-  error: string;
-  message: string;
-  [key: string]: unknown;
-}
+/** The region's error body (ErrorBodySchema): `{ error: code, message }`, with any details (`issues`, `fields`…) beside them. */
+type ErrorBody = SharedErrorBody & Record<string, unknown>;
 
 function fail(status: ContentfulStatusCode, body: ErrorBody): never {
   throw new HTTPException(status, { message: body.message, cause: body });
@@ -140,14 +137,14 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
-      const body = (err.cause as ErrorBody | undefined) ?? { error: "http_error", message: err.message };
+      const body: ErrorBody = (err.cause as ErrorBody | undefined) ?? { error: "http_error", message: err.message };
       return c.json(body, err.status);
     }
     log?.error({ err }, "unexpected error");
-    return c.json({ error: "internal", message: "the simulator failed unexpectedly; see its log" }, 500);
+    return c.json({ error: "internal", message: "the simulator failed unexpectedly; see its log" } satisfies ErrorBody, 500);
   });
 
-  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404));
 
   app.get("/v1/health", (c) =>
     c.json({ status: "ok", service: "processor-simulator", autoApprove, records: book.size, ...stats }),

@@ -105,7 +105,7 @@ export function regionProcessSuite(backend: Backend): void {
       expect(res.status).toBe(200);
       expect(((await res.json()) as IngestOutput).results[0]?.status).toBe("accepted");
       await first.stop();
-      expect(first.child.exitCode).toBe(0);
+      expect(first.child?.exitCode).toBe(0);
 
       const second = await start();
       const again = (await (

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
+import { ServiceProcess } from "@tenderline/shared/process";
 import type { PrivateJwk, PublicJwk } from "../auth/credential-keys.ts";
 import type { BootstrapToken } from "../auth/tokens.ts";
 import type { Peer } from "../config/config.ts";
-import { type ListeningProcess, spawnListening } from "./listening-process.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
@@ -25,13 +25,13 @@ export interface RegionProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RegionProcess extends ListeningProcess {
-  region: string;
-}
+/** A region running as a child process (the shared launcher), with its name. */
+export type RegionProcess = ServiceProcess & { readonly region: string };
 
 /**
  * Starts a region as a real child process (`node --import tsx src/main.ts …`) and resolves once it
- * prints its `{"listening": port}` line. Rejects with its stderr if it exits first.
+ * prints its `{"listening": port}` line. Rejects with a ServiceStartError (its output's tail) if
+ * it exits first. stop() sends SIGTERM and SIGKILLs after 5 s.
  */
 export async function startRegionProcess(options: RegionProcessOptions): Promise<RegionProcess> {
   const args = ["--region", options.region, "--port", String(options.port ?? 0)];
@@ -51,6 +51,14 @@ export async function startRegionProcess(options: RegionProcessOptions): Promise
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.bootstrapTokens) env.TENDERLINE_BOOTSTRAP_TOKENS = JSON.stringify(options.bootstrapTokens);
   if (options.peers) env.TENDERLINE_PEERS = JSON.stringify(options.peers);
-  const running = await spawnListening({ name: `region ${options.region}`, script: MAIN, args, env, stopGraceMs: 5000 });
-  return { region: options.region, ...running };
+  const running = await ServiceProcess.start({
+    name: `region ${options.region}`,
+    script: MAIN,
+    args,
+    env,
+    inheritEnv: false,
+    startTimeoutMs: 60_000,
+    stopGraceMs: 5000,
+  });
+  return Object.assign(running, { region: options.region });
 }

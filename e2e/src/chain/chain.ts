@@ -168,7 +168,7 @@ export class Chain {
     }
     this.processor = new ServiceProcess({
       name: "processor",
-      entry: ENTRIES.processor,
+      script: ENTRIES.processor,
       args: ["--port", String(options.processorPort ?? 0), "--auto-approve", "--data", join(options.dataDir, "processor.json")],
       onLine: (line) => options.onLine?.("processor", line),
     });
@@ -207,7 +207,7 @@ export class Chain {
     const storage = databaseUrl ? [] : ["--data-dir", join(options.dataDir, "regions", name)];
     return new ServiceProcess({
       name: `region-${name}`,
-      entry: ENTRIES.region,
+      script: ENTRIES.region,
       args: [
         "--config",
         configFile,
@@ -279,7 +279,7 @@ export class Chain {
       existing ??
       new ServiceProcess({
         name: `agent-${registerId}`,
-        entry: ENTRIES.agent,
+        script: ENTRIES.agent,
         args: ["--config", this.agentConfigFile(storeId, registerId)],
         startTimeoutMs: 30_000,
         onLine: (line) => this.options.onLine?.(`agent-${registerId}`, line),

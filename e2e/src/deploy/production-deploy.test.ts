@@ -1,9 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { IssuedCredentialSchema, RegisterStatusSchema } from "@tenderline/shared";
+import { ServiceProcess } from "@tenderline/shared/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -26,32 +26,17 @@ function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...extra };
 }
 
-/** Starts `node <bin> …` from the deployed folder and resolves with its port once it prints its listening line. */
-function startDeployed(
-  bin: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    output = `${output}${d}`.slice(-8000);
-  });
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start:\n${output}`)), 60_000);
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      output = `${output}${line}\n`.slice(-8000);
-      const match = /"port":(\d+)|"listening":(\d+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise({ child, port: Number(match[1] ?? match[2]), output: () => output });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${bin} exited (${code}) before listening:\n${output}`));
-    });
+/** Starts `node <bin> …` (no loader flags) from the deployed folder, with only `env`, once it prints its listening line. */
+function startDeployed(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  return ServiceProcess.start({
+    name: bin,
+    script: bin,
+    nodeArgs: [],
+    args,
+    cwd,
+    env,
+    inheritEnv: false,
+    startTimeoutMs: 60_000,
   });
 }
 
@@ -60,7 +45,7 @@ const packagesIn = (deployDir: string) =>
 
 describe("a production deploy of the region and the agent runs with node alone", () => {
   let dir: string;
-  const children: ChildProcess[] = [];
+  const children: ServiceProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tl-deploy-"));
@@ -73,8 +58,8 @@ describe("a production deploy of the region and the agent runs with node alone",
     await run("pnpm", ["--filter", "@tenderline/cloud-sync", "deploy", "--prod", join(dir, "region")], { env });
     await run("pnpm", ["--filter", "@tenderline/edge-agent", "deploy", "--prod", join(dir, "agent")], { env });
   }, 600_000);
-  afterAll(() => {
-    for (const child of children) child.kill("SIGKILL");
+  afterAll(async () => {
+    await Promise.all(children.map((child) => child.kill()));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -115,8 +100,8 @@ describe("a production deploy of the region and the agent runs with node alone",
       region,
       bareEnv({ TENDERLINE_REGION_CONFIG: regionConfig }),
     );
-    children.push(started.child);
-    const regionUrl = `http://127.0.0.1:${started.port}`;
+    children.push(started);
+    const regionUrl = started.url;
     const issued = await fetch(`${regionUrl}/v1/admin/credentials`, {
       method: "POST",
       headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
@@ -139,7 +124,7 @@ describe("a production deploy of the region and the agent runs with node alone",
       { mode: 0o600 },
     );
     const agentProc = await startDeployed(join(agent, "bin", "tenderline-agent.js"), ["--config", agentConfig], agent, bareEnv());
-    children.push(agentProc.child);
+    children.push(agentProc);
     const agentUrl = `http://127.0.0.1:${agentProc.port}`;
     // The cashier screen's script was bundled at build time, not compiled at run time.
     const script = await fetch(`${agentUrl}/screens/cashier.js`);

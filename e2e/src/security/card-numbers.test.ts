@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { newEventId, RegionClient } from "@tenderline/shared";
+import { ErrorBodySchema, newEventId, RegionClient } from "@tenderline/shared";
 import { CARD_FORMATS } from "@tenderline/shared/pan-corpus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE, type Stack, startStack } from "../browser/stack.ts";
@@ -129,9 +129,9 @@ describe("card numbers on the running chain: refused in every text field, kept n
         for (const place of places()) {
           const res = await post(place.path, place.body(text));
           const answer = await res.text();
-          const error = (JSON.parse(answer) as { error?: { code?: string; message?: string } }).error;
-          if (res.status !== 422 || error?.code !== "pan_detected" || !error.message?.includes(place.field)) {
-            misses.push(`${format.name} in ${place.path} ${place.field}: ${res.status} ${error?.code}`);
+          const error = ErrorBodySchema.safeParse(JSON.parse(answer)).data;
+          if (res.status !== 422 || error?.error !== "pan_detected" || !error.message.includes(place.field)) {
+            misses.push(`${format.name} in ${place.path} ${place.field}: ${res.status} ${error?.error}`);
           }
           for (const t of traces(pan))
             if (answer.includes(t)) misses.push(`${format.name}: the answer repeats the digits: ${answer}`);

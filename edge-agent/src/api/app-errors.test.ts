@@ -1,3 +1,4 @@
+import { ErrorBodySchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { line, post, sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -19,8 +20,8 @@ describe("register API: bad input changes nothing", () => {
   it("400 names each field to fix", async () => {
     const res = await post(agent.app, "/api/v1/sales", { cashierId: "", lines: [{ sku: "A", quantity: 1.5 }], tenders: [] });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe("invalid_request");
-    const fields = res.body.error.issues.map((i: { field: string }) => i.field);
+    expect(ErrorBodySchema.parse(res.body).error).toBe("invalid_request");
+    const fields = res.body.issues.map((i: { field: string }) => i.field);
     expect(fields).toEqual(expect.arrayContaining(["cashierId", "lines[0].quantity", "lines[0].unitPrice", "tenders"]));
     expect(count(agent, "outbox")).toBe(0);
   });
@@ -28,10 +29,10 @@ describe("register API: bad input changes nothing", () => {
   it("400 for a body that is not JSON, and for a bad Idempotency-Key", async () => {
     const res = await post(agent.app, "/api/v1/sales", "{not json");
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe("invalid_json");
+    expect(ErrorBodySchema.parse(res.body).error).toBe("invalid_json");
     const key = await post(agent.app, "/api/v1/sales", sampleSale(), { "Idempotency-Key": "x".repeat(201) });
     expect(key.status).toBe(400);
-    expect(key.body.error.code).toBe("invalid_idempotency_key");
+    expect(ErrorBodySchema.parse(key.body).error).toBe("invalid_idempotency_key");
     expect(count(agent, "outbox")).toBe(0);
   });
 
@@ -43,7 +44,7 @@ describe("register API: bad input changes nothing", () => {
       tenders: [{ type: "cash", amount: { amount: 40_000, currency: "USD" } }],
     });
     expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe("body_too_large");
+    expect(ErrorBodySchema.parse(res.body).error).toBe("body_too_large");
     expect(count(agent, "outbox")).toBe(0);
   });
 
@@ -53,15 +54,19 @@ describe("register API: bad input changes nothing", () => {
     (sale.lines[0] as { description: string }).description = `paid with ${pan}`;
     const res = await post(agent.app, "/api/v1/sales", sale);
     expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe("pan_detected");
-    expect(res.body.error.message).toContain("lines[0].description");
+    expect(ErrorBodySchema.parse(res.body).error).toBe("pan_detected");
+    expect(res.body.message).toContain("lines[0].description");
     expect(JSON.stringify(res.body)).not.toMatch(/4111[ -]?1111/);
     expect(count(agent, "outbox")).toBe(0);
   });
 
   it("404 for an unknown transaction or path", async () => {
-    expect((await agent.app.request("/api/v1/transactions/nope")).status).toBe(404);
-    expect((await agent.app.request("/api/v1/nothing")).status).toBe(404);
+    const tx = await agent.app.request("/api/v1/transactions/nope");
+    expect(tx.status).toBe(404);
+    expect(ErrorBodySchema.parse(await tx.json()).error).toBe("transaction_not_found");
+    const path = await agent.app.request("/api/v1/nothing");
+    expect(path.status).toBe(404);
+    expect(ErrorBodySchema.parse(await path.json())).toEqual({ error: "not_found", message: expect.any(String) });
   });
 
   it("503 with an actionable message when the disk is full; everything recorded before is intact", async () => {
@@ -80,8 +85,8 @@ describe("register API: bad input changes nothing", () => {
       else full = res;
     }
     expect(full?.status).toBe(503);
-    expect(full?.body.error.code).toBe("storage_full");
-    expect(full?.body.error.message).toMatch(/NOT recorded/);
+    expect(ErrorBodySchema.parse(full?.body).error).toBe("storage_full");
+    expect(full?.body.message).toMatch(/NOT recorded/);
 
     const rows = agent.db.prepare("SELECT seq, event_id AS eventId FROM outbox ORDER BY seq").all();
     expect(rows).toEqual(ok);

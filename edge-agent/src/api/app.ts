@@ -1,4 +1,13 @@
-import { ExchangeRequestSchema, hasPanIssue, maskPans, ReturnRequestSchema, SaleRequestSchema } from "@tenderline/shared";
+import {
+  type AgentSyncStatus,
+  agentOpenApi,
+  ExchangeRequestSchema,
+  hasPanIssue,
+  maskPans,
+  type QueueStatus,
+  ReturnRequestSchema,
+  SaleRequestSchema,
+} from "@tenderline/shared";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -14,7 +23,7 @@ import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
 import { toApiError } from "./error-mapping.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, type ErrorBody } from "./errors.ts";
 import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
 import { receiptView } from "./receipt-view.ts";
@@ -32,7 +41,7 @@ export interface AppDeps {
   guard: RequestGuardOptions;
   bodyLimitBytes: number;
   /** The sync engine's view (regions, throughput); absent when sync is off. */
-  syncStatus?: () => Promise<unknown>;
+  syncStatus?: () => Promise<AgentSyncStatus>;
   /** The sync engine's controls (pause, resume, sync now); absent when sync is off. */
   syncControl?: () => SyncControl | undefined;
 }
@@ -133,7 +142,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/v1/queue", async (c) => {
     const local = deps.queue.read();
     const sync = deps.syncStatus ? await deps.syncStatus() : null;
-    return c.json({ ...local, sync });
+    return c.json({ ...local, sync } satisfies QueueStatus);
   });
 
   const manager = requireManager(deps.managers);
@@ -164,6 +173,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/api/v1/health", (c) => c.json({ status: "ok" }));
+  // The API as OpenAPI 3.1, generated from the shared schemas the contract test checks these answers against.
+  app.get("/openapi.json", (c) => c.json(agentOpenApi()));
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "no such endpoint; see the register API in docs/ARCHITECTURE.md");
@@ -179,11 +190,9 @@ export function createApp(deps: AppDeps): Hono {
     deps.logger.error({ err: error, path: c.req.path }, "unexpected error");
     return c.json(
       {
-        error: {
-          code: "internal_error",
-          message: maskPans("the agent hit an unexpected error; nothing was recorded for this request"),
-        },
-      },
+        error: "internal_error",
+        message: maskPans("the agent hit an unexpected error; nothing was recorded for this request"),
+      } satisfies ErrorBody,
       500,
     );
   });

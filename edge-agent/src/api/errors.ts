@@ -1,10 +1,12 @@
-import { type FieldIssue, fieldIssues, maskPans } from "@tenderline/shared";
+import { type FieldIssue, fieldIssues, maskPans, type ErrorBody as SharedErrorBody } from "@tenderline/shared";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: FieldIssue[]; details?: Record<string, unknown> };
+/** The region's error body (ErrorBodySchema), with the fields to fix and the refusal's details beside it when there are any. */
+export interface ErrorBody extends SharedErrorBody {
+  issues?: FieldIssue[];
+  details?: Record<string, unknown>;
 }
 
 /** The one HTTP error type of the register API: a status, a stable code and a message a person can act on. */
@@ -21,12 +23,10 @@ export class ApiError extends HTTPException {
 
   toBody(): ErrorBody {
     return {
-      error: {
-        code: this.code,
-        message: maskPans(this.message),
-        ...(this.issues ? { issues: this.issues.map((i) => ({ field: i.field, message: maskPans(i.message) })) } : {}),
-        ...(this.details ? { details: this.details } : {}),
-      },
+      error: this.code,
+      message: maskPans(this.message),
+      ...(this.issues ? { issues: this.issues.map((i) => ({ field: i.field, message: maskPans(i.message) })) } : {}),
+      ...(this.details ? { details: this.details } : {}),
     };
   }
 

@@ -1,6 +1,7 @@
 import { request } from "node:http";
+import { ErrorBodySchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ApiBody, sampleSale, testAgent } from "../testing/fixtures.ts";
+import { sampleSale, testAgent } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
@@ -11,7 +12,8 @@ function outboxCount(agent: TestAgent): number {
 }
 
 async function errorOf(res: Response): Promise<{ code: string; message: string }> {
-  return ((await res.json()) as ApiBody).error;
+  const body = ErrorBodySchema.parse(await res.json());
+  return { code: body.error, message: body.message };
 }
 
 describe("the register's door (through app.request)", () => {

@@ -1,7 +1,7 @@
+import { type ManagerSessionBody, type ManagerSignedOut, ManagerSignInSchema } from "@tenderline/shared";
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
 import { ApiError } from "../api/errors.ts";
 import { readJson } from "../api/read-json.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -11,11 +11,6 @@ import { type ManagerAuthority, type ManagerSession, ManagerSignInError } from "
 export const MANAGER_COOKIE = "tl_manager";
 
 export type ManagerEnv = { Variables: { manager: ManagerSession } };
-
-const SignInSchema = z.object({
-  managerId: z.string().min(1, "managerId is required").max(64),
-  pin: z.string().min(1, "pin is required").max(64),
-});
 
 /** The manager signed in on this request's cookie, if any. */
 export function managerOf(c: Context, authority: ManagerAuthority): ManagerSession | undefined {
@@ -38,7 +33,7 @@ export function requireManager(authority: ManagerAuthority): MiddlewareHandler<M
   };
 }
 
-const sessionBody = (s: ManagerSession) => ({
+const sessionBody = (s: ManagerSession): ManagerSessionBody => ({
   managerId: s.managerId,
   name: s.name,
   expiresAt: new Date(s.expiresAt).toISOString(),
@@ -49,7 +44,7 @@ export function managerRoutes(authority: ManagerAuthority, logger: Logger): Hono
   const app = new Hono();
 
   app.post("/session", async (c) => {
-    const parsed = SignInSchema.safeParse(await readJson(c));
+    const parsed = ManagerSignInSchema.safeParse(await readJson(c));
     if (!parsed.success) throw ApiError.invalid(parsed.error, false);
     const { managerId, pin } = parsed.data;
     try {
@@ -88,7 +83,7 @@ export function managerRoutes(authority: ManagerAuthority, logger: Logger): Hono
     authority.signOut(token);
     deleteCookie(c, MANAGER_COOKIE, { path: "/" });
     if (session) logger.info({ managerId: session.managerId }, "manager signed out");
-    return c.json({ signedOut: true });
+    return c.json({ signedOut: true } satisfies ManagerSignedOut);
   });
 
   return app;

@@ -1,27 +1,10 @@
+import type { DeadLetter, LocalQueueStatus } from "@tenderline/shared";
 import { OUTBOX_PRUNES_KEY } from "../retention/retention.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import type { Db } from "../storage/database.ts";
 import { Outbox } from "./outbox.ts";
 
-export interface DeadLetter {
-  seq: number;
-  eventId: string;
-  type: string;
-  reason: string;
-  attempts: number;
-  recordedAt: string;
-}
-
-export interface LocalQueueStatus {
-  lastSeq: number;
-  counts: { pending: number; acked: number; dead: number; unreplicated: number };
-  byType: Array<{ type: string; state: string; count: number }>;
-  oldestPendingAgeMs: number | null;
-  oldestPendingSeq: number | null;
-  deadLetters: DeadLetter[];
-  offlineCards: Array<{ currency: string; outstanding: number; count: number; oldestAgeMs: number | null }>;
-  cloudGaps: Array<{ region: string; from: number; to: number; reportedAt: string }>;
-}
+export type { DeadLetter, LocalQueueStatus };
 
 type StateCount = { type: string; state: string; count: number };
 

@@ -67,7 +67,7 @@ describe("register flows against the local ledger", () => {
     const sale = { ...sampleSale(), tenders: [cash(100)] };
     const res = await post(agent.app, "/api/v1/sales", sale);
     expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe("tenders_short");
+    expect(res.body.error).toBe("tenders_short");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 0 });
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM transactions").get()).toEqual({ n: 0 });
   });
@@ -120,7 +120,7 @@ describe("register flows against the local ledger", () => {
       reason: "again",
     });
     expect(again.status).toBe(422);
-    expect(again.body.error.code).toBe("over_return");
+    expect(again.body.error).toBe("over_return");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 3 });
     expect(tenderRows(agent, tx).map((t) => t.refunded)).toEqual([3000, 3378]);
   });
@@ -159,7 +159,7 @@ describe("register flows against the local ledger", () => {
       reason: "no receipt",
     });
     expect(missing.status).toBe(422);
-    expect(missing.body.error.message).toContain("items[0].unitPrice");
+    expect(missing.body.message).toContain("items[0].unitPrice");
 
     // The declared price is part of the request's schema: checked like every other field.
     const negative = await post(agent.app, "/api/v1/returns", {
@@ -236,7 +236,7 @@ describe("register flows against the local ledger", () => {
       lines: [line("SOCKS", 1, 1000, 80)],
     });
     expect(nothingLeft.status).toBe(422);
-    expect(nothingLeft.body.error.code).toBe("over_return");
+    expect(nothingLeft.body.error).toBe("over_return");
   });
 
   it("an Idempotency-Key retry gets the first answer and records once; another body with that key is refused", async () => {
@@ -253,7 +253,7 @@ describe("register flows against the local ledger", () => {
 
     const other = await post(agent.app, "/api/v1/sales", { ...sale, cashierId: "c-99" }, headers);
     expect(other.status).toBe(409);
-    expect(other.body.error.code).toBe("idempotency_conflict");
+    expect(other.body.error).toBe("idempotency_conflict");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 1 });
 
     const ret = {

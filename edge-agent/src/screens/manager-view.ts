@@ -1,10 +1,11 @@
-import type { LocalQueueStatus } from "../outbox/queue-status.ts";
+import type { LocalQueueStatus, QueueStatus } from "@tenderline/shared";
 import type { RecentEvent } from "./recent-events.ts";
 import type { ExceptionsView } from "./region-exceptions.ts";
 import type { Connectivity } from "./region-probes.ts";
 import { type RegionRow, summarizeSync } from "./sync-status-view.ts";
 
-export type QueueJson = LocalQueueStatus & { sync: unknown };
+/** GET /api/v1/queue as the screens read it (QueueStatusSchema). */
+export type QueueJson = QueueStatus;
 
 export interface OfflineCardRow {
   currency: string;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Script } from "node:vm";
+import type { SyncStatus } from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfigInput } from "../config/config.ts";
 import { type ApiBody, card, managerCookie, testAgent, usd } from "../testing/fixtures.ts";
@@ -145,7 +146,7 @@ describe("checkout", () => {
       json({ items: [{ sku: "NOPE", quantity: 1 }], tenders: [] }),
     );
     expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("NOPE");
+    expect(((await unknown.json()) as { message: string }).message).toContain("NOPE");
 
     const pan = await agent.app.request(
       "/screens/api/checkout",
@@ -313,14 +314,32 @@ describe("receipts, returns and exchanges", () => {
 
 describe("offline banner and the manager panel", () => {
   it("prefers the sync engine's view of the regions to its own probes", async () => {
-    const engine = {
+    const view = (name: string, healthy: boolean, lastError: string | null, latencyMs: number | null) => ({
+      name,
+      url: "http://127.0.0.1:9",
+      priority: name === "A" ? 0 : 1,
+      state: healthy ? "healthy" : "open",
+      healthy,
+      breaker: healthy ? ("closed" as const) : ("open" as const),
+      probeOk: healthy,
+      healthySince: null,
+      lastError,
+      lastErrorAt: null,
+      latencyMs,
+      active: healthy,
+    });
+    const engine: SyncStatus = {
       state: "syncing",
+      paused: false,
+      credentialsRejected: false,
+      credentialsRefusedBy: [],
+      activeRegion: "B",
       offlineSince: null,
+      lastAckAt: null,
       throughput: { eventsPerSec: 12, windowSeconds: 10 },
-      regions: [
-        { name: "A", state: "open", healthy: false, active: false, lastError: "timeout after 2000 ms", latencyMs: null },
-        { name: "B", state: "healthy", healthy: true, active: true, lastError: null, latencyMs: 4 },
-      ],
+      batches: { sent: 0, failed: 0, resent: 0 },
+      resendQueued: [],
+      regions: [view("A", false, "timeout after 2000 ms", null), view("B", true, null, 4)],
       alerts: [
         {
           at: "2026-01-01T00:00:00.000Z",
@@ -391,7 +410,7 @@ describe("offline banner and the manager panel", () => {
     // Without a manager nothing moves.
     const refused = await retry("2");
     expect(refused.status).toBe(401);
-    expect(((await refused.json()) as ApiBody).error.code).toBe("manager_required");
+    expect(((await refused.json()) as ApiBody).error).toBe("manager_required");
     expect(((await (await agent.app.request("/api/v1/queue")).json()) as ApiBody).counts.dead).toBe(1);
 
     const cookie = await managerCookie(agent.app);

@@ -5,6 +5,7 @@ import {
   findPanFields,
   formatPath,
   type Money,
+  QueueStatusSchema,
   type SaleLine,
   settleTenders,
   sum,
@@ -183,7 +184,9 @@ export function createScreens(deps: ScreensDeps): Hono {
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  const queue = async (c: Context) => (await apiJson<QueueJson>(c, "/api/v1/queue")).body;
+  // Parsed once here, at the JSON boundary: from here on the queue and the sync status are typed.
+  const queue = async (c: Context): Promise<QueueJson> =>
+    QueueStatusSchema.parse((await apiJson<unknown>(c, "/api/v1/queue")).body);
 
   /** Online when the sync engine says a region is healthy; without its view, when a probe answers. */
   async function link(q: QueueJson): Promise<{ online: boolean; connectivity: Connectivity }> {

@@ -1,4 +1,4 @@
-import type { BatchResponse } from "@tenderline/shared";
+import type { BatchResponse, SyncBreakerState, SyncRegionView } from "@tenderline/shared";
 import {
   BrokenCircuitError,
   CircuitState,
@@ -15,24 +15,10 @@ import {
 import type { SyncSettings } from "../config/config.ts";
 import { RegionCallError, RegionClient, type RegionEndpoint, type RegisterStatus } from "./region-client.ts";
 
-export type BreakerView = "closed" | "open" | "half-open";
+export type BreakerView = SyncBreakerState;
 
-export interface RegionView {
-  name: string;
-  url: string;
-  priority: number;
-  /** healthy | unhealthy (probe failing) | open | half-open | unknown (not probed yet) */
-  state: string;
-  healthy: boolean;
-  breaker: BreakerView;
-  probeOk: boolean | null;
-  healthySince: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** Round trip of the last batch, else of the last probe. */
-  latencyMs: number | null;
-  active: boolean;
-}
+/** A region as GET /api/v1/queue shows it (SyncRegionViewSchema). */
+export type RegionView = SyncRegionView;
 
 function isRegionFault(error: unknown): boolean {
   return error instanceof TaskCancelledError || (error instanceof RegionCallError && error.regionFault);

@@ -1,4 +1,4 @@
-import type { BatchResponse } from "@tenderline/shared";
+import type { BatchResponse, SyncAlert, SyncStatus } from "@tenderline/shared";
 import { BrokenCircuitError, ExponentialBackoff, fullJitterGenerator, type IBackoff } from "cockatiel";
 import type { SyncSettings } from "../config/config.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -6,7 +6,6 @@ import type { Outbox, OutboxRow } from "../outbox/outbox.ts";
 import { RegionCallError, type RegionEndpoint } from "./region-client.ts";
 import { RegionLink } from "./region-link.ts";
 import { chooseOrder } from "./region-selection.ts";
-import type { SyncAlert, SyncStatus } from "./sync-status.ts";
 
 export interface SyncEngineOptions {
   outbox: Outbox;

@@ -1,17 +1,18 @@
 import { once } from "node:events";
+import { type SyncEngineStopped, type SyncStatus, SyncStatusSchema } from "@tenderline/shared";
 import { siblingModule, startModuleWorker } from "@tenderline/shared/threads";
 import * as Comlink from "comlink";
 import type { AgentConfig } from "../config/config.ts";
 import type { Logger } from "../logging/logger.ts";
 import { nodeEndpoint } from "../threads/node-endpoint.ts";
-import type { SyncStatus } from "./sync-status.ts";
 import type { SyncWorkerApi, SyncWorkerData } from "./sync-worker.ts";
 
 /** The agent's handle on the sync worker thread. */
 export interface SyncHandle {
   /** Tell the engine a new event is in the outbox (fire and forget; coalesced). */
   wake(): void;
-  status(): Promise<SyncStatus>;
+  /** The engine's status, checked against SyncStatusSchema as it comes off the worker; why not, when the engine does not answer. */
+  status(): Promise<SyncStatus | SyncEngineStopped>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   syncNow(): Promise<void>;
@@ -103,10 +104,14 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
   return {
     wake,
     status: () =>
-      api.status().catch((error: unknown) => ({
-        state: "engine stopped",
-        error: (error as Error).message,
-      })) as Promise<SyncStatus>,
+      api.status().then(
+        // The one place the status crosses the thread boundary: parsed once, typed from here on.
+        (raw): SyncStatus => SyncStatusSchema.parse(raw),
+        (error: unknown): SyncEngineStopped => ({
+          state: "engine stopped",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
     pause: () => api.pause(),
     resume: () => api.resume(),
     syncNow: () => api.syncNow(),

@@ -3,6 +3,7 @@
  * the agent through comlink. Off the request path: a slow region never delays a sale.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import type { SyncStatus } from "@tenderline/shared";
 import * as Comlink from "comlink";
 import type { SyncSettings } from "../config/config.ts";
 import { createLogger } from "../logging/logger.ts";
@@ -11,7 +12,6 @@ import { openDatabase } from "../storage/database.ts";
 import { nodeEndpoint } from "../threads/node-endpoint.ts";
 import type { RegionEndpoint } from "./region-client.ts";
 import { SyncEngine } from "./sync-engine.ts";
-import type { SyncStatus } from "./sync-status.ts";
 
 export interface SyncWorkerData {
   dataDir: string;

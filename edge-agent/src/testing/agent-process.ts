@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { ServiceProcess } from "@tenderline/shared/process";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL("../..", import.meta.url));
@@ -12,8 +12,9 @@ export interface AgentProcess {
   child: ChildProcess;
   port: number;
   url: string;
-  /** Everything the process wrote to stderr (start-up failures land here). */
+  /** The tail of what the process wrote to stderr. */
   stderr: () => string;
+  /** Sends `signal` (default SIGKILL) and resolves once it is gone (SIGKILL after 30 s). */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -23,37 +24,25 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
-/** Starts the real agent entry (`src/main.ts`) as a child process and waits until it listens. */
+/**
+ * Starts the real agent entry (`src/main.ts`) as a child process and waits until it listens.
+ * Rejects with a ServiceStartError (its output's tail) if it exits first.
+ */
 export async function startAgentProcess(configFile: string, extraArgs: string[] = []): Promise<AgentProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--config", configFile, ...extraArgs], {
+  const proc = await ServiceProcess.start({
+    name: "agent",
+    script: MAIN,
+    args: ["--config", configFile, ...extraArgs],
     cwd: PACKAGE_DIR,
-    stdio: ["ignore", "pipe", "pipe"],
+    startTimeoutMs: 60_000,
+    stopGraceMs: 30_000,
   });
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = once(child, "exit");
-  const listening = new Promise<{ port: number; url: string }>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    rl.on("line", (text) => {
-      if (!text.startsWith('{"listening"')) return;
-      const msg = JSON.parse(text) as { listening: string; port: number };
-      resolve({ port: msg.port, url: msg.listening });
-    });
-    exited.then(([code]) => reject(new Error(`agent exited with ${code} before listening: ${err}`)));
-  });
-  const { port, url } = await listening;
   return {
-    child,
-    port,
-    url,
-    stderr: () => err,
-    async kill(signal = "SIGKILL") {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
+    child: proc.child as ChildProcess,
+    port: proc.port,
+    url: proc.url,
+    stderr: () => proc.output("stderr"),
+    kill: (signal = "SIGKILL") => proc.stop(signal),
   };
 }
 

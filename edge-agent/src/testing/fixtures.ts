@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SyncStatus } from "@tenderline/shared";
 import pino from "pino";
 import { type Agent, type AgentOptions, createAgent } from "../agent.ts";
 import { type AgentConfigInput, parseConfig } from "../config/config.ts";
-import type { SyncStatus } from "../sync/sync-status.ts";
 
 /** A throwaway data directory per test; removed by the returned cleanup. */
 export function tempDir(prefix = "tl-agent-"): { dir: string; cleanup: () => void } {
@@ -125,7 +125,9 @@ export function allocationPairs(body: ApiBody): Array<[string, number]> {
 /** The sync engine's status of an agent that has one (fails the test if it has none). */
 export async function syncStatusOf(agent: Pick<Agent, "sync">): Promise<SyncStatus> {
   if (!agent.sync) throw new Error("this agent runs no sync engine (no regions configured)");
-  return agent.sync.status();
+  const status = await agent.sync.status();
+  if (status.state === "engine stopped") throw new Error(`the sync engine stopped: ${status.error}`);
+  return status;
 }
 
 /** Signs a manager in on an agent's app and gives the Cookie header that carries the session. */

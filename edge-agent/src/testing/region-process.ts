@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ServiceProcess } from "@tenderline/shared/process";
 
 /** The cloud-sync region entry in this workspace (a real region process, not a stub). */
 const REGION_MAIN = fileURLToPath(new URL("../../../cloud-sync/src/main.ts", import.meta.url));
@@ -15,13 +14,16 @@ export interface RegionProcess {
   port: number;
   url: string;
   child: ChildProcess;
+  /** Sends `signal` (default SIGKILL) and resolves once it is gone (SIGKILL after 30 s). */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** The tail of what it wrote to stderr. */
   stderr(): string;
 }
 
 /**
  * Starts a cloud-sync region (PGlite in `dataDir`) on `port` (0: a free one) with a store token
- * for `storeId`, and waits for its `{"listening":port}` line.
+ * for `storeId`, and waits for its `{"listening":port}` line (the shared launcher, which rejects
+ * with a ServiceStartError if it exits first).
  */
 export async function startRegion(options: {
   name: string;
@@ -37,9 +39,6 @@ export async function startRegion(options: {
     { token: CONSUMER_TOKEN, kind: "consumer" },
   ]);
   const args = [
-    "--import",
-    "tsx",
-    REGION_MAIN,
     "--region",
     options.name,
     "--port",
@@ -50,41 +49,23 @@ export async function startRegion(options: {
     "warn",
     ...(options.extraArgs ?? []),
   ];
-  // Tokens go in the child's environment, never on its command line.
-  const env: NodeJS.ProcessEnv = { ...process.env, TENDERLINE_BOOTSTRAP_TOKENS: tokens };
-  delete env.DATABASE_URL;
-  if (options.peers) env.TENDERLINE_PEERS = options.peers;
-  else delete env.TENDERLINE_PEERS;
-  const child = spawn(process.execPath, args, { cwd: CLOUD_SYNC_DIR, stdio: ["ignore", "pipe", "pipe"], env });
-  let err = "";
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    err = (err + d).slice(-8000);
-  });
-  const exited = once(child, "exit");
-  const port = await new Promise<number>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    rl.on("line", (line) => {
-      if (!line.startsWith("{")) return;
-      const msg = JSON.parse(line) as { listening?: number };
-      if (typeof msg.listening === "number") {
-        rl.close();
-        child.stdout?.resume();
-        resolve(msg.listening);
-      }
-    });
-    exited.then(([code]) => reject(new Error(`region ${options.name} exited (${code}) before listening: ${err}`)));
+  const proc = await ServiceProcess.start({
+    name: `region ${options.name}`,
+    script: REGION_MAIN,
+    args,
+    cwd: CLOUD_SYNC_DIR,
+    // Tokens go in the child's environment, never on its command line.
+    env: { TENDERLINE_BOOTSTRAP_TOKENS: tokens, DATABASE_URL: undefined, TENDERLINE_PEERS: options.peers },
+    startTimeoutMs: 60_000,
+    stopGraceMs: 30_000,
   });
   return {
     name: options.name,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    child,
-    stderr: () => err,
-    async kill(signal = "SIGKILL") {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
+    port: proc.port,
+    url: proc.url,
+    child: proc.child as ChildProcess,
+    stderr: () => proc.output("stderr"),
+    kill: (signal = "SIGKILL") => proc.stop(signal),
   };
 }
 

@@ -38,14 +38,15 @@ export const TenderInputSchema = z.discriminatedUnion(
 );
 export type TenderInput = z.infer<typeof TenderInputSchema>;
 
-const SaleBody = z.object({
+/** A sale as it is documented (OpenAPI): SaleRequestSchema also refuses a card number anywhere in it. */
+export const SaleBodySchema = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
   lines: z.array(SaleLineSchema).min(1, "a sale needs at least one line").max(500),
   tenders: z.array(TenderInputSchema).min(1, "a sale needs at least one tender").max(20),
   overrideCode: RetiredOverrideCode,
 });
-export const SaleRequestSchema = z.unknown().superRefine(rejectPans).pipe(SaleBody);
-export type SaleRequest = z.infer<typeof SaleBody>;
+export const SaleRequestSchema = z.unknown().superRefine(rejectPans).pipe(SaleBodySchema);
+export type SaleRequest = z.infer<typeof SaleBodySchema>;
 
 export const ReturnItemInputSchema = z.object({
   transactionId: z.string().min(1).max(64),
@@ -63,15 +64,17 @@ export const ReturnedItemInputSchema = ReturnItemInputSchema.extend({
   unitPrice: NonNegativeMoneySchema.optional(),
 });
 
-const ReturnBody = z.object({
+/** A return as it is documented (OpenAPI): ReturnRequestSchema also refuses a card number anywhere in it. */
+export const ReturnBodySchema = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
   items: z.array(ReturnedItemInputSchema).min(1, "a return needs at least one item").max(500),
   reason: z.string().min(1, "a return needs a reason").max(200),
 });
-export const ReturnRequestSchema = z.unknown().superRefine(rejectPans).pipe(ReturnBody);
-export type ReturnRequest = z.infer<typeof ReturnBody>;
+export const ReturnRequestSchema = z.unknown().superRefine(rejectPans).pipe(ReturnBodySchema);
+export type ReturnRequest = z.infer<typeof ReturnBodySchema>;
 
-const ExchangeBody = z.object({
+/** An exchange as it is documented (OpenAPI): ExchangeRequestSchema also refuses a card number anywhere in it. */
+export const ExchangeBodySchema = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
   returnItems: z.array(ReturnItemInputSchema).min(1, "an exchange returns at least one item").max(500),
   lines: z.array(SaleLineSchema).min(1, "an exchange sells at least one line").max(500),
@@ -80,5 +83,5 @@ const ExchangeBody = z.object({
   reason: z.string().min(1).max(200).default("exchange"),
   overrideCode: RetiredOverrideCode,
 });
-export const ExchangeRequestSchema = z.unknown().superRefine(rejectPans).pipe(ExchangeBody);
-export type ExchangeRequest = z.infer<typeof ExchangeBody>;
+export const ExchangeRequestSchema = z.unknown().superRefine(rejectPans).pipe(ExchangeBodySchema);
+export type ExchangeRequest = z.infer<typeof ExchangeBodySchema>;

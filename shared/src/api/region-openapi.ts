@@ -1,4 +1,3 @@
-import { z } from "zod";
 import {
   CredentialChangesSchema,
   CredentialListSchema,
@@ -10,6 +9,7 @@ import {
   StoreRevocationSchema,
 } from "../credentials/credential-wire.ts";
 import { ErrorBodySchema } from "./error-body.ts";
+import { componentSchemas, errorResponses, jsonContent, pathParam, queryParam, schemaRef } from "./openapi-helpers.ts";
 import { JobsResponseSchema, ReplicateResponseSchema } from "./region-admin.ts";
 import { BatchResponseSchema, EventBatchSchema, RegisterStatusSchema } from "./region-api.ts";
 import { DigestSchema } from "./region-digest.ts";
@@ -45,14 +45,8 @@ const REQUESTS = {
 } as const;
 type SchemaName = keyof typeof RESPONSES | keyof typeof REQUESTS;
 
-/** OpenAPI 3.1 schema objects are JSON Schema 2020-12; the document states the dialect once, not per schema. */
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io }) as Record<string, unknown>;
-  return rest;
-}
-
-const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ "application/json": { schema } });
+const ref = (name: SchemaName) => schemaRef(name);
+const json = jsonContent;
 const ERROR_TEXT: Record<number, string> = {
   400: "The request is malformed (invalid_json, invalid_batch, invalid_query …).",
   401: "No credential, or one the region does not accept.",
@@ -62,17 +56,10 @@ const ERROR_TEXT: Record<number, string> = {
   413: "The body is larger than the region takes.",
   500: "The region could not complete the request; retry it.",
 };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries([...statuses, 500].map((s) => [String(s), { description: ERROR_TEXT[s], content: json(ref("ErrorBody")) }]));
+const errors = (...statuses: number[]) => errorResponses(ERROR_TEXT, "ErrorBody", statuses);
 const ok = (description: string, name: SchemaName, status = "200") => ({ [status]: { description, content: json(ref(name)) } });
-const query = (name: string, description: string, schema: object = { type: "string" }) => ({
-  name,
-  in: "query",
-  required: false,
-  description,
-  schema,
-});
-const path = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
+const query = queryParam;
+const path = (name: string) => pathParam(name);
 const count = { type: "integer", minimum: 0 };
 const body = (name: SchemaName) => ({ required: true, content: json(ref(name)) });
 /** Who may call a route: the kinds of credential it takes. */
@@ -83,10 +70,7 @@ const by = (...kinds: string[]) => `Credentials: ${kinds.join(", ")}.`;
  * ones cloud-sync's tests check the region's answers against). Served at `GET /openapi.json`.
  */
 export function regionOpenApi(): Record<string, unknown> {
-  const schemas = Object.fromEntries([
-    ...Object.entries(RESPONSES).map(([name, s]) => [name, jsonSchema(s, "output")] as const),
-    ...Object.entries(REQUESTS).map(([name, s]) => [name, jsonSchema(s, "input")] as const),
-  ]);
+  const schemas = componentSchemas(RESPONSES, REQUESTS);
   return {
     openapi: "3.1.0",
     info: {

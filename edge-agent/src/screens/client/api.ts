@@ -1,3 +1,5 @@
+import type { ErrorBody } from "@tenderline/shared";
+
 /** A refusal or failure from the agent: its HTTP status and error code when it answered with one. */
 export class ApiProblem extends Error {
   constructor(
@@ -36,10 +38,11 @@ export async function call<T>(path: string, init?: CallInit): Promise<T> {
     }
   }
   if (!res.ok) {
-    const b = body as { error?: { message?: string; code?: string } | string; message?: string } | null;
-    const message = typeof b?.error === "object" ? b.error.message : (b?.message ?? `the agent answered ${res.status}`);
-    const code = typeof b?.error === "object" ? (b.error.code ?? "") : (b?.error ?? "");
-    throw new ApiProblem(message ?? `the agent answered ${res.status}`, res.status, code);
+    // Every refusal is `{ error: code, message }` (ErrorBodySchema in @tenderline/shared).
+    const b = body as Partial<ErrorBody> | null;
+    const message = typeof b?.message === "string" ? b.message : `the agent answered ${res.status}`;
+    const code = typeof b?.error === "string" ? b.error : "";
+    throw new ApiProblem(message, res.status, code);
   }
   return body as T;
 }
