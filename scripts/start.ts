@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Chain, type ChainTokens, DEMO_MANAGER } from "@tenderline/e2e/chain";
+import { Chain, ChainTokensSchema, DEMO_MANAGER } from "@tenderline/e2e/chain";
 import { parseListeningLine } from "@tenderline/shared/process";
 import { parseStartArgs, ScriptArgsError, START_USAGE } from "./script-args.ts";
 
@@ -24,7 +24,7 @@ try {
 const dataDir = resolve(process.env.TENDERLINE_DATA_DIR ?? ".tenderline");
 mkdirSync(dataDir, { recursive: true });
 const tokensFile = join(dataDir, "tokens.json");
-const tokens = existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as ChainTokens) : undefined;
+const tokens = existsSync(tokensFile) ? ChainTokensSchema.parse(JSON.parse(readFileSync(tokensFile, "utf8"))) : undefined;
 const storeId = process.env.TENDERLINE_DEMO_STORE ?? "store-001";
 const registerId = process.env.TENDERLINE_DEMO_REGISTER ?? "reg-01";
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

@@ -123,7 +123,7 @@ describe("the region's wire matches its OpenAPI document", () => {
       },
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     });
-    const body = (await res.json()) as unknown;
+    const body: unknown = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(o.status ?? 200);
     expect(Object.keys(operation?.responses ?? {})).toContain(String(res.status));
     const parsed = schema.safeParse(body);

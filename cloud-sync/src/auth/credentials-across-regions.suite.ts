@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CredentialRecord, IssuedCredential } from "@tenderline/shared";
+import { CredentialListSchema, ErrorBodySchema, IssuedCredentialSchema, RotatedCredentialSchema } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RegionProcess, startRegionProcess } from "../server/region-process.ts";
 import { saleEvent } from "../testing/events.ts";
@@ -60,12 +60,14 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      // Read as sent; each check parses it with the schema of the answer it expects.
+      const answer: unknown = await res.json();
+      return { status: res.status, body: answer };
     };
     const issue = async (body: Record<string, unknown>) => {
       const res = await call("A", "POST", "/v1/admin/credentials", admin, body);
       expect(res.status).toBe(201);
-      return res.body as unknown as IssuedCredential;
+      return IssuedCredentialSchema.parse(res.body);
     };
     let seq = 0;
     const send = (name: "A" | "B", credential: string, storeId: string, registerId: string) =>
@@ -122,7 +124,7 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
       for (const name of ["A", "B"] as const) {
         const res = await send(name, credential, "s1", "r3");
         expect(res.status).toBe(403);
-        expect(res.body.error).toBe("wrong_register");
+        expect(ErrorBodySchema.parse(res.body).error).toBe("wrong_register");
         const status = await call(name, "GET", "/v1/stores/s1/registers/r3", admin);
         expect(status.status).toBe(404);
       }
@@ -137,10 +139,10 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
       const atB = await refusedWithin("B", issued.credential);
       expect(atB).toBeLessThanOrEqual(BOUND_MS + SLACK_MS);
       const refusal = await send("B", issued.credential, "s1", "r4");
-      expect(refusal.body.message).toContain("revoked");
+      expect(ErrorBodySchema.parse(refusal.body).message).toContain("revoked");
       // B's list agrees: it holds the record, revoked, and never the credential itself.
       const list = await call("B", "GET", "/v1/admin/credentials?storeId=s1&all=true", admin);
-      const record = (list.body.items as CredentialRecord[]).find((r) => r.id === issued.record.id);
+      const record = CredentialListSchema.parse(list.body).items.find((r) => r.id === issued.record.id);
       expect(record?.revokedAt).not.toBeNull();
       expect(JSON.stringify(list.body)).not.toContain(issued.credential);
     });
@@ -157,7 +159,7 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
       const old = await issue({ kind: "register", storeId: "s1", registerId: "r6" });
       const rotated = await call("A", "POST", `/v1/admin/credentials/${old.record.id}/rotate`, admin, { overlapSeconds: 2 });
       expect(rotated.status).toBe(201);
-      const fresh = rotated.body as unknown as IssuedCredential & { replaced: CredentialRecord };
+      const fresh = RotatedCredentialSchema.parse(rotated.body);
       expect(fresh.record).toMatchObject({ kind: "register", storeId: "s1", registerId: "r6" });
       expect(fresh.replaced.notAfter).not.toBeNull();
       for (const name of ["A", "B"] as const) {
@@ -189,15 +191,15 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
     it("B cannot issue without the private key, and says where to go; a credential signed by another key is refused", async () => {
       const res = await call("B", "POST", "/v1/admin/credentials", admin, { kind: "consumer" });
       expect(res.status).toBe(409);
-      expect(res.body.message).toContain("holds no credential issuer key");
+      expect(ErrorBodySchema.parse(res.body).message).toContain("holds no credential issuer key");
       const stranger = await generateCredentialKeys();
       const forged = await signCredential(await importIssuerKey(stranger.credentialIssuerKey), { kind: "admin" });
       const refused = await call("A", "GET", "/v1/admin/credentials", forged.credential);
       expect(refused.status).toBe(401);
-      expect(refused.body.message).toContain("does not trust");
+      expect(ErrorBodySchema.parse(refused.body).message).toContain("does not trust");
       const bad = await call("A", "POST", "/v1/admin/credentials", admin, { kind: "register", storeId: "s1" });
       expect(bad.status).toBe(400);
-      expect(bad.body.message).toContain("registerId");
+      expect(ErrorBodySchema.parse(bad.body).message).toContain("registerId");
     });
   });
 }

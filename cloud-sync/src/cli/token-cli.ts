@@ -6,10 +6,14 @@ import {
   type IssueCredentialRequest,
   IssueCredentialRequestSchema,
 } from "@tenderline/shared";
+import { z } from "zod";
 import { generateCredentialKeys, importIssuerKey, PrivateJwkSchema } from "../auth/credential-keys.ts";
 import { signCredential } from "../auth/signed-credentials.ts";
 import { ConfigError } from "../config/config.ts";
 import { RegionAdminClient } from "./region-admin-client.ts";
+
+/** The one field of a region config file that `--offline` reads; the rest is the region's business. */
+const IssuerKeyConfigSchema = z.looseObject({ credentialIssuerKey: z.unknown() });
 
 export const TOKEN_USAGE = `credentials (a running region, over HTTP, with an admin credential):
   main.ts token create --kind register|store|consumer|admin|region [--store-id S] [--register-id R]
@@ -78,8 +82,11 @@ function readSecretFile(file: string, what: string): string {
 function issuerKeyFrom(configFile: string | undefined, env: NodeJS.ProcessEnv) {
   const file = configFile ?? env.TENDERLINE_REGION_CONFIG;
   let raw: unknown = env.TENDERLINE_CREDENTIAL_ISSUER_KEY ? JSON.parse(env.TENDERLINE_CREDENTIAL_ISSUER_KEY) : undefined;
-  if (raw === undefined && file)
-    raw = (JSON.parse(readSecretFile(file, "the region config")) as { credentialIssuerKey?: unknown }).credentialIssuerKey;
+  if (raw === undefined && file) {
+    const config = IssuerKeyConfigSchema.safeParse(JSON.parse(readSecretFile(file, "the region config")));
+    if (!config.success) throw new ConfigError(`${file} is not a region config: ${describeIssues(config.error)}`);
+    raw = config.data.credentialIssuerKey;
+  }
   if (raw === undefined) {
     throw new ConfigError(
       "--offline signs with the retailer's key: give --config FILE (with credentialIssuerKey) or TENDERLINE_CREDENTIAL_ISSUER_KEY",

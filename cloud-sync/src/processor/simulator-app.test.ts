@@ -3,11 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorBodySchema } from "@tenderline/shared";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { autoApprovedSettlement } from "./auto-approve.ts";
 import { SettlementBook, SettlementFileError } from "./settlement-book.ts";
+import { LookupResponseSchema } from "./settlement-wire.ts";
 import { createSimulatorApp, type Sleep } from "./simulator-app.ts";
 
 const usd = (amount: number) => ({ amount, currency: "USD" });
+
+/** The simulator's 400: the error body plus the issues, one per field to fix. */
+const InvalidRequestSchema = ErrorBodySchema.extend({ issues: z.array(z.looseObject({ path: z.string() })) });
 const PAN = "4111 1111 1111 1111";
 
 function json(method: string, body: unknown, signal?: AbortSignal): RequestInit {
@@ -78,7 +83,7 @@ describe("seeding settlements", () => {
     const { app, book } = createSimulatorApp();
     const noCodes = await seed(app, { terminalTxnId: "T-1", amount: usd(100) });
     expect(noCodes.status).toBe(400);
-    const body = (await noCodes.json()) as { error: string; issues: Array<{ path: string }> };
+    const body = InvalidRequestSchema.parse(await noCodes.json());
     expect(body.error).toBe("invalid_request");
     expect(body.issues.map((i) => i.path)).toContain("authCode");
 
@@ -193,8 +198,8 @@ describe("auto-approve", () => {
   it("approves unknown ids for the expected amount with codes derived from the id alone, then keeps that record", async () => {
     const a = createSimulatorApp({ autoApprove: true });
     const b = createSimulatorApp({ autoApprove: true });
-    const fromA = (await (await lookup(a.app, [ask("T-77", 1234)])).json()) as { results: unknown[] };
-    const fromB = (await (await lookup(b.app, [ask("T-77", 1234)])).json()) as { results: unknown[] };
+    const fromA = LookupResponseSchema.parse(await (await lookup(a.app, [ask("T-77", 1234)])).json());
+    const fromB = LookupResponseSchema.parse(await (await lookup(b.app, [ask("T-77", 1234)])).json());
     const expected = autoApprovedSettlement("T-77", usd(1234));
     expect(fromA.results[0]).toEqual({
       terminalTxnId: "T-77",
@@ -207,13 +212,13 @@ describe("auto-approve", () => {
     expect(autoApprovedSettlement("T-78", usd(1)).authCode).not.toBe(expected.authCode);
 
     // The processor's record is now fixed: another expected amount is a mismatch, not a second approval.
-    const later = (await (await lookup(a.app, [ask("T-77", 999)])).json()) as { results: Array<{ outcome: string }> };
+    const later = LookupResponseSchema.parse(await (await lookup(a.app, [ask("T-77", 999)])).json());
     expect(later.results[0]?.outcome).toBe("amount_mismatch");
   });
 
   it("is off unless asked for", async () => {
     const { app } = createSimulatorApp();
-    expect(await (await lookup(app, [ask("T-77")])).json()).toEqual({
+    expect(LookupResponseSchema.parse(await (await lookup(app, [ask("T-77")])).json())).toEqual({
       results: [{ terminalTxnId: "T-77", outcome: "not_found" }],
     });
     expect(await (await app.request("/v1/health")).json()).toMatchObject({ autoApprove: false, records: 0 });
@@ -227,9 +232,7 @@ describe("behaviours", () => {
     expect((await behave(app, { respond: "amount", amount: usd(2999) }, "T-1")).status).toBe(200);
     await behave(app, { respond: "decline", declineReason: "stolen_card" }, "T-2");
     await behave(app, { respond: "not_found" }, "T-3");
-    const res = (await (await lookup(app, [ask("T-1"), ask("T-2"), ask("T-3"), ask("T-4")])).json()) as {
-      results: Array<Record<string, unknown>>;
-    };
+    const res = LookupResponseSchema.parse(await (await lookup(app, [ask("T-1"), ask("T-2"), ask("T-3"), ask("T-4")])).json());
     expect(res.results.map((r) => r.outcome)).toEqual(["amount_mismatch", "declined", "not_found", "matched"]);
     expect(res.results[0]).toMatchObject({ processorAmount: usd(2999), expected: usd(3000), authCode: "A-T-1" });
     expect(res.results[1]).toMatchObject({ reason: "stolen_card" });
@@ -240,7 +243,7 @@ describe("behaviours", () => {
     });
     expect((await app.request("/v1/behaviour/T-2", { method: "DELETE" })).status).toBe(204);
     expect((await app.request("/v1/behaviour/T-2", { method: "DELETE" })).status).toBe(404);
-    const after = (await (await lookup(app, [ask("T-2")])).json()) as { results: Array<{ outcome: string }> };
+    const after = LookupResponseSchema.parse(await (await lookup(app, [ask("T-2")])).json());
     expect(after.results[0]?.outcome).toBe("matched");
   });
 
@@ -248,13 +251,13 @@ describe("behaviours", () => {
     const { app } = createSimulatorApp({ autoApprove: true });
     await behave(app, { respond: "decline" });
     await behave(app, { respond: "as_recorded" }, "T-own");
-    const res = (await (await lookup(app, [ask("T-a"), ask("T-own")])).json()) as { results: Array<Record<string, unknown>> };
+    const res = LookupResponseSchema.parse(await (await lookup(app, [ask("T-a"), ask("T-own")])).json());
     expect(res.results).toEqual([
       { terminalTxnId: "T-a", outcome: "declined", reason: "do_not_honor" },
       expect.objectContaining({ terminalTxnId: "T-own", outcome: "matched" }),
     ]);
     await app.request("/v1/behaviour", { method: "DELETE" });
-    const reset = (await (await lookup(app, [ask("T-a")])).json()) as { results: Array<{ outcome: string }> };
+    const reset = LookupResponseSchema.parse(await (await lookup(app, [ask("T-a")])).json());
     expect(reset.results[0]?.outcome).toBe("matched");
   });
 

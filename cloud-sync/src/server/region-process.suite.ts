@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { BatchResponseSchema, CredentialListSchema, DigestSchema, OperatorHealthSchema } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IngestOutput } from "../ingest/ingest-batch.ts";
 import { saleEvent } from "../testing/events.ts";
 import { type Backend, type TestStore, testStore } from "../testing/test-databases.ts";
 import { type RegionProcess, startRegionProcess } from "./region-process.ts";
@@ -72,9 +72,9 @@ export function regionProcessSuite(backend: Backend): void {
       expect(first.port).toBeGreaterThan(0);
       // Anyone learns up or down; the details are for an operator (admin) or a peer region.
       expect(await (await fetch(`${first.url}/v1/health`)).json()).toEqual({ region: "A", status: "ok" });
-      const health = (await (
-        await fetch(`${first.url}/v1/health`, { headers: { authorization: `Bearer ${adminToken}` } })
-      ).json()) as Record<string, unknown>;
+      const health = OperatorHealthSchema.parse(
+        await (await fetch(`${first.url}/v1/health`, { headers: { authorization: `Bearer ${adminToken}` } })).json(),
+      );
       expect(health).toMatchObject({ region: "A", status: "ok", backend });
 
       const asAdmin = { TENDERLINE_REGION_URL: first.url, TENDERLINE_ADMIN_CREDENTIAL: adminToken };
@@ -103,21 +103,19 @@ export function regionProcessSuite(backend: Backend): void {
       const e1 = saleEvent({ storeId: "s9", registerId: "r1", seq: 1 });
       const res = await post(first.url, [e1]);
       expect(res.status).toBe(200);
-      expect(((await res.json()) as IngestOutput).results[0]?.status).toBe("accepted");
+      expect(BatchResponseSchema.parse(await res.json()).results[0]?.status).toBe("accepted");
       await first.stop();
       expect(first.child?.exitCode).toBe(0);
 
       const second = await start();
-      const again = (await (
-        await post(second.url, [e1, saleEvent({ storeId: "s9", registerId: "r1", seq: 2 })])
-      ).json()) as IngestOutput;
+      const again = BatchResponseSchema.parse(
+        await (await post(second.url, [e1, saleEvent({ storeId: "s9", registerId: "r1", seq: 2 })])).json(),
+      );
       expect(again.results.map((r) => r.status)).toEqual(["duplicate", "accepted"]);
       expect(again.watermark.contiguousSeq).toBe(2);
       // The record survived the restart too: the admin (recorded when first used) and the store's.
-      const kinds = (
-        JSON.parse((await cli(["list", "--json"], { ...asAdmin, TENDERLINE_REGION_URL: second.url })).stdout) as {
-          items: Array<{ kind: string }>;
-        }
+      const kinds = CredentialListSchema.parse(
+        JSON.parse((await cli(["list", "--json"], { ...asAdmin, TENDERLINE_REGION_URL: second.url })).stdout),
       ).items.map((i) => i.kind);
       expect(kinds.sort()).toEqual(["admin", "store"]);
     }, 180_000);
@@ -151,10 +149,7 @@ export function regionProcessSuite(backend: Backend): void {
         expect(res.status).toBe(200);
       }
       const digestAs = async (t: string) =>
-        (await (await fetch(`${scoped.url}/v1/digest`, { headers: { authorization: `Bearer ${t}` } })).json()) as {
-          registers: Array<{ storeId: string }>;
-          tenderResults?: unknown;
-        };
+        DigestSchema.parse(await (await fetch(`${scoped.url}/v1/digest`, { headers: { authorization: `Bearer ${t}` } })).json());
       expect((await digestAs(stores.s7)).registers.map((r) => r.storeId)).toEqual(["s7"]);
       expect((await digestAs(stores.s7)).tenderResults).toBeUndefined();
       expect((await digestAs("tl_admin_bootstrap_0000000000001")).registers.map((r) => r.storeId)).toEqual(["s7", "s8"]);
@@ -162,7 +157,7 @@ export function regionProcessSuite(backend: Backend): void {
       expect(await ok.json()).toEqual({ items: [], nextCursor: "0" });
       const no = await fetch(`${region.url}/v1/feed`, { headers: { authorization: "Bearer tl_consumer_other_00000000000001" } });
       expect(no.status).toBe(401);
-    });
+    }, 180_000);
 
     if (backend === "postgres") {
       it("runs two instances of one region on one database: the same batch sent to both at once is stored once", async () => {
@@ -178,7 +173,7 @@ export function regionProcessSuite(backend: Backend): void {
             method: "POST",
             headers: { authorization: `Bearer ${tokens[0]?.token}`, "content-type": "application/json" },
             body: JSON.stringify({ storeId: "s1", registerId: "twin", events }),
-          }).then(async (r) => ({ status: r.status, body: (await r.json()) as IngestOutput }));
+          }).then(async (r) => ({ status: r.status, body: BatchResponseSchema.parse(await r.json()) }));
         const answers = await Promise.all([send(one as RegionProcess), send(two as RegionProcess), send(one as RegionProcess)]);
         for (const a of answers) {
           expect(a.status).toBe(200);

@@ -1,21 +1,18 @@
-import { newEventId, newId } from "@tenderline/shared";
+import {
+  BatchResponseSchema,
+  newEventId,
+  newId,
+  QueueStatusSchema,
+  ReceiptViewSchema,
+  RegisterStatusSchema,
+} from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { api, DEMO_MANAGER } from "../chain/index.ts";
 import { type Browser, eventually, launchBrowser, screenshot } from "./browser.ts";
 import { CashierScreen } from "./cashier.ts";
 import { ManagerScreen } from "./manager.ts";
 import { REGISTER, STORE, type Stack, startStack } from "./stack.ts";
-
-interface RegisterMark {
-  contiguousSeq: number;
-  gaps: unknown[];
-}
-
-interface Transaction {
-  seq: number;
-  eventId: string;
-  receipt: Record<string, unknown>;
-}
 
 describe("the screens while the cloud comes and goes (two regions, the simulator, one agent)", () => {
   let stack: Stack;
@@ -24,7 +21,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
   let manager: ManagerScreen;
 
   const regionMark = (name: string) =>
-    api<RegisterMark>(`${stack.chain.regionUrl(name)}/v1/stores/${STORE}/registers/${REGISTER}`, {
+    api(`${stack.chain.regionUrl(name)}/v1/stores/${STORE}/registers/${REGISTER}`, RegisterStatusSchema, {
       token: stack.chain.tokens.stores[STORE],
     });
 
@@ -65,7 +62,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
       30_000,
     );
     expect(shown).toEqual({ state: "synced", pending: "0" });
-    const sale = await api<Transaction>(`${stack.agentUrl}/api/v1/transactions/${id}`);
+    const sale = await api(`${stack.agentUrl}/api/v1/transactions/${id}`, ReceiptViewSchema);
     const tenders = sale.receipt.tenders as Array<{ type: string; card?: { authCode: string | null } }>;
     expect(tenders.map((t) => t.type)).toEqual(["card", "cash"]);
     // Online, the terminal got an authorisation: not a store-and-forward approval.
@@ -74,7 +71,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
   });
 
   it("with both regions stopped, ten sales go through; banner and pending count show 10, then drain to 0 by themselves", async () => {
-    const before = await api<{ lastSeq: number; counts: { pending: number } }>(`${stack.agentUrl}/api/v1/queue`);
+    const before = await api(`${stack.agentUrl}/api/v1/queue`, QueueStatusSchema);
     expect(before.counts.pending).toBe(0);
     await stack.stopRegions();
     await eventually(
@@ -109,7 +106,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     expect(regions.map((r) => r.name)).toEqual(["A", "B"]);
     expect(regions.every((r) => r.lastError !== "—")).toBe(true);
     // Card sales during the outage were approved offline (store and forward), no authCode yet.
-    const offlineCard = await api<Transaction>(`${stack.agentUrl}/api/v1/transactions/${ids[0]}`);
+    const offlineCard = await api(`${stack.agentUrl}/api/v1/transactions/${ids[0]}`, ReceiptViewSchema);
     const card = (offlineCard.receipt.tenders as Array<{ card: { authCode: string | null }; offline: boolean }>)[0];
     expect(card).toMatchObject({ offline: true, card: { authCode: null } });
     await screenshot(cashier.page, "cashier-offline-1280x800");
@@ -117,7 +114,8 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
 
     // The processor settled the first offline card for less than the register recorded.
     const terminalTxnId = (card as unknown as { card: { terminalTxnId: string } }).card.terminalTxnId;
-    await api(`${stack.chain.processorUrl}/v1/behaviour/${terminalTxnId}`, {
+    // The simulator's test hook: its answer is not read.
+    await api(`${stack.chain.processorUrl}/v1/behaviour/${terminalTxnId}`, z.unknown(), {
       method: "PUT",
       json: { respond: "amount", amount: { amount: 1000, currency: "USD" } },
     });
@@ -137,7 +135,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
       30_000,
     );
     for (const id of ids) expect(await manager.stateOf(id).catch(() => null)).not.toBe("waiting");
-    const last = await api<Transaction>(`${stack.agentUrl}/api/v1/transactions/${ids[9]}`);
+    const last = await api(`${stack.agentUrl}/api/v1/transactions/${ids[9]}`, ReceiptViewSchema);
     const marks = await Promise.all([regionMark("A"), regionMark("B")]);
     expect(Math.max(...marks.map((m) => m.contiguousSeq))).toBeGreaterThanOrEqual(last.seq);
 
@@ -154,9 +152,10 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
 
   it("an event the cloud rejects shows in dead letters with its reason, and the retry action puts it back", async () => {
     // A cloned register already used the next seq in both regions: ours will be refused as a conflict.
-    const queue = await api<{ lastSeq: number }>(`${stack.agentUrl}/api/v1/queue`);
-    const template = await api<Transaction & { transactionId: string }>(
+    const queue = await api(`${stack.agentUrl}/api/v1/queue`, QueueStatusSchema);
+    const template = await api(
       `${stack.agentUrl}/api/v1/transactions/${await manager.page.getAttribute("#recent tr[data-transaction-id]", "data-transaction-id")}`,
+      ReceiptViewSchema,
     );
     const clone = {
       eventId: newEventId(),
@@ -169,7 +168,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
       payload: { ...template.receipt, transactionId: newId() },
     };
     for (const name of ["A", "B"]) {
-      const answer = await api<{ results: Array<{ status: string }> }>(`${stack.chain.regionUrl(name)}/v1/events/batch`, {
+      const answer = await api(`${stack.chain.regionUrl(name)}/v1/events/batch`, BatchResponseSchema, {
         method: "POST",
         token: stack.chain.tokens.stores[STORE],
         json: { storeId: STORE, registerId: REGISTER, events: [clone] },
@@ -191,8 +190,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     await screenshot(manager.page, "manager-dead-letter-1280x800");
 
     // Retry sends it again as recorded; the cloud still refuses it, so it comes back with its reason.
-    type Queue = { counts: { dead: number; pending: number }; deadLetters: Array<{ seq: number; attempts: number }> };
-    const attemptsBefore = (await api<Queue>(`${stack.agentUrl}/api/v1/queue`)).deadLetters[0]?.attempts ?? 0;
+    const attemptsBefore = (await api(`${stack.agentUrl}/api/v1/queue`, QueueStatusSchema)).deadLetters[0]?.attempts ?? 0;
     // Retrying overrides the cloud's refusal: without a manager signed in it is refused and says why.
     const [unauthorised] = await Promise.all([
       manager.page.waitForResponse((r) => r.url().endsWith(`/dead-letters/${queue.lastSeq + 1}/retry`)),
@@ -212,7 +210,7 @@ describe("the screens while the cloud comes and goes (two regions, the simulator
     ]);
     expect(retried.status()).toBe(200);
     await eventually(
-      () => api<Queue>(`${stack.agentUrl}/api/v1/queue`),
+      () => api(`${stack.agentUrl}/api/v1/queue`, QueueStatusSchema),
       (q) => q.counts.dead === 1 && q.counts.pending === 0 && (q.deadLetters[0]?.attempts ?? 0) > attemptsBefore,
       "the retried event sent and refused again",
       30_000,

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type CredentialKeys, generateKeys, issueAt, signOffline } from "./credentials.ts";
+import { z } from "zod";
+import { CredentialKeysSchema, generateKeys, issueAt, signOffline } from "./credentials.ts";
 import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
 import { ServiceProcess } from "./service-process.ts";
@@ -44,19 +45,20 @@ export interface ChainOptions {
   onLine?: (service: string, line: string) => void;
 }
 
-/** The chain's signed credentials; each is good in every region. */
-export interface ChainTokens {
+/** The chain's signed credentials; each is good in every region. Kept as tokens.json by `pnpm start`, read back with this schema. */
+export const ChainTokensSchema = z.object({
   /** The retailer's key pair, in every region's config (it verifies; it may issue). */
-  keys: CredentialKeys;
-  admin: string;
-  consumer: string;
+  keys: CredentialKeysSchema,
+  admin: z.string(),
+  consumer: z.string(),
   /** Store-wide credentials, for tooling (reading a store's exceptions, the tests' direct batches). */
-  stores: Record<string, string>;
+  stores: z.record(z.string(), z.string()),
   /** Each register's own credential, bound to its store and register: what its agent syncs with. */
-  registers: Record<string, string>;
+  registers: z.record(z.string(), z.string()),
   /** Each region's credential for pulling from its peers. */
-  regions: Record<string, string>;
-}
+  regions: z.record(z.string(), z.string()),
+});
+export type ChainTokens = z.infer<typeof ChainTokensSchema>;
 
 /**
  * The demo register's manager. Its pinHash is `hashPin(pin)` made once (the agent's config keeps
@@ -307,13 +309,20 @@ export class Chain {
   }
 }
 
-/** A JSON request to one of our services, with a clear error when it fails. */
-export async function api<T>(url: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<T> {
+/**
+ * A JSON request to one of our services, with a clear error when it fails. The answer is parsed
+ * with `schema` (one of @tenderline/shared's, as a rule), so a drift from the contract fails here.
+ */
+export async function api<S extends z.ZodType>(
+  url: string,
+  schema: S,
+  init: RequestInit & { token?: string; json?: unknown } = {},
+): Promise<z.infer<S>> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   const response = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
   const text = await response.text();
   if (!response.ok) throw new Error(`${init.method ?? "GET"} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+  return schema.parse(text ? JSON.parse(text) : undefined);
 }

@@ -5,8 +5,9 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { allocateRefund, type OriginalTransaction, type RefundAllocationLine } from "@tenderline/shared";
+import { allocateRefund, type OriginalTransaction, QueueStatusSchema, type RefundAllocationLine } from "@tenderline/shared";
 import Database from "better-sqlite3";
+import { z } from "zod";
 import { Chain } from "../chain/chain.ts";
 import { checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
@@ -76,9 +77,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function queueOf(url: string): Promise<QueueView | undefined> {
   try {
     const response = await fetch(`${url}/api/v1/queue`, { signal: AbortSignal.timeout(1500) });
-    return response.ok ? ((await response.json()) as QueueView) : undefined;
+    return response.ok ? QueueStatusSchema.parse(await response.json()) : undefined;
   } catch (error) {
-    if (error instanceof Error) return undefined; // a killed agent is part of the drill
+    // A killed agent is part of the drill; an answer that breaks the contract is not.
+    if (error instanceof Error && !(error instanceof z.ZodError)) return undefined;
     throw error;
   }
 }

@@ -4,8 +4,11 @@
  * posted with an Idempotency-Key so an unanswered request can be resolved later.
  */
 import { randomUUID } from "node:crypto";
-import { itemRefund, money } from "@tenderline/shared";
+import { itemRefund, money, RecordedTransactionSchema } from "@tenderline/shared";
+import { z } from "zod";
 import type { ClientOp, OpOutcome } from "./history-checker.ts";
+
+type RecordedTransaction = z.infer<typeof RecordedTransactionSchema>;
 
 export interface CatalogueItem {
   sku: string;
@@ -162,38 +165,41 @@ export class RegisterClient {
     }
     const body = this.saleBody();
     const answer = await this.send("/api/v1/sales", body);
-    if (answer && typeof answer.transactionId === "string") {
+    if (answer) {
       this.sales.push({ transactionId: answer.transactionId, lines: body.lines, returned: new Map() });
       if (this.sales.length > 200) this.sales.shift();
     }
   }
 
-  private async post(path: string, body: unknown, key: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  /** Sends one request; a recorded answer (201) is checked against the shared schema, any other comes back as the status only. */
+  private async post(path: string, body: unknown, key: string): Promise<{ status: number; recorded?: RecordedTransaction }> {
     const response = await fetch(`${this.options.baseUrl()}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": key },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
     });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    if (response.status !== 201) return { status: response.status };
+    return { status: response.status, recorded: RecordedTransactionSchema.parse(await response.json()) };
   }
 
-  private async send(path: string, body: unknown): Promise<Record<string, unknown> | undefined> {
+  private async send(path: string, body: unknown): Promise<RecordedTransaction | undefined> {
     const opId = randomUUID();
     let outcome: OpOutcome;
-    let answer: Record<string, unknown> | undefined;
+    let answer: RecordedTransaction | undefined;
     try {
-      const { status, json } = await this.post(path, body, opId);
-      if (status === 201 && typeof json.eventId === "string") {
-        outcome = { kind: "acked", eventId: json.eventId };
-        answer = json;
+      const { status, recorded } = await this.post(path, body, opId);
+      if (recorded) {
+        outcome = { kind: "acked", eventId: recorded.eventId };
+        answer = recorded;
       } else if (status >= 500 && status !== 503) {
         outcome = { kind: "unknown" };
         this.pendingRequests.set(opId, { path, body });
       } else outcome = { kind: "refused", status };
     } catch (error) {
       // No answer at all: the agent was killed, or the request timed out. Resolved after the run.
-      if (!(error instanceof Error)) throw error;
+      // An answer that does not match the contract is no such thing: it stops the drill.
+      if (!(error instanceof Error) || error instanceof z.ZodError) throw error;
       outcome = { kind: "unknown" };
       this.pendingRequests.set(opId, { path, body });
     }
@@ -207,8 +213,8 @@ export class RegisterClient {
       if (op.outcome.kind !== "unknown" || op.outcome.eventId) continue;
       const request = this.pendingRequests.get(op.opId);
       if (!request) continue;
-      const { status, json } = await this.post(request.path, request.body, op.opId);
-      if (status === 201 && typeof json.eventId === "string") op.outcome = { kind: "unknown", eventId: json.eventId };
+      const { recorded } = await this.post(request.path, request.body, op.opId);
+      if (recorded) op.outcome = { kind: "unknown", eventId: recorded.eventId };
     }
   }
 }

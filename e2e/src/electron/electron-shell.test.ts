@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EventBatchSchema, QueueStatusSchema } from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { MissingConfigError, resolveConfigFile } from "../../../edge-agent/electron/config-location.ts";
 import { startAgentRuntime } from "../../../edge-agent/electron/runtime.ts";
 import { isAgentUrl, secureWindowOptions, withCsp } from "../../../edge-agent/electron/window-security.ts";
@@ -69,7 +71,10 @@ async function slowRegion() {
     };
     if (req.url === "/v1/health") return json(200, { region: "F", status: "ok" });
     if (req.method === "POST" && req.url === "/v1/events/batch") {
-      const batch = JSON.parse(await read(req)) as { events: Array<{ eventId: string; seq: number }> };
+      // What the agent's sync engine sends, as far as this fake region answers it.
+      const batch = EventBatchSchema.extend({ events: z.array(z.looseObject({ eventId: z.string(), seq: z.number() })) }).parse(
+        JSON.parse(await read(req)),
+      );
       received();
       await released;
       const top = Math.max(...batch.events.map((e) => e.seq));
@@ -104,7 +109,7 @@ describe("the shell's agent runtime (plain Node)", () => {
 
     const again = await startAgentRuntime({ configFile: file });
     cleanups.push(() => again.stop().then(() => undefined));
-    const queue = (await (await fetch(`${again.url}/api/v1/queue`)).json()) as { lastSeq: number; counts: { pending: number } };
+    const queue = QueueStatusSchema.parse(await (await fetch(`${again.url}/api/v1/queue`)).json());
     expect(queue.lastSeq).toBe(1);
     expect(queue.counts.pending).toBe(1);
   });
@@ -127,7 +132,7 @@ describe("the shell's agent runtime (plain Node)", () => {
 
     const after = await startAgentRuntime({ configFile: file, override: { regions: [] } });
     cleanups.push(() => after.stop().then(() => undefined));
-    const queue = (await (await fetch(`${after.url}/api/v1/queue`)).json()) as { counts: { pending: number; acked: number } };
+    const queue = QueueStatusSchema.parse(await (await fetch(`${after.url}/api/v1/queue`)).json());
     expect(queue.counts).toMatchObject({ pending: 0, acked: 1 });
   });
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorBodySchema, newEventId, RegionClient } from "@tenderline/shared";
+import { ErrorBodySchema, newEventId, RegionClient, SaleRecordedSchema } from "@tenderline/shared";
 import { CARD_FORMATS } from "@tenderline/shared/pan-corpus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE, type Stack, startStack } from "../browser/stack.ts";
@@ -121,7 +121,7 @@ describe("card numbers on the running chain: refused in every text field, kept n
   it("refuses every format in every text field of a sale, return and exchange, naming the field and never the digits", async () => {
     const ok = await post("/api/v1/sales", sale({}));
     expect(ok.status).toBe(201);
-    saleId = ((await ok.json()) as { transactionId: string }).transactionId;
+    saleId = SaleRecordedSchema.parse(await ok.json()).transactionId;
     const misses: string[] = [];
     for (const pan of PANS) {
       for (const format of CARD_FORMATS) {
@@ -148,7 +148,7 @@ describe("card numbers on the running chain: refused in every text field, kept n
     for (const sku of barcodes) {
       const res = await post("/api/v1/sales", sale({ sku }));
       expect(res.status, sku).toBe(201);
-      ids.push(((await res.json()) as { transactionId: string }).transactionId);
+      ids.push(SaleRecordedSchema.parse(await res.json()).transactionId);
     }
     await expect
       .poll(

@@ -1,3 +1,4 @@
+import { SaleRecordedSchema } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -19,7 +20,7 @@ describe("concurrent posts over real HTTP", () => {
           body: JSON.stringify(sampleSale()),
         });
         expect(res.status).toBe(201);
-        return (await res.json()) as { seq: number; eventId: string };
+        return SaleRecordedSchema.parse(await res.json());
       }),
     );
     const seqs = results.map((r) => r.seq).sort((a, b) => a - b);

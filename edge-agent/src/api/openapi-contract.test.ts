@@ -91,7 +91,7 @@ describe("the agent's wire matches its OpenAPI document", () => {
       },
       ...(method !== "GET" ? { body: JSON.stringify(o.body ?? {}) } : {}),
     });
-    const body = (await res.json()) as unknown;
+    const body: unknown = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(o.status ?? 200);
     expect(Object.keys(operation?.responses ?? {})).toContain(String(res.status));
     const parsed = schema.safeParse(body);
@@ -179,7 +179,7 @@ describe("the agent's wire matches its OpenAPI document", () => {
         headers: { "content-type": "application/json", cookie: signedIn },
         body: "{}",
       });
-      const body = (await res.json()) as unknown;
+      const body: unknown = await res.json();
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(Object.keys(doc.paths[template]?.post?.responses ?? {})).toContain("200");
       expect(schema.parse(body)).toEqual(body);

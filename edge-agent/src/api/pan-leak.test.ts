@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SaleRecordedSchema } from "@tenderline/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { startAgentProcess, writeConfig } from "../testing/agent-process.ts";
 import { card, cash, line, sampleSale, tempDir } from "../testing/fixtures.ts";
@@ -52,7 +53,7 @@ describe("no full card number in the database, logs or responses", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(sampleSale()),
       });
-      const goodBody = (await good.json()) as { transactionId: string };
+      const goodBody = SaleRecordedSchema.parse(await good.json());
       for (const pan of PANS) {
         const inToken = sampleSale();
         (inToken.tenders[0] as { card: { token: string } }).card.token = pan;

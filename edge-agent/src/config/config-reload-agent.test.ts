@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { QueueStatusSchema, SaleRecordedSchema } from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess, writeConfig } from "../testing/agent-process.ts";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
@@ -33,14 +34,14 @@ async function sell(agent: AgentProcess, n: number): Promise<string[]> {
       body: JSON.stringify(sampleSale()),
     });
     expect(res.status).toBe(201);
-    ids.push(((await res.json()) as { eventId: string }).eventId);
+    ids.push(SaleRecordedSchema.parse(await res.json()).eventId);
   }
   return ids;
 }
 
 async function queue(agent: AgentProcess) {
   const res = await fetch(`${agent.url}/api/v1/queue`);
-  return (await res.json()) as { counts: { pending: number; acked: number }; sync: { state: string } | null };
+  return QueueStatusSchema.parse(await res.json());
 }
 
 const waitForSyncState = (agent: AgentProcess, state: string) =>

@@ -1,5 +1,7 @@
+import { ErrorBodySchema, ManagerSessionSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ApiBody, MANAGERS, managerCookie, managerSignOut, testAgent } from "../testing/fixtures.ts";
+import { z } from "zod";
+import { MANAGERS, managerCookie, managerSignOut, testAgent } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
@@ -32,17 +34,17 @@ describe("manager sessions (POST, GET, DELETE /api/v1/manager/session)", () => {
     expect(cookie).not.toContain(MANAGERS.dana.pin);
     const me = await whoami(cookie.split(";")[0]);
     expect(me.status).toBe(200);
-    expect(((await me.json()) as ApiBody).managerId).toBe("m-1");
+    expect(ManagerSessionSchema.parse(await me.json()).managerId).toBe("m-1");
   });
 
   it("a wrong PIN is 401, a locked manager 423 with when the lock ends; the manager screen shows the lock", async () => {
     const wrong = await signIn(MANAGERS.dana.id, "000000");
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as ApiBody).error).toBe("manager_not_recognised");
+    expect(ErrorBodySchema.parse(await wrong.json()).error).toBe("manager_not_recognised");
     await signIn(MANAGERS.dana.id, "000001");
     const third = await signIn(MANAGERS.dana.id, "000002");
     expect(third.status).toBe(423);
-    const body = (await third.json()) as ApiBody;
+    const body = ErrorBodySchema.extend({ details: z.object({ lockedUntil: z.unknown() }) }).parse(await third.json());
     expect(body.error).toBe("manager_locked");
     expect(body.details.lockedUntil).toEqual(expect.any(String));
     expect((await signIn(MANAGERS.dana.id, MANAGERS.dana.pin)).status).toBe(423);
@@ -82,7 +84,7 @@ describe("manager sessions (POST, GET, DELETE /api/v1/manager/session)", () => {
       body: JSON.stringify({ managerId: "m-1" }),
     });
     expect(missing.status).toBe(400);
-    expect(((await missing.json()) as ApiBody).message).toContain("pin");
+    expect(ErrorBodySchema.parse(await missing.json()).message).toContain("pin");
   });
 
   it("a register without managers says so", async () => {
@@ -94,7 +96,7 @@ describe("manager sessions (POST, GET, DELETE /api/v1/manager/session)", () => {
         body: JSON.stringify({ managerId: "m-1", pin: "246810" }),
       });
       expect(res.status).toBe(409);
-      expect(((await res.json()) as ApiBody).message).toContain("no managers are set up");
+      expect(ErrorBodySchema.parse(await res.json()).message).toContain("no managers are set up");
     } finally {
       await bare.done();
     }

@@ -1,3 +1,4 @@
+import { SaleRecordedSchema } from "@tenderline/shared";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { dbPath } from "../storage/database.ts";
@@ -30,16 +31,17 @@ async function hammer(url: string, clients: number, acked: Acked[]): Promise<voi
         );
         return;
       }
-      let body: { seq: number; eventId: string };
+      let answer: unknown;
       try {
-        body = (await res.json()) as { seq: number; eventId: string };
+        answer = await res.json();
       } catch (error) {
         // Killed while the answer was on the wire: not a 201 the register saw.
         expect(error).toBeInstanceOf(Error);
         return;
       }
-      if (res.status === 201) acked.push({ seq: body.seq, eventId: body.eventId });
-      else throw new Error(`unexpected ${res.status}: ${JSON.stringify(body)}`);
+      if (res.status !== 201) throw new Error(`unexpected ${res.status}: ${JSON.stringify(answer)}`);
+      const { seq, eventId } = SaleRecordedSchema.parse(answer);
+      acked.push({ seq, eventId });
     }
   };
   await Promise.all(Array.from({ length: clients }, loop));

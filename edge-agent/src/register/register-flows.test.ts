@@ -1,4 +1,4 @@
-import { TenderEventSchema } from "@tenderline/shared";
+import { ReceiptViewSchema, SaleCompletedSchema, TenderEventSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ApiBody, allocationPairs, card, cash, line, post, sampleSale, testAgent, usd } from "../testing/fixtures.ts";
 
@@ -58,9 +58,9 @@ describe("register flows against the local ledger", () => {
     ]);
     const receipt = await agent.app.request(`/api/v1/transactions/${res.body.transactionId}`);
     expect(receipt.status).toBe(200);
-    const view = (await receipt.json()) as ApiBody;
-    expect(view.receipt.totals.total).toEqual(usd(6378));
-    expect(view.lines.map((l: { returnable: number }) => l.returnable)).toEqual([2, 1, 1]);
+    const view = ReceiptViewSchema.parse(await receipt.json());
+    expect(SaleCompletedSchema.parse(view.receipt).totals.total).toEqual(usd(6378));
+    expect(view.lines.map((l) => l.returnable)).toEqual([2, 1, 1]);
   });
 
   it("refuses tenders that do not cover the total and records nothing", async () => {

@@ -1,3 +1,4 @@
+import { QueueStatusSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { card, cash, line, MANAGERS, managerCookie, managerSignOut, post, testAgent, usd } from "../testing/fixtures.ts";
 
@@ -59,9 +60,7 @@ describe("offline card risk limits", () => {
 
   it("refuses what would take the outstanding offline total over its cap, and frees room once a region acks", async () => {
     for (let i = 0; i < 2; i++) expect((await post(agent.app, "/api/v1/sales", sale([card(10_000)], 10_000))).status).toBe(201);
-    const status = (await (await agent.app.request("/api/v1/queue")).json()) as {
-      offlineCards: Array<{ outstanding: number; count: number; oldestAgeMs: number }>;
-    };
+    const status = QueueStatusSchema.parse(await (await agent.app.request("/api/v1/queue")).json());
     expect(status.offlineCards).toEqual([{ currency: "USD", outstanding: 20_000, count: 2, oldestAgeMs: expect.any(Number) }]);
 
     const over = await post(agent.app, "/api/v1/sales", sale([card(5_001), cash(1000)], 6_001));

@@ -6,9 +6,11 @@ import {
   formatPath,
   type Money,
   QueueStatusSchema,
+  ReceiptViewSchema,
   type SaleLine,
   settleTenders,
   sum,
+  TENDER_TYPES,
   type TenderInput,
   TenderInputSchema,
 } from "@tenderline/shared";
@@ -28,7 +30,6 @@ import {
   CartView,
   CashierBody,
   ExchangePreviewView,
-  type ReceiptData,
   ReceiptView,
   type ReturnableLine,
   ReturnOriginalView,
@@ -94,6 +95,16 @@ const ReturnItemsSchema = z
   )
   .min(1, "choose at least one item to return")
   .max(200);
+// The parts of a receipt's payload (the recorded event's) that the screens read; the rest passes through unread.
+const ReceiptTendersSchema = z.looseObject({
+  tenders: z.array(z.looseObject({ tenderId: z.string(), type: z.enum(TENDER_TYPES) })).default([]),
+});
+const ReceiptAllocationSchema = z.looseObject({
+  allocation: z.array(z.looseObject({ originalTransactionId: z.string() })).default([]),
+});
+const ReceiptLinesSchema = z.looseObject({
+  lines: z.array(z.looseObject({ sku: z.string(), description: z.string().default("") })).default([]),
+});
 const PreviewSchema = z.object({ items: ReturnItemsSchema, exchangeItems: CartSchema.max(200).default([]) });
 
 /**
@@ -179,14 +190,19 @@ export function createScreens(deps: ScreensDeps): Hono {
   const deadlineMs = (deps.forwardingDeadlineHours ?? 24) * 3_600_000;
 
   /** Calls the register API in-process, addressed like the screen's own request (so the Host check sees the same host). */
-  async function apiJson<T>(c: Context, path: string): Promise<{ status: number; body: T }> {
+  async function apiJson(c: Context, path: string): Promise<{ status: number; body: unknown }> {
     const res = await deps.api.request(new URL(path, c.req.url).href);
-    return { status: res.status, body: (await res.json()) as T };
+    return { status: res.status, body: await res.json() };
+  }
+
+  /** A transaction as GET /api/v1/transactions/{id} answers it, checked against the shared schema; undefined when not found. */
+  async function transaction(c: Context, id: string) {
+    const { status, body } = await apiJson(c, `/api/v1/transactions/${encodeURIComponent(id)}`);
+    return status === 200 ? ReceiptViewSchema.parse(body) : undefined;
   }
 
   // Parsed once here, at the JSON boundary: from here on the queue and the sync status are typed.
-  const queue = async (c: Context): Promise<QueueJson> =>
-    QueueStatusSchema.parse((await apiJson<unknown>(c, "/api/v1/queue")).body);
+  const queue = async (c: Context): Promise<QueueJson> => QueueStatusSchema.parse((await apiJson(c, "/api/v1/queue")).body);
 
   /** Online when the sync engine says a region is healthy; without its view, when a probe answers. */
   async function link(q: QueueJson): Promise<{ online: boolean; connectivity: Connectivity }> {
@@ -214,12 +230,9 @@ export function createScreens(deps: ScreensDeps): Hono {
   async function labelsFor(c: Context, transactionIds: Iterable<string>): Promise<Map<string, string>> {
     const labels = new Map<string, string>();
     for (const id of new Set(transactionIds)) {
-      const { status, body: tx } = await apiJson<{ receipt?: { tenders?: TenderInput[] & Array<{ tenderId: string }> } }>(
-        c,
-        `/api/v1/transactions/${encodeURIComponent(id)}`,
-      );
-      if (status !== 200) continue;
-      for (const t of tx.receipt?.tenders ?? []) labels.set((t as { tenderId: string }).tenderId, tenderLabel(t as never));
+      const tx = await transaction(c, id);
+      if (!tx) continue;
+      for (const t of ReceiptTendersSchema.parse(tx.receipt).tenders) labels.set(t.tenderId, tenderLabel(t));
     }
     return labels;
   }
@@ -346,9 +359,9 @@ export function createScreens(deps: ScreensDeps): Hono {
   });
 
   app.get("/screens/cashier/receipt/:id", async (c) => {
-    const { status, body: tx } = await apiJson<ReceiptData>(c, `/api/v1/transactions/${encodeURIComponent(c.req.param("id"))}`);
-    if (status !== 200) throw new ApiError(404, "transaction_not_found", "no receipt with that number on this register");
-    const allocation = (tx.receipt as { allocation?: Array<{ originalTransactionId: string }> } | null)?.allocation ?? [];
+    const tx = await transaction(c, c.req.param("id"));
+    if (!tx) throw new ApiError(404, "transaction_not_found", "no receipt with that number on this register");
+    const { allocation } = ReceiptAllocationSchema.parse(tx.receipt);
     const labels = await labelsFor(
       c,
       allocation.map((a) => a.originalTransactionId),
@@ -358,10 +371,8 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.get("/screens/cashier/return-original/:id", async (c) => {
     const id = c.req.param("id").trim();
-    const { status, body: tx } = await apiJson<
-      ReceiptData & { lines: Array<{ sku: string; quantity: number; returnable: number }>; receipt: { lines?: SaleLine[] } }
-    >(c, `/api/v1/transactions/${encodeURIComponent(id)}`);
-    if (status !== 200) {
+    const tx = await transaction(c, id);
+    if (!tx) {
       throw new ApiError(
         404,
         "transaction_not_found",
@@ -370,7 +381,7 @@ export function createScreens(deps: ScreensDeps): Hono {
     }
     if (tx.kind === "return")
       throw new ApiError(422, "not_returnable", "that receipt is itself a return; scan the original sale's receipt");
-    const described = new Map((tx.receipt.lines ?? []).map((l) => [l.sku, l.description]));
+    const described = new Map(ReceiptLinesSchema.parse(tx.receipt).lines.map((l) => [l.sku, l.description]));
     const bySku = new Map<string, ReturnableLine>();
     for (const l of tx.lines) {
       const row = bySku.get(l.sku) ?? { sku: l.sku, description: described.get(l.sku) || l.sku, quantity: 0, returnable: 0 };

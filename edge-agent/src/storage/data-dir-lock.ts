@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 
 export const LOCK_FILE = "agent.lock";
 
@@ -19,6 +20,9 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** The lock file as lockDataDir writes it; anything else (half-written, hand-edited) names no holder. */
+const LockFileSchema = z.looseObject({ pid: z.number().int().positive() });
+
 /** Directories locked by this process: a pid check alone cannot tell two agents of one process apart. */
 const heldHere = new Set<string>();
 
@@ -35,8 +39,8 @@ function alive(pid: number): boolean {
 
 function holderOf(path: string): number | undefined {
   try {
-    const pid = Number((JSON.parse(readFileSync(path, "utf8")) as { pid?: unknown }).pid);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const lock = LockFileSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+    return lock.success && Number.isSafeInteger(lock.data.pid) ? lock.data.pid : undefined;
   } catch (error) {
     // Gone, or half-written by an agent killed mid-write: no live holder can be named.
     if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;

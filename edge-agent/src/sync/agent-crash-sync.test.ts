@@ -1,3 +1,4 @@
+import { SaleRecordedSchema } from "@tenderline/shared";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { dbPath } from "../storage/database.ts";
@@ -58,7 +59,7 @@ describe("the agent killed with SIGKILL mid-batch", () => {
             body: JSON.stringify(sampleSale()),
           });
           expect(res.status).toBe(201);
-          return ((await res.json()) as { eventId: string }).eventId;
+          return SaleRecordedSchema.parse(await res.json()).eventId;
         }),
       );
       ids.push(...posted);

@@ -1,3 +1,4 @@
+import { ErrorBodySchema, QueueStatusSchema } from "@tenderline/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { control, managerCookie, sampleSale, syncStatusOf, tempDir, testAgent } from "../testing/fixtures.ts";
 import { type RegionProcess, regionRegister, STORE_TOKEN, startRegion } from "../testing/region-process.ts";
@@ -16,7 +17,7 @@ describe("sync to a real region", () => {
       expect((await control(agent.app, "/api/v1/sync/pause")).status).toBe(401);
       const res = await control(agent.app, "/api/v1/sync/pause", await managerCookie(agent.app));
       expect(res.status).toBe(409);
-      expect(((await res.json()) as { error: string }).error).toBe("sync_off");
+      expect(ErrorBodySchema.parse(await res.json()).error).toBe("sync_off");
     } finally {
       await agent.done();
     }
@@ -55,11 +56,8 @@ describe("sync to a real region", () => {
       const cookie = await managerCookie(agent.app);
       expect((await control(agent.app, "/api/v1/sync/pause", cookie)).status).toBe(200);
       for (let i = 0; i < 5; i++) agent.service.recordSale(sampleSale());
-      const paused = (await (await agent.app.request("/api/v1/queue")).json()) as {
-        counts: { pending: number };
-        sync: { state: string };
-      };
-      expect(paused.sync.state).toBe("paused");
+      const paused = QueueStatusSchema.parse(await (await agent.app.request("/api/v1/queue")).json());
+      expect(paused.sync?.state).toBe("paused");
       expect(paused.counts.pending).toBe(5);
       expect((await control(agent.app, "/api/v1/sync/now", cookie)).status).toBe(200);
       await expect.poll(() => agent.queue.read().counts.acked, { timeout: 30_000, interval: 100 }).toBe(305);

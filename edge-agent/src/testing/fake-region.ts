@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { BatchResponse, EventResult, ExceptionList, RegisterStatus } from "@tenderline/shared";
+import {
+  type BatchResponse,
+  EventBatchSchema,
+  type EventResult,
+  type ExceptionList,
+  type RegisterStatus,
+} from "@tenderline/shared";
 import { Hono } from "hono";
+import { z } from "zod";
 
 /**
  * A small in-process stand-in for a region that takes one credential only (any other bearer gets
@@ -26,11 +33,12 @@ export interface FakeRegion {
   close(): Promise<void>;
 }
 
-interface WireEvent {
-  eventId: string;
-  seq: number;
-  registerId: string;
-}
+/** The fields of each event this fake reads; the rest of the envelope it keeps as sent. */
+const WireEventSchema = z.looseObject({ eventId: z.string(), seq: z.number().int(), registerId: z.string() });
+type WireEvent = z.infer<typeof WireEventSchema>;
+
+/** A batch as the sync engine sends it (the shared schema), with its events read as far as this fake needs. */
+const FakeBatchSchema = EventBatchSchema.extend({ events: z.array(WireEventSchema) });
 
 function bearer(header: string | undefined): string {
   return header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
@@ -86,7 +94,7 @@ export async function startFakeRegion(options: { name: string; acceptToken: stri
   app.post("/v1/events/batch", async (c) => {
     const token = bearer(c.req.header("authorization"));
     batchTokens.push(token);
-    const body = (await c.req.json()) as { registerId: string; events: WireEvent[] };
+    const body = FakeBatchSchema.parse(await c.req.json());
     if (gate) {
       gate.waiting++;
       await gate.promise;

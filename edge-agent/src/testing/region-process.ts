@@ -1,6 +1,17 @@
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { FeedItemSchema, FeedResponseSchema, RegisterStatusSchema } from "@tenderline/shared";
 import { ServiceProcess } from "@tenderline/shared/process";
+import { z } from "zod";
+
+/** The feed with each event read as far as these helpers need (a tender result has `event: null`). */
+const EventFeedSchema = FeedResponseSchema.extend({
+  items: z.array(
+    FeedItemSchema.extend({
+      event: z.looseObject({ eventId: z.string(), seq: z.number().int(), registerId: z.string() }).nullable(),
+    }),
+  ),
+});
 
 /** The cloud-sync region entry in this workspace (a real region process, not a stub). */
 const REGION_MAIN = fileURLToPath(new URL("../../../cloud-sync/src/main.ts", import.meta.url));
@@ -75,7 +86,7 @@ export async function regionRegister(url: string, storeId: string, registerId: s
     headers: { authorization: `Bearer ${STORE_TOKEN}` },
   });
   if (res.status === 404) return { contiguousSeq: 0, maxSeq: 0, gaps: [] as Array<{ from: number; to: number }> };
-  return (await res.json()) as { contiguousSeq: number; maxSeq: number; gaps: Array<{ from: number; to: number }> };
+  return RegisterStatusSchema.parse(await res.json());
 }
 
 /** Every event a region stored, in its ingest order, read through its consumer feed. */
@@ -87,11 +98,10 @@ export async function regionEvents(url: string): Promise<Array<{ eventId: string
       headers: { authorization: `Bearer ${CONSUMER_TOKEN}` },
     });
     if (res.status !== 200) throw new Error(`feed answered ${res.status}: ${await res.text()}`);
-    const page = (await res.json()) as {
-      items: Array<{ kind?: string; event: { eventId: string; seq: number; registerId: string } | null }>;
-      nextCursor: string;
-    };
-    for (const item of page.items) if (item.event && (item.kind ?? "event") === "event") out.push(item.event);
+    const page = EventFeedSchema.parse(await res.json());
+    for (const item of page.items)
+      if (item.event && item.kind === "event")
+        out.push({ eventId: item.event.eventId, seq: item.event.seq, registerId: item.event.registerId });
     if (page.items.length < 1000) return out;
     after = page.nextCursor;
   }
