@@ -3,7 +3,7 @@
  * prints `{"listening":<port>,"region":"<name>"}` on stdout once bound; `… main.ts token create …`
  * are the operator's credential commands. Flags and environment variables: cloud-sync/README.md.
  */
-import { RegionCommandError } from "./cli/region-admin-client.ts";
+import { RegionApiError } from "@tenderline/shared";
 import { runTokenCommand, TOKEN_USAGE } from "./cli/token-cli.ts";
 import { ConfigError, loadConfig, regionFlagsUsage } from "./config/config.ts";
 import { startRegion } from "./server/start-region.ts";
@@ -60,7 +60,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof RegionCommandError;
+    const known = error instanceof ConfigError || error instanceof RegionApiError;
     const message = known ? (error as Error).message : `region failed to start: ${(error as Error).message}`;
     process.stderr.write(`${message}\n`);
     process.exit(error instanceof ConfigError ? 2 : 1);

@@ -5,12 +5,12 @@ import {
   describeIssues,
   type IssueCredentialRequest,
   IssueCredentialRequestSchema,
+  RegionClient,
 } from "@tenderline/shared";
 import { z } from "zod";
 import { generateCredentialKeys, importIssuerKey, PrivateJwkSchema } from "../auth/credential-keys.ts";
 import { signCredential } from "../auth/signed-credentials.ts";
 import { ConfigError } from "../config/config.ts";
-import { RegionAdminClient } from "./region-admin-client.ts";
 
 /** The one field of a region config file that `--offline` reads; the rest is the region's business. */
 const IssuerKeyConfigSchema = z.looseObject({ credentialIssuerKey: z.unknown() });
@@ -157,19 +157,19 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
   const fileName = values["admin-credential-file"];
   const admin = fileName ? readSecretFile(fileName, "the admin credential") : env.TENDERLINE_ADMIN_CREDENTIAL;
   if (!admin) throw new ConfigError("an admin credential is needed: TENDERLINE_ADMIN_CREDENTIAL or --admin-credential-file FILE");
-  const client = new RegionAdminClient(url, admin);
+  const client = new RegionClient(url, admin);
   const id = positionals[0];
 
   switch (verb) {
     case "create": {
       if (!request) throw new ConfigError(TOKEN_USAGE);
-      const issued = await client.issue(request);
+      const issued = await client.issueCredential(request);
       io.out(values.json ? JSON.stringify(issued) : issued.credential);
       io.err(`issued ${describe(issued.record)}\nthe credential is shown this once; regions keep only its record`);
       return 0;
     }
     case "list": {
-      const list = await client.list({
+      const list = await client.listCredentials({
         ...(values["store-id"] ? { storeId: values["store-id"] } : {}),
         ...(values["register-id"] ? { registerId: values["register-id"] } : {}),
         ...(values.kind ? { kind: values.kind } : {}),
@@ -185,19 +185,19 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
     }
     case "revoke": {
       if (!id) throw new ConfigError("token revoke needs the credential id (token list shows them)");
-      io.out(describe(await client.revoke(id)));
+      io.out(describe((await client.revokeCredential(id)).record));
       return 0;
     }
     case "rotate": {
       if (!id) throw new ConfigError("token rotate needs the credential id (token list shows them)");
-      const rotated = await client.rotate(id, wholeSeconds(values.overlap, "--overlap") ?? 3600);
+      const rotated = await client.rotateCredential(id, wholeSeconds(values.overlap, "--overlap") ?? 3600);
       io.out(values.json ? JSON.stringify(rotated) : rotated.credential);
       io.err(`issued ${describe(rotated.record)}\nreplaced ${describe(rotated.replaced)}\nthe credential is shown this once`);
       return 0;
     }
     case "revoke-store": {
       if (!id) throw new ConfigError("token revoke-store needs the store id");
-      const cutoff = await client.revokeStore(id);
+      const { cutoff } = await client.revokeStoreCredentials(id);
       io.out(`every credential of store ${cutoff.storeId} issued before ${cutoff.revokedBefore} is refused`);
       return 0;
     }
