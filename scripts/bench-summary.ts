@@ -4,55 +4,18 @@
  */
 import { readFileSync } from "node:fs";
 
-interface Figures {
-  ranAt: string;
-  machine: {
-    cpu: string;
-    cores: number;
-    memoryGiB: number;
-    os: string;
-    node: string;
-    loadAverage1m?: { before: number; after: number };
-  };
-  results: {
-    "edge-agent"?: { record?: RecordFigures; sync?: SyncFigures };
-    "cloud-sync"?: { backends?: Record<string, IngestFigures> };
-  };
-}
-
-interface Run {
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-interface RecordFigures {
-  rawInsert: Run;
-  core: Run;
-  http: Run;
-  ratios: { coreVsRaw: number; httpVsRaw: number };
-  targets: { coreP99Under1ms?: boolean; coreAtLeast60PctOfRaw?: boolean; httpAtLeast2000PerSecond?: boolean };
-}
-
-interface SyncFigures {
-  regionDirectIngest: { eventsPerSec: number };
-  engineDrain: { eventsPerSec: number };
-  drainVsDirect: number;
-  steady: { recordToAckP50Ms: number; recordToAckP95Ms: number };
-  targets: { drainAtLeast50PctOfDirect?: boolean; recordToAckP95Under250ms?: boolean };
-}
-
-interface IngestFigures {
-  endToEnd: { eventsPerSecond: number };
-  replay: { eventsPerSecond: number };
-  rawInsert: { eventsPerSecond: number };
-  endToEndVsRaw: number;
-  replayVsFirstPass: number;
-  memory?: { events: number; samples: Array<{ rssMiB: number }>; growthFrom100k: number };
-}
+import { BenchFiguresError, type Figures, parseFigures } from "./bench-figures.ts";
 
 const file = process.argv[2] ?? "bench-results/results.json";
-const { ranAt, machine, results } = JSON.parse(readFileSync(file, "utf8")) as Figures;
+let figures: Figures;
+try {
+  figures = parseFigures(readFileSync(file, "utf8"), file);
+} catch (error) {
+  if (!(error instanceof BenchFiguresError)) throw error;
+  console.error(`bench-summary: ${error.message}`);
+  process.exit(1);
+}
+const { ranAt, machine, results } = figures;
 const yes = (ok: boolean | undefined) => (ok === undefined ? "–" : ok ? "met" : "missed");
 const rows: string[][] = [];
 const record = results["edge-agent"]?.record;

@@ -1,6 +1,5 @@
 export * from "./agent.ts";
 export * from "./api/app.ts";
-export * from "./api/errors.ts";
 export * from "./config/config.ts";
 export * from "./ledger/ledger.ts";
 export * from "./logging/logger.ts";

@@ -19,6 +19,7 @@ export * from "./api/region-feed.ts";
 export * from "./api/region-health.ts";
 export * from "./api/region-openapi.ts";
 export * from "./api/replication-log.ts";
+export * from "./api/service-error.ts";
 export * from "./canonical/canonical-json.ts";
 export * from "./canonical/fast-canonical-json.ts";
 export * from "./credentials/credential-wire.ts";

@@ -1,11 +1,14 @@
 import {
   type BatchResponse,
+  type ErrorBody,
   type FeedResponse,
+  fail,
   type HealthResponse,
   maskPans,
   type OperatorHealth,
   type RegisterStatus,
   regionOpenApi,
+  ServiceError,
 } from "@tenderline/shared";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -20,7 +23,6 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { Database } from "../storage/database.ts";
 import { type AuthEnv, bearer, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
-import { errorCode, fail } from "./http-error.ts";
 import { refusePansInAddress } from "./pan-in-address.ts";
 
 export interface AppDeps {
@@ -62,10 +64,15 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const parseBody: BatchParser = deps.parseBatch ?? (async (body) => parseBatchBytes(body));
 
   app.onError((error, c) => {
-    if (error instanceof HTTPException) {
+    if (error instanceof ServiceError) {
       metrics.httpRefusals.inc({ status: String(error.status) });
-      // Messages never repeat what was sent, but should one ever hold a card number, it is masked.
-      return c.json({ error: errorCode(error), message: maskPans(error.message) }, error.status);
+      // Messages never repeat what was sent, but should one ever hold a card number, toBody masks it.
+      return c.json(error.toBody(), error.status);
+    }
+    if (error instanceof HTTPException) {
+      // hono's own refusals (a malformed request it could not route or read).
+      metrics.httpRefusals.inc({ status: String(error.status) });
+      return c.json({ error: "bad_request", message: maskPans(error.message) } satisfies ErrorBody, error.status);
     }
     if (isDatabaseError(error)) metrics.dbErrors.inc({ operation: `${c.req.method} ${c.req.routePath}` });
     metrics.httpRefusals.inc({ status: "500" });

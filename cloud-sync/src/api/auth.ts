@@ -1,7 +1,7 @@
+import { fail } from "@tenderline/shared";
 import { createMiddleware } from "hono/factory";
 import type { PrincipalResolver } from "../auth/principal-resolver.ts";
 import type { Principal, TokenKind } from "../auth/tokens.ts";
-import { fail } from "./http-error.ts";
 
 export type AuthEnv = { Variables: { principal: Principal } };
 

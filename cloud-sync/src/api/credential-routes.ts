@@ -3,6 +3,7 @@ import {
   type CredentialChanges,
   type CredentialKind,
   type CredentialList,
+  fail,
   IssueCredentialRequestSchema,
   type IssuedCredential,
   type RevokedCredential,
@@ -17,7 +18,6 @@ import type { PrincipalResolver } from "../auth/principal-resolver.ts";
 import type { Principal } from "../auth/tokens.ts";
 import type { Database } from "../storage/database.ts";
 import { type AuthEnv, requireToken } from "./auth.ts";
-import { fail } from "./http-error.ts";
 import { readBody } from "./read-body.ts";
 
 export interface CredentialRouteDeps {

@@ -1,6 +1,5 @@
-import { panInAddress } from "@tenderline/shared";
+import { fail, panInAddress } from "@tenderline/shared";
 import type { MiddlewareHandler } from "hono";
-import { fail } from "./http-error.ts";
 
 /** A card number in the path or query string: 422 before any route reads it, naming where, never the digits. */
 export const refusePansInAddress: MiddlewareHandler = async (c, next) => {

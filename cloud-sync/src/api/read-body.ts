@@ -1,7 +1,6 @@
-import { describeIssues } from "@tenderline/shared";
+import { describeIssues, fail } from "@tenderline/shared";
 import type { Context } from "hono";
 import type { z } from "zod";
-import { fail } from "./http-error.ts";
 
 /** A JSON body checked against `schema`; 400 naming what to fix otherwise. An empty body is `{}`. */
 export async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {

@@ -1,4 +1,5 @@
 import type { DigestResponse, ExceptionList, JobsResponse, LogPage, ReplicateResponse } from "@tenderline/shared";
+import { fail } from "@tenderline/shared";
 import type { Hono } from "hono";
 import type { PrincipalResolver } from "../auth/principal-resolver.ts";
 import { EXCEPTION_KINDS, EXCEPTION_STATES, type ExceptionState, listExceptions } from "../exceptions/exception-store.ts";
@@ -8,7 +9,6 @@ import { readLogPage } from "../replication/log-page.ts";
 import type { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
 import { type AuthEnv, requireToken } from "./auth.ts";
-import { fail } from "./http-error.ts";
 
 export interface RegionRouteDeps {
   region: string;

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorBodySchema } from "@tenderline/shared";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
 import { autoApprovedSettlement } from "./auto-approve.ts";
 import { SettlementBook, SettlementFileError } from "./settlement-book.ts";
 import { LookupResponseSchema } from "./settlement-wire.ts";
@@ -11,8 +10,8 @@ import { createSimulatorApp, type Sleep } from "./simulator-app.ts";
 
 const usd = (amount: number) => ({ amount, currency: "USD" });
 
-/** The simulator's 400: the error body plus the issues, one per field to fix. */
-const InvalidRequestSchema = ErrorBodySchema.extend({ issues: z.array(z.looseObject({ path: z.string() })) });
+/** The simulator's 400: the shared error body, with the issues (one per field to fix) present. */
+const InvalidRequestSchema = ErrorBodySchema.required({ issues: true });
 const PAN = "4111 1111 1111 1111";
 
 function json(method: string, body: unknown, signal?: AbortSignal): RequestInit {
@@ -60,7 +59,7 @@ describe("seeding settlements", () => {
 
     const conflict = await seed(app, approved("T-1", 3100));
     expect(conflict.status).toBe(409);
-    expect(await conflict.json()).toMatchObject({ error: "settlement_conflict", terminalTxnId: "T-1" });
+    expect(await conflict.json()).toMatchObject({ error: "settlement_conflict", details: { terminalTxnId: "T-1" } });
     expect(book.get("T-1")?.amount).toEqual(usd(3000));
 
     const read = await app.request("/v1/settlements/T-1");
@@ -85,7 +84,7 @@ describe("seeding settlements", () => {
     expect(noCodes.status).toBe(400);
     const body = InvalidRequestSchema.parse(await noCodes.json());
     expect(body.error).toBe("invalid_request");
-    expect(body.issues.map((i) => i.path)).toContain("authCode");
+    expect(body.issues.map((i) => i.field)).toContain("authCode");
 
     const fractional = await seed(app, { ...approved("T-2"), amount: { amount: 19.99, currency: "USD" } });
     expect(fractional.status).toBe(400);
@@ -117,13 +116,13 @@ describe("seeding settlements", () => {
     const res = await seed(app, { ...approved("T-1"), token: PAN });
     expect(res.status).toBe(422);
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ error: "pan_detected", fields: ["token"] });
+    expect(JSON.parse(text)).toMatchObject({ error: "pan_detected", details: { fields: ["token"] } });
     expect(text).not.toContain("4111");
     expect(book.size).toBe(0);
 
     const inLookup = await lookup(app, [ask("T-1", 3000, { token: "4111111111111111" })]);
     expect(inLookup.status).toBe(422);
-    expect(await inLookup.json()).toMatchObject({ fields: ["tenders[0].token"] });
+    expect(await inLookup.json()).toMatchObject({ details: { fields: ["tenders[0].token"] } });
 
     const inPath = await app.request(
       `/v1/behaviour/${encodeURIComponent("4111111111111111")}`,

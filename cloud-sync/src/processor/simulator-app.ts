@@ -1,7 +1,5 @@
-import { containsPan, findPanFields, formatPath, type ErrorBody as SharedErrorBody } from "@tenderline/shared";
+import { containsPan, type ErrorBody, fail, findPanFields, formatPath, ServiceError } from "@tenderline/shared";
 import { type Context, Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { BehaviourTable } from "./behaviour-table.ts";
@@ -55,27 +53,13 @@ export const abortableSleep: Sleep = (ms, signal) =>
     signal.addEventListener("abort", done, { once: true });
   });
 
-/** The region's error body (ErrorBodySchema): `{ error: code, message }`, with any details (`issues`, `fields`…) beside them. */
-type ErrorBody = SharedErrorBody & Record<string, unknown>;
-
-function fail(status: ContentfulStatusCode, body: ErrorBody): never {
-  throw new HTTPException(status, { message: body.message, cause: body });
-}
-
-function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.map((i) => ({
-    path: formatPath(i.path.map((p) => (typeof p === "symbol" ? String(p) : p))),
-    message: i.message,
-  }));
-}
-
 /** Reads a JSON body: 400 if it is not JSON, 422 if it holds a card number anywhere. */
 async function readJson(c: Context): Promise<unknown> {
   let body: unknown;
   try {
     body = await c.req.json();
   } catch (err) {
-    fail(400, { error: "invalid_json", message: `the request body must be JSON (${(err as Error).message})` });
+    fail(400, "invalid_json", `the request body must be JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   checkNoPan(body);
   return body;
@@ -84,14 +68,7 @@ async function readJson(c: Context): Promise<unknown> {
 /** 400 naming every field to fix if `body` fails the schema. */
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
-  if (!result.success) {
-    const issues = issuesOf(result.error);
-    fail(400, {
-      error: "invalid_request",
-      message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
-      issues,
-    });
-  }
+  if (!result.success) throw ServiceError.invalid(result.error);
   return result.data;
 }
 
@@ -102,19 +79,21 @@ async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.
 function checkNoPan(value: unknown): void {
   const fields = findPanFields(value).map(formatPath);
   if (fields.length > 0) {
-    fail(422, {
-      error: "pan_detected",
-      message: `a full card number was found in ${fields.join(", ")}; send the card token and last four digits only`,
-      fields,
-    });
+    fail(
+      422,
+      "pan_detected",
+      `a full card number was found in ${fields.join(", ")}; send the card token and last four digits only`,
+      {
+        details: { fields },
+      },
+    );
   }
 }
 
 function txnIdParam(c: Context): string {
   const id = c.req.param("terminalTxnId") ?? "";
-  if (containsPan(id)) fail(422, { error: "pan_detected", message: "the terminalTxnId in the path looks like a card number" });
-  if (id.length === 0 || id.length > 64)
-    fail(400, { error: "invalid_request", message: "terminalTxnId must be 1 to 64 characters" });
+  if (containsPan(id)) fail(422, "pan_detected", "the terminalTxnId in the path looks like a card number");
+  if (id.length === 0 || id.length > 64) fail(400, "invalid_request", "terminalTxnId must be 1 to 64 characters");
   return id;
 }
 
@@ -136,10 +115,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (err instanceof HTTPException) {
-      const body: ErrorBody = (err.cause as ErrorBody | undefined) ?? { error: "http_error", message: err.message };
-      return c.json(body, err.status);
-    }
+    if (err instanceof ServiceError) return c.json(err.toBody(), err.status);
     log?.error({ err }, "unexpected error");
     return c.json({ error: "internal", message: "the simulator failed unexpectedly; see its log" } satisfies ErrorBody, 500);
   });
@@ -166,7 +142,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
       );
     } catch (err) {
       if (err instanceof SettlementConflictError) {
-        fail(409, { error: err.code, message: err.message, terminalTxnId: err.terminalTxnId });
+        fail(409, err.code, err.message, { details: { terminalTxnId: err.terminalTxnId } });
       }
       throw err;
     }
@@ -175,7 +151,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
   app.get("/v1/settlements/:terminalTxnId", (c) => {
     const id = txnIdParam(c);
     const record = book.get(id);
-    if (record === undefined) fail(404, { error: "settlement_not_found", message: `no settlement for terminalTxnId ${id}` });
+    if (record === undefined) fail(404, "settlement_not_found", `no settlement for terminalTxnId ${id}`);
     return c.json(record);
   });
 
@@ -194,10 +170,10 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
       } finally {
         stats.hanging--;
       }
-      fail(503, { error: "released", message: "the simulator released a hanging lookup (shutting down or reset)" });
+      fail(503, "released", "the simulator released a hanging lookup (shutting down or reset)");
     }
     if (applied.some((a) => a.behaviour.respond === "unavailable")) {
-      fail(503, { error: "unavailable", message: "the processor is unavailable (simulated); retry later" });
+      fail(503, "unavailable", "the processor is unavailable (simulated); retry later");
     }
     const body: LookupResponse = {
       results: applied.map((a) => resolveLookup(a.tender, a.behaviour, book, autoApprove)),
@@ -229,7 +205,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Simulator {
 
   app.delete("/v1/behaviour/:terminalTxnId", (c) => {
     const id = txnIdParam(c);
-    if (!behaviours.remove(id)) fail(404, { error: "behaviour_not_found", message: `no behaviour set for terminalTxnId ${id}` });
+    if (!behaviours.remove(id)) fail(404, "behaviour_not_found", `no behaviour set for terminalTxnId ${id}`);
     return c.body(null, 204);
   });
 

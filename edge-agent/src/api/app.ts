@@ -1,12 +1,14 @@
 import {
   type AgentSyncStatus,
   agentOpenApi,
+  type ErrorBody,
   ExchangeRequestSchema,
   hasPanIssue,
   maskPans,
   type QueueStatus,
   ReturnRequestSchema,
   SaleRequestSchema,
+  ServiceError,
 } from "@tenderline/shared";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -22,8 +24,7 @@ import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
-import { toApiError } from "./error-mapping.ts";
-import { ApiError, type ErrorBody } from "./errors.ts";
+import { toServiceError } from "./error-mapping.ts";
 import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
 import { receiptView } from "./receipt-view.ts";
@@ -56,7 +57,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
   const result = schema.safeParse(raw);
-  if (!result.success) throw ApiError.invalid(result.error, hasPanIssue(result.error));
+  if (!result.success) throw ServiceError.invalid(result.error, hasPanIssue(result.error));
   return result.data;
 }
 
@@ -64,7 +65,7 @@ function idempotencyOf(c: Context, route: string, raw: unknown): IdempotencyCont
   const key = c.req.header("idempotency-key");
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+    throw new ServiceError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters");
   }
   return { key, hash: IdempotencyStore.requestHash(route, raw) };
 }
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps): Hono {
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: () => {
-        throw new ApiError(
+        throw new ServiceError(
           413,
           "body_too_large",
           `the request body is over the ${deps.bodyLimitBytes}-byte limit; split the transaction or remove unneeded fields`,
@@ -130,7 +131,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/v1/transactions/:id", (c) => {
     const tx = deps.ledger.get(c.req.param("id"));
     if (!tx) {
-      throw new ApiError(
+      throw new ServiceError(
         404,
         "transaction_not_found",
         "no transaction with that id on this register (it may be older than the returns window)",
@@ -149,7 +150,7 @@ export function createApp(deps: AppDeps): Hono {
   const control = (): SyncControl => {
     const sync = deps.syncControl?.();
     if (!sync)
-      throw new ApiError(409, "sync_off", "this agent has no sync engine running (no regions configured, or sync disabled)");
+      throw new ServiceError(409, "sync_off", "this agent has no sync engine running (no regions configured, or sync disabled)");
     return sync;
   };
   // Pausing sync holds sales on the register, away from the cloud: a manager's call, recorded by id.
@@ -177,15 +178,15 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/openapi.json", (c) => c.json(agentOpenApi()));
 
   app.notFound(() => {
-    throw new ApiError(404, "not_found", "no such endpoint; see the register API in docs/ARCHITECTURE.md");
+    throw new ServiceError(404, "not_found", "no such endpoint; see the register API in docs/ARCHITECTURE.md");
   });
 
   app.onError((error, c) => {
-    const apiError = toApiError(error);
-    if (apiError) {
-      const level = apiError.status >= 500 ? "error" : "info";
-      deps.logger[level]({ code: apiError.code, status: apiError.status, path: c.req.path }, "request refused");
-      return c.json(apiError.toBody(), apiError.status);
+    const serviceError = toServiceError(error);
+    if (serviceError) {
+      const level = serviceError.status >= 500 ? "error" : "info";
+      deps.logger[level]({ code: serviceError.code, status: serviceError.status, path: c.req.path }, "request refused");
+      return c.json(serviceError.toBody(), serviceError.status);
     }
     deps.logger.error({ err: error, path: c.req.path }, "unexpected error");
     return c.json(

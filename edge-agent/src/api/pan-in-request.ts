@@ -1,6 +1,5 @@
-import { fieldHoldsPan, panInAddress } from "@tenderline/shared";
+import { fieldHoldsPan, panInAddress, ServiceError } from "@tenderline/shared";
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "./errors.ts";
 
 /**
  * A card number in the address (path, query) or in the Idempotency-Key is refused before any
@@ -12,7 +11,7 @@ export const refusePansInRequest: MiddlewareHandler = async (c, next) => {
     panInAddress(new URL(c.req.url)) ??
     (key !== undefined && fieldHoldsPan(undefined, key) ? "the Idempotency-Key header" : undefined);
   if (where !== undefined) {
-    throw new ApiError(
+    throw new ServiceError(
       422,
       "pan_detected",
       `${where} holds a full card number; it was refused and nothing was recorded. Use a random key or id, never a card number`,

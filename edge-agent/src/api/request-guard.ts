@@ -1,5 +1,5 @@
+import { ServiceError } from "@tenderline/shared";
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "./errors.ts";
 
 export interface RequestGuardOptions {
   /** Host names besides the loopback ones that this agent answers to. */
@@ -49,7 +49,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     const host = parseHost(hostHeader);
     const port = options.port();
     if (!host || !names.has(host.hostname) || (port !== undefined && host.port !== port)) {
-      throw new ApiError(
+      throw new ServiceError(
         421,
         "wrong_host",
         `this register's agent answers only to its own address (${[...names].join(", ")}${port !== undefined ? ` on port ${port}` : ""}); the request was addressed to another host, so nothing was done`,
@@ -59,7 +59,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
       const origin = c.req.header("origin");
       const ownOrigin = `http://${hostHeader.toLowerCase()}`;
       if (origin !== undefined && origin.toLowerCase() !== ownOrigin) {
-        throw new ApiError(
+        throw new ServiceError(
           403,
           "foreign_origin",
           `refused: this request came from a web page at ${origin.slice(0, 100)}, not from this register's own screens (${ownOrigin}); nothing was recorded`,
@@ -67,14 +67,14 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
       }
       const site = c.req.header("sec-fetch-site");
       if (site !== undefined && !OWN_FETCH_SITES.has(site)) {
-        throw new ApiError(
+        throw new ServiceError(
           403,
           "foreign_origin",
           `refused: the browser says this request came from another site (${site.slice(0, 20)}); nothing was recorded`,
         );
       }
       if (!isJson(c.req.header("content-type"))) {
-        throw new ApiError(
+        throw new ServiceError(
           403,
           "json_required",
           "refused: this agent takes changes only as JSON; send the request with Content-Type: application/json (a form or text/plain post is what another web page could send, so it is refused and nothing was recorded)",

@@ -1,8 +1,7 @@
-import { type ManagerSessionBody, type ManagerSignedOut, ManagerSignInSchema } from "@tenderline/shared";
+import { type ManagerSessionBody, type ManagerSignedOut, ManagerSignInSchema, ServiceError } from "@tenderline/shared";
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { ApiError } from "../api/errors.ts";
 import { readJson } from "../api/read-json.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type ManagerAuthority, type ManagerSession, ManagerSignInError } from "./manager-authority.ts";
@@ -22,7 +21,7 @@ export function requireManager(authority: ManagerAuthority): MiddlewareHandler<M
   return async (c, next) => {
     const manager = managerOf(c, authority);
     if (!manager) {
-      throw new ApiError(
+      throw new ServiceError(
         401,
         "manager_required",
         "a manager has to approve this: ask a manager to sign in with their id and PIN, then try again",
@@ -45,7 +44,7 @@ export function managerRoutes(authority: ManagerAuthority, logger: Logger): Hono
 
   app.post("/session", async (c) => {
     const parsed = ManagerSignInSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw ApiError.invalid(parsed.error, false);
+    if (!parsed.success) throw ServiceError.invalid(parsed.error, false);
     const { managerId, pin } = parsed.data;
     try {
       const { token, session } = await authority.signIn(managerId, pin);
@@ -62,18 +61,18 @@ export function managerRoutes(authority: ManagerAuthority, logger: Logger): Hono
       // The id is logged so the store can see who was tried; the PIN never is.
       logger.warn({ managerId: managerId.slice(0, 64), refusal: error.kind }, "manager sign-in refused");
       if (error.kind === "locked") {
-        throw new ApiError(423, "manager_locked", error.message, undefined, {
-          lockedUntil: new Date(error.lockedUntil ?? 0).toISOString(),
+        throw new ServiceError(423, "manager_locked", error.message, {
+          details: { lockedUntil: new Date(error.lockedUntil ?? 0).toISOString() },
         });
       }
-      if (error.kind === "no_managers") throw new ApiError(409, "no_managers", error.message);
-      throw new ApiError(401, "manager_not_recognised", error.message);
+      if (error.kind === "no_managers") throw new ServiceError(409, "no_managers", error.message);
+      throw new ServiceError(401, "manager_not_recognised", error.message);
     }
   });
 
   app.get("/session", (c) => {
     const session = managerOf(c, authority);
-    if (!session) throw new ApiError(401, "manager_required", "no manager is signed in on this register");
+    if (!session) throw new ServiceError(401, "manager_required", "no manager is signed in on this register");
     return c.json(sessionBody(session));
   });
 

@@ -1,10 +1,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Script } from "node:vm";
-import type { SyncStatus } from "@tenderline/shared";
+import {
+  CardDetailsSchema,
+  ErrorBodySchema,
+  GiftCardTenderSchema,
+  MoneySchema,
+  QueueStatusSchema,
+  RefundAllocationLineSchema,
+  ReturnRecordedSchema,
+  SaleLineSchema,
+  SaleRecordedSchema,
+  type SyncStatus,
+} from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { AgentConfigInput } from "../config/config.ts";
-import { type ApiBody, card, managerCookie, testAgent, usd } from "../testing/fixtures.ts";
+import { card, managerCookie, testAgent, usd } from "../testing/fixtures.ts";
 import { loadClientScripts } from "./client-scripts.ts";
 import { RegionProbes } from "./region-probes.ts";
 import { createScreens } from "./screens-app.tsx";
@@ -34,6 +46,33 @@ async function healthyRegion(): Promise<string> {
   open.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+// The screens' own JSON answers, for exactly the fields these tests read (the API's come from @tenderline/shared).
+const CheckoutBodySchema = z.object({
+  lines: z.array(SaleLineSchema),
+  settlement: z.object({ complete: z.boolean(), change: MoneySchema, remaining: MoneySchema }),
+  totalsHtml: z.string(),
+  tendersHtml: z.string(),
+});
+/** POST /screens/api/terminal: a card tender without its tenderId; strict, so no extra card field slips through. */
+const TerminalBodySchema = z.object({
+  tender: z.object({
+    type: z.literal("card"),
+    amount: MoneySchema,
+    card: z.strictObject(CardDetailsSchema.shape),
+    offline: z.boolean(),
+  }),
+});
+const GiftCardBodySchema = z.object({ giftCard: GiftCardTenderSchema.shape.giftCard });
+const HtmlBodySchema = z.object({ html: z.string() });
+const ReturnPreviewBodySchema = z.object({
+  kind: z.string(),
+  html: z.string(),
+  preview: z.object({ refund: MoneySchema, allocation: z.array(RefundAllocationLineSchema) }),
+});
+const ExchangePreviewBodySchema = z.object({ kind: z.string(), net: MoneySchema, html: z.string() });
+const StatusBodySchema = z.object({ online: z.boolean(), pending: z.number(), noun: z.string() });
+const OutboxNoteSchema = z.object({ note: z.string().nullable() }).optional();
 
 const json = (body: unknown) => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
@@ -115,12 +154,7 @@ describe("checkout", () => {
       }),
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      lines: Array<{ sku: string; quantity: number; tax: { amount: number } }>;
-      settlement: { complete: boolean; change: { amount: number }; remaining: { amount: number } };
-      totalsHtml: string;
-      tendersHtml: string;
-    };
+    const body = CheckoutBodySchema.parse(await res.json());
     expect(body.lines.map((l) => [l.sku, l.quantity, l.tax.amount])).toEqual([
       ["TEE-M-BLK", 2, 330],
       ["BAR-CHOC", 1, 7],
@@ -136,9 +170,11 @@ describe("checkout", () => {
 
   it("shows what is still due, and refuses an unknown item or a card number by name", async () => {
     const agent = screensAgent();
-    const due = (await (
-      await agent.app.request("/screens/api/checkout", json({ items: [{ sku: "CAP-NVY", quantity: 1 }], tenders: [] }))
-    ).json()) as { settlement: { complete: boolean; remaining: { amount: number } } };
+    const due = CheckoutBodySchema.parse(
+      await (
+        await agent.app.request("/screens/api/checkout", json({ items: [{ sku: "CAP-NVY", quantity: 1 }], tenders: [] }))
+      ).json(),
+    );
     expect(due.settlement).toMatchObject({ complete: false, remaining: { amount: 2250 + 186 } });
 
     const unknown = await agent.app.request(
@@ -146,7 +182,7 @@ describe("checkout", () => {
       json({ items: [{ sku: "NOPE", quantity: 1 }], tenders: [] }),
     );
     expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as { message: string }).message).toContain("NOPE");
+    expect(ErrorBodySchema.parse(await unknown.json()).message).toContain("NOPE");
 
     const pan = await agent.app.request(
       "/screens/api/checkout",
@@ -162,9 +198,11 @@ describe("checkout", () => {
 describe("card terminal and gift cards", () => {
   it("approves offline (no authCode, offline: true) when no region answers, online with an authCode when one does", async () => {
     const offlineAgent = screensAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }] });
-    const offline = (await (
-      await offlineAgent.app.request("/screens/api/terminal", json({ amount: usd(1234), card: "visa", entryMode: "chip" }))
-    ).json()) as { tender: { card: Record<string, unknown>; offline: boolean; amount: unknown } };
+    const offline = TerminalBodySchema.parse(
+      await (
+        await offlineAgent.app.request("/screens/api/terminal", json({ amount: usd(1234), card: "visa", entryMode: "chip" }))
+      ).json(),
+    );
     expect(offline.tender.offline).toBe(true);
     expect(offline.tender.amount).toEqual(usd(1234));
     expect(offline.tender.card).toMatchObject({
@@ -187,9 +225,11 @@ describe("card terminal and gift cards", () => {
     ]);
 
     const onlineAgent = screensAgent({ regions: [{ name: "A", url: await healthyRegion() }] });
-    const online = (await (
-      await onlineAgent.app.request("/screens/api/terminal", json({ amount: usd(500), card: "amex", entryMode: "contactless" }))
-    ).json()) as { tender: { card: { authCode: string | null; last4: string }; offline: boolean } };
+    const online = TerminalBodySchema.parse(
+      await (
+        await onlineAgent.app.request("/screens/api/terminal", json({ amount: usd(500), card: "amex", entryMode: "contactless" }))
+      ).json(),
+    );
     expect(online.tender.offline).toBe(false);
     expect(online.tender.card.authCode).toMatch(/^[0-9A-F]{6}$/);
     expect(online.tender.card.last4).toBe("0005");
@@ -197,9 +237,9 @@ describe("card terminal and gift cards", () => {
 
   it("tokenizes a gift card code and refuses a payment card number without echoing it", async () => {
     const agent = screensAgent();
-    const ok = (await (await agent.app.request("/screens/api/gift-card", json({ code: "GC-2024-0042" }))).json()) as {
-      giftCard: { token: string; last4: string };
-    };
+    const ok = GiftCardBodySchema.parse(
+      await (await agent.app.request("/screens/api/gift-card", json({ code: "GC-2024-0042" }))).json(),
+    );
     expect(ok.giftCard.last4).toBe("0042");
     expect(ok.giftCard.token).toMatch(/^gc_[0-9a-f]{32}$/);
     expect(ok.giftCard.token).not.toContain("2024");
@@ -216,7 +256,7 @@ describe("card terminal and gift cards", () => {
     const agent = screensAgent({ giftCardPrefixes: ["603571"] });
     const ok = await agent.app.request("/screens/api/gift-card", json({ code: gift }));
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { giftCard: { last4: string } }).giftCard.last4).toBe("0001");
+    expect(GiftCardBodySchema.parse(await ok.json()).giftCard.last4).toBe("0001");
     expect((await agent.app.request("/screens/api/gift-card", json({ code: "4111111111111111" }))).status).toBe(422);
   });
 });
@@ -225,32 +265,28 @@ describe("receipts, returns and exchanges", () => {
   it("renders a split-tender receipt, previews a partial return's allocation without recording it, then records it", async () => {
     const agent = screensAgent();
     const total = 2 * 1999 + 330 + 1450 + 120; // 5898
-    const recorded = (await (
-      await sale(agent, [card(4000, { offline: true }), { type: "cash", amount: usd(total - 4000) }])
-    ).json()) as {
-      transactionId: string;
-    };
-    const receipt = (await (await agent.app.request(`/screens/cashier/receipt/${recorded.transactionId}`)).json()) as {
-      html: string;
-    };
+    const recorded = SaleRecordedSchema.parse(
+      await (await sale(agent, [card(4000, { offline: true }), { type: "cash", amount: usd(total - 4000) }])).json(),
+    );
+    const receipt = HtmlBodySchema.parse(
+      await (await agent.app.request(`/screens/cashier/receipt/${recorded.transactionId}`)).json(),
+    );
     expect(receipt.html).toContain(recorded.transactionId);
     expect(receipt.html).toContain("Visa •••• 4242");
     expect(receipt.html).toContain("approved offline");
     expect(receipt.html).toContain("waiting to sync");
     expect(receipt.html).toContain("$58.98");
 
-    const original = (await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json()) as {
-      html: string;
-    };
+    const original = HtmlBodySchema.parse(
+      await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json(),
+    );
     expect(original.html).toContain('data-return-sku="TEE-M-BLK"');
     expect(original.html).toContain("Tee, black, M");
 
     const items = [{ transactionId: recorded.transactionId, sku: "TEE-M-BLK", quantity: 1 }];
-    const preview = (await (await agent.app.request("/screens/api/return-preview", json({ items }))).json()) as {
-      kind: string;
-      html: string;
-      preview: { refund: { amount: number }; allocation: Array<{ tenderType: string; amount: { amount: number } }> };
-    };
+    const preview = ReturnPreviewBodySchema.parse(
+      await (await agent.app.request("/screens/api/return-preview", json({ items }))).json(),
+    );
     expect(preview.kind).toBe("return");
     // One tee of two: 1999 + half the line's 330 tax.
     expect(preview.preview.refund.amount).toBe(1999 + 165);
@@ -259,40 +295,47 @@ describe("receipts, returns and exchanges", () => {
     expect(preview.html).toContain("$21.64");
     // The preview recorded nothing.
     expect(agent.outbox.seq).toBe(1);
-    const again = (await (await agent.app.request("/screens/api/return-preview", json({ items }))).json()) as typeof preview;
+    const again = ReturnPreviewBodySchema.parse(
+      await (await agent.app.request("/screens/api/return-preview", json({ items }))).json(),
+    );
     expect(again.preview.refund.amount).toBe(2164);
 
-    const returned = (await (
-      await agent.app.request("/api/v1/returns", json({ cashierId: "c-9", items, reason: "too small" }))
-    ).json()) as { transactionId: string; allocation: unknown };
+    const returned = ReturnRecordedSchema.parse(
+      await (await agent.app.request("/api/v1/returns", json({ cashierId: "c-9", items, reason: "too small" }))).json(),
+    );
     expect(returned.allocation).toEqual(preview.preview.allocation.map(({ ...a }) => a).map((a) => expect.objectContaining(a)));
-    const returnReceipt = (await (await agent.app.request(`/screens/cashier/receipt/${returned.transactionId}`)).json()) as {
-      html: string;
-    };
+    const returnReceipt = HtmlBodySchema.parse(
+      await (await agent.app.request(`/screens/cashier/receipt/${returned.transactionId}`)).json(),
+    );
     expect(returnReceipt.html).toContain("Return receipt");
     expect(returnReceipt.html).toContain("Visa •••• 4242");
     expect(returnReceipt.html).toContain("$21.64");
-    const after = (await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json()) as {
-      html: string;
-    };
+    const after = HtmlBodySchema.parse(
+      await (await agent.app.request(`/screens/cashier/return-original/${recorded.transactionId}`)).json(),
+    );
     expect(after.html).toMatch(/max="1"[^>]*data-return-sku="TEE-M-BLK"/);
   });
 
   it("previews an exchange: the customer pays the difference, or gets the rest back on the original tender", async () => {
     const agent = screensAgent();
     const total = 2 * 1999 + 330 + 1450 + 120;
-    const { transactionId } = (await (await sale(agent, [{ type: "cash", amount: usd(total) }])).json()) as {
-      transactionId: string;
-    };
+    const { transactionId } = SaleRecordedSchema.parse(await (await sale(agent, [{ type: "cash", amount: usd(total) }])).json());
     const items = [{ transactionId, sku: "TEE-M-BLK", quantity: 1 }];
-    const up = (await (
-      await agent.app.request("/screens/api/return-preview", json({ items, exchangeItems: [{ sku: "HOOD-M-GRY", quantity: 1 }] }))
-    ).json()) as { kind: string; net: { amount: number } };
+    const up = ExchangePreviewBodySchema.parse(
+      await (
+        await agent.app.request(
+          "/screens/api/return-preview",
+          json({ items, exchangeItems: [{ sku: "HOOD-M-GRY", quantity: 1 }] }),
+        )
+      ).json(),
+    );
     expect(up.kind).toBe("exchange");
     expect(up.net.amount).toBe(4999 + 412 - 2164);
-    const down = (await (
-      await agent.app.request("/screens/api/return-preview", json({ items, exchangeItems: [{ sku: "BAR-CHOC", quantity: 1 }] }))
-    ).json()) as { net: { amount: number }; html: string };
+    const down = ExchangePreviewBodySchema.parse(
+      await (
+        await agent.app.request("/screens/api/return-preview", json({ items, exchangeItems: [{ sku: "BAR-CHOC", quantity: 1 }] }))
+      ).json(),
+    );
     expect(down.net.amount).toBe(299 + 7 - 2164);
     expect(down.html).toContain("Cash");
     expect(down.html).toContain("$18.58");
@@ -300,9 +343,7 @@ describe("receipts, returns and exchanges", () => {
 
   it("refuses a return of more than is returnable, naming the item", async () => {
     const agent = screensAgent();
-    const { transactionId } = (await (await sale(agent, [{ type: "cash", amount: usd(5898) }])).json()) as {
-      transactionId: string;
-    };
+    const { transactionId } = SaleRecordedSchema.parse(await (await sale(agent, [{ type: "cash", amount: usd(5898) }])).json());
     const res = await agent.app.request(
       "/screens/api/return-preview",
       json({ items: [{ transactionId, sku: "MUG-LOGO", quantity: 2 }] }),
@@ -361,7 +402,7 @@ describe("offline banner and the manager panel", () => {
       { startSync: false, syncStatus: async () => engine },
     );
     open.push(agent.done);
-    const status = (await (await agent.app.request("/screens/api/status")).json()) as { online: boolean };
+    const status = StatusBodySchema.parse(await (await agent.app.request("/screens/api/status")).json());
     expect(status.online).toBe(true);
     const panel = await (await agent.app.request("/screens/manager/panel")).text();
     expect(panel).toContain("timeout after 2000 ms");
@@ -369,20 +410,18 @@ describe("offline banner and the manager panel", () => {
     expect(panel).toContain("Sync engine: syncing.");
     expect(panel).toContain("12/s");
     expect(panel).toContain("seq_conflict: seq 3 is another event");
-    const tender = (await (
-      await agent.app.request("/screens/api/terminal", json({ amount: usd(100), card: "visa", entryMode: "chip" }))
-    ).json()) as { tender: { offline: boolean } };
+    const tender = TerminalBodySchema.parse(
+      await (
+        await agent.app.request("/screens/api/terminal", json({ amount: usd(100), card: "visa", entryMode: "chip" }))
+      ).json(),
+    );
     expect(tender.tender.offline).toBe(false);
   });
 
   it("counts sales waiting to sync while offline", async () => {
     const agent = screensAgent({ regions: [{ name: "A", url: "http://127.0.0.1:9" }] });
     for (let i = 0; i < 3; i++) await sale(agent, [{ type: "cash", amount: usd(5898) }]);
-    const status = (await (await agent.app.request("/screens/api/status")).json()) as {
-      online: boolean;
-      pending: number;
-      noun: string;
-    };
+    const status = StatusBodySchema.parse(await (await agent.app.request("/screens/api/status")).json());
     expect(status).toMatchObject({ online: false, pending: 3, noun: "sales" });
     const panel = await (await agent.app.request("/screens/manager/panel")).text();
     expect(panel).toMatch(/id="count-pending">3</);
@@ -410,16 +449,16 @@ describe("offline banner and the manager panel", () => {
     // Without a manager nothing moves.
     const refused = await retry("2");
     expect(refused.status).toBe(401);
-    expect(((await refused.json()) as ApiBody).error).toBe("manager_required");
-    expect(((await (await agent.app.request("/api/v1/queue")).json()) as ApiBody).counts.dead).toBe(1);
+    expect(ErrorBodySchema.parse(await refused.json()).error).toBe("manager_required");
+    expect(QueueStatusSchema.parse(await (await agent.app.request("/api/v1/queue")).json()).counts.dead).toBe(1);
 
     const cookie = await managerCookie(agent.app);
     const retried = await retry("2", cookie);
     expect(retried.status).toBe(200);
-    const queue = (await (await agent.app.request("/api/v1/queue")).json()) as { counts: { pending: number; dead: number } };
+    const queue = QueueStatusSchema.parse(await (await agent.app.request("/api/v1/queue")).json());
     expect(queue.counts).toMatchObject({ pending: 2, dead: 0 });
     // The outbox notes which manager sent it again.
-    const note = agent.db.prepare("SELECT last_error AS note FROM outbox WHERE seq = 2").get() as { note: string } | undefined;
+    const note = OutboxNoteSchema.parse(agent.db.prepare("SELECT last_error AS note FROM outbox WHERE seq = 2").get());
     expect(note?.note ?? "").toContain("m-1");
     expect((await retry("2", cookie)).status).toBe(404);
     expect((await retry("x", cookie)).status).toBe(400);

@@ -8,6 +8,7 @@ import {
   QueueStatusSchema,
   ReceiptViewSchema,
   type SaleLine,
+  ServiceError,
   settleTenders,
   sum,
   TENDER_TYPES,
@@ -18,7 +19,6 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { raw } from "hono/html";
 import { z } from "zod";
-import { ApiError } from "../api/errors.ts";
 import { readJson } from "../api/read-json.ts";
 import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
 import type { Ledger } from "../ledger/ledger.ts";
@@ -116,14 +116,14 @@ async function body<T>(c: Context, schema: z.ZodType<T>, checkedByHandler: reado
   const raw = await readJson(c);
   const pans = findPanFields(raw).filter((p) => !(p.length === 1 && checkedByHandler.includes(String(p[0]))));
   if (pans.length > 0) {
-    throw new ApiError(
+    throw new ServiceError(
       422,
       "pan_detected",
       `a full card number is not accepted (${pans.map(formatPath).join(", ")}); use the card terminal`,
     );
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw ApiError.invalid(parsed.error, false);
+  if (!parsed.success) throw ServiceError.invalid(parsed.error, false);
   return parsed.data;
 }
 
@@ -135,7 +135,7 @@ function quote(items: ReadonlyArray<{ sku: string; quantity: number }>) {
     for (const l of canonical?.lines ?? []) merged.set(l.sku, (merged.get(l.sku) ?? 0) + l.quantity);
     return quoteCart([...merged].map(([sku, quantity]) => ({ sku, quantity })));
   } catch (error) {
-    if (error instanceof UnknownItemError) throw new ApiError(422, "unknown_item", error.message);
+    if (error instanceof UnknownItemError) throw new ServiceError(422, "unknown_item", error.message);
     throw error;
   }
 }
@@ -339,7 +339,7 @@ export function createScreens(deps: ScreensDeps): Hono {
     try {
       return c.json({ giftCard: tokenizeGiftCard(input.code, config.giftCardPrefixes) });
     } catch (error) {
-      if (error instanceof GiftCardCodeError) throw new ApiError(422, "invalid_gift_card", error.message);
+      if (error instanceof GiftCardCodeError) throw new ServiceError(422, "invalid_gift_card", error.message);
       throw error;
     }
   });
@@ -360,7 +360,7 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.get("/screens/cashier/receipt/:id", async (c) => {
     const tx = await transaction(c, c.req.param("id"));
-    if (!tx) throw new ApiError(404, "transaction_not_found", "no receipt with that number on this register");
+    if (!tx) throw new ServiceError(404, "transaction_not_found", "no receipt with that number on this register");
     const { allocation } = ReceiptAllocationSchema.parse(tx.receipt);
     const labels = await labelsFor(
       c,
@@ -373,14 +373,14 @@ export function createScreens(deps: ScreensDeps): Hono {
     const id = c.req.param("id").trim();
     const tx = await transaction(c, id);
     if (!tx) {
-      throw new ApiError(
+      throw new ServiceError(
         404,
         "transaction_not_found",
         "no receipt with that number on this register; check the number on the receipt",
       );
     }
     if (tx.kind === "return")
-      throw new ApiError(422, "not_returnable", "that receipt is itself a return; scan the original sale's receipt");
+      throw new ServiceError(422, "not_returnable", "that receipt is itself a return; scan the original sale's receipt");
     const described = new Map(ReceiptLinesSchema.parse(tx.receipt).lines.map((l) => [l.sku, l.description]));
     const bySku = new Map<string, ReturnableLine>();
     for (const l of tx.lines) {
@@ -437,9 +437,9 @@ export function createScreens(deps: ScreensDeps): Hono {
   // Sending a refused event again overrides the cloud's answer: a manager's call, recorded by id.
   app.post("/screens/api/dead-letters/:seq/retry", requireManager(deps.managers), (c) => {
     const seq = Number(c.req.param("seq"));
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new ApiError(400, "invalid_seq", "seq must be a positive whole number");
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new ServiceError(400, "invalid_seq", "seq must be a positive whole number");
     if (!retry(seq, c.get("manager").managerId))
-      throw new ApiError(404, "not_a_dead_letter", `seq ${seq} is not a dead letter (it may have been retried already)`);
+      throw new ServiceError(404, "not_a_dead_letter", `seq ${seq} is not a dead letter (it may have been retried already)`);
     return c.json({ retried: seq });
   });
 
