@@ -21,6 +21,15 @@ import { type DigestResponse, DigestSchema } from "./region-digest.ts";
 import { type ExceptionList, ExceptionListSchema } from "./region-exceptions.ts";
 import { type FeedItem, type FeedResponse, FeedResponseSchema } from "./region-feed.ts";
 import { type HealthResponse, HealthResponseSchema, type OperatorHealth, OperatorHealthSchema } from "./region-health.ts";
+import {
+  type Reservation,
+  type ReservationRequest,
+  ReservationSchema,
+  type ReturnOriginal,
+  ReturnOriginalSchema,
+  type UnverifiedReturnList,
+  UnverifiedReturnListSchema,
+} from "./region-returns.ts";
 import { type LogPage, LogPageSchema } from "./replication-log.ts";
 
 /**
@@ -286,6 +295,36 @@ export class RegionClient {
     if (answer.status === 404) return null;
     if (answer.status !== 200) throw this.refusal(answer);
     return this.parse(answer, RegisterStatusSchema);
+  }
+
+  /** GET /v1/returns/originals/:ref (a receipt number or a transaction id); null when no region ledger holds it (404). */
+  async returnOriginal(ref: string, options: RegionCallOptions = {}): Promise<ReturnOriginal | null> {
+    const answer = await this.send("GET", `/v1/returns/originals/${encodeURIComponent(ref)}`, undefined, options);
+    if (answer.status === 404) return null;
+    if (answer.status !== 200) throw this.refusal(answer);
+    return this.parse(answer, ReturnOriginalSchema);
+  }
+
+  /** POST /v1/returns/reservations: 201 held, 200 held already; a 409 `already_returned` is a RegionApiError. */
+  reserveReturn(request: ReservationRequest, options: RegionCallOptions = {}): Promise<Reservation> {
+    return this.call("POST", "/v1/returns/reservations", ReservationSchema, options, { body: request, ok: [200, 201] });
+  }
+
+  /** DELETE /v1/returns/reservations/:returnEventId: the return was not recorded; releasing twice is fine. */
+  async releaseReturn(returnEventId: string, options: RegionCallOptions = {}): Promise<void> {
+    const answer = await this.send("DELETE", `/v1/returns/reservations/${encodeURIComponent(returnEventId)}`, undefined, options);
+    if (answer.status !== 204 && answer.status !== 404) throw this.refusal(answer);
+  }
+
+  /** GET /v1/stores/:storeId/unverified-returns. */
+  unverifiedReturns(
+    storeId: string,
+    query: { status?: "waiting" | "verified" | "mismatch" } = {},
+    options: RegionCallOptions = {},
+  ): Promise<UnverifiedReturnList> {
+    return this.call("GET", `/v1/stores/${encodeURIComponent(storeId)}/unverified-returns`, UnverifiedReturnListSchema, options, {
+      query,
+    });
   }
 
   /** GET /v1/health as anyone sees it; a degraded region answers 503 with the same body. */

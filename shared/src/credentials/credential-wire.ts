@@ -5,12 +5,17 @@ import { z } from "zod";
  * "Credentials"). A credential is a signed statement of who may do what; regions keep a record
  * of each one (never the credential itself), and those records replicate between regions.
  */
-export const CREDENTIAL_KINDS = ["register", "store", "consumer", "admin", "region"] as const;
+export const CREDENTIAL_KINDS = ["register", "store", "consumer", "admin", "region", "channel"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 const name = (what: string) => z.string().min(1, `${what} is required`).max(64, `${what} is at most 64 characters`);
 
-/** What a credential is for: a register's writes, a store's tooling, the feed, an operator, a peer region. */
+/**
+ * What a credential is for: a register's writes, a store's tooling, the feed, an operator, a peer
+ * region, or an order channel (an online shop recording its orders: `storeId` is the channel's
+ * store, `registerId` the channel instance that numbers its events, and it may write only
+ * `order.completed` events).
+ */
 export const CredentialSubjectSchema = z
   .object({
     kind: z.enum(CREDENTIAL_KINDS, { error: `kind must be one of ${CREDENTIAL_KINDS.join(", ")}` }),
@@ -18,12 +23,13 @@ export const CredentialSubjectSchema = z
     registerId: name("registerId").optional(),
     regionName: name("regionName").optional(),
   })
-  .refine((s) => (s.kind === "store" || s.kind === "register") === (s.storeId !== undefined), {
-    message: "a store or register credential needs storeId, and only those have one",
+  .refine((s) => (s.kind === "store" || s.kind === "register" || s.kind === "channel") === (s.storeId !== undefined), {
+    message: "a store, register or channel credential needs storeId, and only those have one",
     path: ["storeId"],
   })
-  .refine((s) => (s.kind === "register") === (s.registerId !== undefined), {
-    message: "a register credential needs registerId (the one register it writes), and only a register credential has one",
+  .refine((s) => (s.kind === "register" || s.kind === "channel") === (s.registerId !== undefined), {
+    message:
+      "a register or channel credential needs registerId (the one register or channel instance it writes), and only those have one",
     path: ["registerId"],
   })
   .refine((s) => (s.kind === "region") === (s.regionName !== undefined), {

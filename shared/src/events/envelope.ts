@@ -3,6 +3,7 @@ import { isEventId } from "../ids/event-id.ts";
 import { findPanFields, formatPath } from "../pan/pan-guard.ts";
 import {
   ExchangeCompletedSchema,
+  OrderCompletedSchema,
   ReturnCompletedSchema,
   SaleCompletedSchema,
   SaleVoidedSchema,
@@ -25,12 +26,16 @@ const EnvelopeUnion = z.discriminatedUnion(
   "type",
   [
     z.object({ ...common, type: z.literal("sale.completed"), payload: SaleCompletedSchema }),
+    z.object({ ...common, type: z.literal("order.completed"), payload: OrderCompletedSchema }),
     z.object({ ...common, type: z.literal("return.completed"), payload: ReturnCompletedSchema }),
     z.object({ ...common, type: z.literal("exchange.completed"), payload: ExchangeCompletedSchema }),
     z.object({ ...common, type: z.literal("sale.voided"), payload: SaleVoidedSchema }),
     z.object({ ...common, type: z.literal("tender.details_updated"), payload: TenderDetailsUpdatedSchema }),
   ],
-  { error: "type must be one of sale.completed, return.completed, exchange.completed, sale.voided, tender.details_updated" },
+  {
+    error:
+      "type must be one of sale.completed, order.completed, return.completed, exchange.completed, sale.voided, tender.details_updated",
+  },
 );
 
 /** Refuses a full card number anywhere in the value, naming the field and never the digits. */

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { MoneySchema, NonNegativeMoneySchema } from "../money/money.ts";
 import { SaleLineSchema, TotalsSchema } from "./lines.ts";
-import { TENDER_TYPES, TenderSchema } from "./tenders.ts";
+import { ManagerApprovalSchema, TENDER_TYPES, TenderSchema } from "./tenders.ts";
 
 const id = z.string().min(1).max(64);
+/** The short number printed (and barcoded) on the receipt: shared/src/receipts/receipt-number.ts. */
+const receiptNumber = z.string().min(1).max(160);
 
 export const SaleCompletedSchema = z.object({
   transactionId: id,
@@ -13,8 +15,23 @@ export const SaleCompletedSchema = z.object({
   totals: TotalsSchema,
   /** Cash handed back to the customer. */
   change: NonNegativeMoneySchema.optional(),
+  /** Absent on sales recorded before receipt numbers existed. */
+  receiptNumber: receiptNumber.optional(),
 });
 export type SaleCompleted = z.infer<typeof SaleCompletedSchema>;
+
+/**
+ * An online order, recorded by an order channel (its own credential, its own `storeId` and
+ * `registerId` in the envelope) through the same batch API and replicated log as a register's
+ * sale. Shipping is a line. Card tenders carry the processor's reference; they are never offline.
+ */
+export const OrderCompletedSchema = SaleCompletedSchema.extend({
+  /** The order's number in the channel (what the customer's confirmation shows). */
+  orderId: id,
+  /** Which channel took it: `web`, `app`, `marketplace` … */
+  channel: id,
+});
+export type OrderCompleted = z.infer<typeof OrderCompletedSchema>;
 
 export const ReturnedItemSchema = z.object({
   originalTransactionId: id,
@@ -31,8 +48,27 @@ export const RefundAllocationLineSchema = z.object({
   tenderId: id,
   tenderType: z.enum(TENDER_TYPES),
   amount: NonNegativeMoneySchema,
+  /** A card refund goes back by the original's token and processor reference (never a card number). */
+  card: z
+    .object({
+      token: z.string().min(1).max(128),
+      last4: z.string().regex(/^\d{4}$/),
+      processorRef: z.string().max(64).nullable(),
+    })
+    .optional(),
 });
 export type RefundAllocationLine = z.infer<typeof RefundAllocationLineSchema>;
+
+/** Where a returned original was sold, as the authority that verified the return knew it. */
+export const ReturnOriginalRefSchema = z.object({
+  transactionId: id,
+  storeId: id,
+  registerId: id,
+  /** Set for an online order: the channel that took it. */
+  channel: id.optional(),
+  receiptNumber: receiptNumber.optional(),
+});
+export type ReturnOriginalRef = z.infer<typeof ReturnOriginalRefSchema>;
 
 export const ReturnCompletedSchema = z.object({
   transactionId: id,
@@ -41,9 +77,15 @@ export const ReturnCompletedSchema = z.object({
   items: z.array(ReturnedItemSchema).min(1, "a return needs at least one item"),
   refund: NonNegativeMoneySchema,
   allocation: z.array(RefundAllocationLineSchema),
-  /** false when the original could not be found locally: refunded to store credit, flagged for the cloud. */
+  /** false when the original could not be verified (not on this register, no region reachable): refunded to store credit, checked by the cloud later. */
   verified: z.boolean(),
+  /** Who verified it: this register's own ledger, or the cloud's merged ledger (absent on older events: the register). */
+  verifiedBy: z.enum(["register", "cloud"]).optional(),
+  /** The originals as the verifier found them (store, register or channel): set when the cloud verified the return. */
+  originals: z.array(ReturnOriginalRefSchema).optional(),
   storeCredit: z.object({ creditId: id, amount: NonNegativeMoneySchema }).optional(),
+  /** The manager who let an unverified return past the register's caps: an id and a time, never a PIN. */
+  approvedBy: ManagerApprovalSchema.optional(),
 });
 export type ReturnCompleted = z.infer<typeof ReturnCompletedSchema>;
 
@@ -84,6 +126,7 @@ export type TenderDetailsUpdated = z.infer<typeof TenderDetailsUpdatedSchema>;
 
 export const PAYLOAD_SCHEMAS = {
   "sale.completed": SaleCompletedSchema,
+  "order.completed": OrderCompletedSchema,
   "return.completed": ReturnCompletedSchema,
   "exchange.completed": ExchangeCompletedSchema,
   "sale.voided": SaleVoidedSchema,

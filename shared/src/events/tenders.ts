@@ -10,7 +10,9 @@ export const CardDetailsSchema = z.object({
   token: z.string().min(1, "token is required: the terminal's card token, never the card number").max(128),
   last4,
   brand: z.string().min(1).max(32),
-  entryMode: z.enum(["chip", "contactless", "swipe", "manual", "fallback"]),
+  /** `ecommerce`: an online order's card, taken by the channel's payment gateway. */
+  entryMode: z.enum(["chip", "contactless", "swipe", "manual", "fallback", "ecommerce"]),
+  /** The terminal's transaction id (for an online order, the gateway's). */
   terminalTxnId: z.string().min(1, "terminalTxnId is required: the terminal's transaction id").max(64),
   /** null for an offline (store-and-forward) approval until the processor's records complete it. */
   authCode: z.string().min(1).max(32).nullable(),
