@@ -1,4 +1,4 @@
-import { ErrorBodySchema } from "@tenderline/shared";
+import { ErrorBodySchema, SaleRecordedSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { line, post, sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -20,8 +20,9 @@ describe("register API: bad input changes nothing", () => {
   it("400 names each field to fix", async () => {
     const res = await post(agent.app, "/api/v1/sales", { cashierId: "", lines: [{ sku: "A", quantity: 1.5 }], tenders: [] });
     expect(res.status).toBe(400);
-    expect(ErrorBodySchema.parse(res.body).error).toBe("invalid_request");
-    const fields = res.body.issues.map((i: { field: string }) => i.field);
+    const refusal = res.error();
+    expect(refusal.error).toBe("invalid_request");
+    const fields = (refusal.issues ?? []).map((i) => i.field);
     expect(fields).toEqual(expect.arrayContaining(["cashierId", "lines[0].quantity", "lines[0].unitPrice", "tenders"]));
     expect(count(agent, "outbox")).toBe(0);
   });
@@ -29,10 +30,10 @@ describe("register API: bad input changes nothing", () => {
   it("400 for a body that is not JSON, and for a bad Idempotency-Key", async () => {
     const res = await post(agent.app, "/api/v1/sales", "{not json");
     expect(res.status).toBe(400);
-    expect(ErrorBodySchema.parse(res.body).error).toBe("invalid_json");
+    expect(res.error().error).toBe("invalid_json");
     const key = await post(agent.app, "/api/v1/sales", sampleSale(), { "Idempotency-Key": "x".repeat(201) });
     expect(key.status).toBe(400);
-    expect(ErrorBodySchema.parse(key.body).error).toBe("invalid_idempotency_key");
+    expect(key.error().error).toBe("invalid_idempotency_key");
     expect(count(agent, "outbox")).toBe(0);
   });
 
@@ -44,7 +45,7 @@ describe("register API: bad input changes nothing", () => {
       tenders: [{ type: "cash", amount: { amount: 40_000, currency: "USD" } }],
     });
     expect(res.status).toBe(413);
-    expect(ErrorBodySchema.parse(res.body).error).toBe("body_too_large");
+    expect(res.error().error).toBe("body_too_large");
     expect(count(agent, "outbox")).toBe(0);
   });
 
@@ -54,8 +55,8 @@ describe("register API: bad input changes nothing", () => {
     (sale.lines[0] as { description: string }).description = `paid with ${pan}`;
     const res = await post(agent.app, "/api/v1/sales", sale);
     expect(res.status).toBe(422);
-    expect(ErrorBodySchema.parse(res.body).error).toBe("pan_detected");
-    expect(res.body.message).toContain("lines[0].description");
+    expect(res.error().error).toBe("pan_detected");
+    expect(res.error().message).toContain("lines[0].description");
     expect(JSON.stringify(res.body)).not.toMatch(/4111[ -]?1111/);
     expect(count(agent, "outbox")).toBe(0);
   });
@@ -74,19 +75,23 @@ describe("register API: bad input changes nothing", () => {
     for (let i = 0; i < 3; i++) {
       const res = await post(agent.app, "/api/v1/sales", sampleSale());
       expect(res.status).toBe(201);
-      ok.push({ seq: res.body.seq, eventId: res.body.eventId });
+      const { seq, eventId } = res.parse(SaleRecordedSchema);
+      ok.push({ seq, eventId });
     }
     const pages = agent.db.pragma("page_count", { simple: true }) as number;
     agent.db.pragma(`max_page_count = ${pages}`);
     let full: Awaited<ReturnType<typeof post>> | undefined;
     for (let i = 0; i < 500 && !full; i++) {
       const res = await post(agent.app, "/api/v1/sales", sampleSale());
-      if (res.status === 201) ok.push({ seq: res.body.seq, eventId: res.body.eventId });
-      else full = res;
+      if (res.status === 201) {
+        const { seq, eventId } = res.parse(SaleRecordedSchema);
+        ok.push({ seq, eventId });
+      } else full = res;
     }
     expect(full?.status).toBe(503);
-    expect(ErrorBodySchema.parse(full?.body).error).toBe("storage_full");
-    expect(full?.body.message).toMatch(/NOT recorded/);
+    const storageFull = full?.error();
+    expect(storageFull?.error).toBe("storage_full");
+    expect(storageFull?.message).toMatch(/NOT recorded/);
 
     const rows = agent.db.prepare("SELECT seq, event_id AS eventId FROM outbox ORDER BY seq").all();
     expect(rows).toEqual(ok);
@@ -97,6 +102,6 @@ describe("register API: bad input changes nothing", () => {
     agent.db.pragma("max_page_count = 1073741823");
     const after = await post(agent.app, "/api/v1/sales", sampleSale());
     expect(after.status).toBe(201);
-    expect(after.body.seq).toBe(ok.length + 1);
+    expect(after.parse(SaleRecordedSchema).seq).toBe(ok.length + 1);
   });
 });

@@ -1,6 +1,13 @@
-import { ReceiptViewSchema, SaleCompletedSchema, TenderEventSchema } from "@tenderline/shared";
+import {
+  ExchangeRecordedSchema,
+  ReceiptViewSchema,
+  ReturnRecordedSchema,
+  SaleCompletedSchema,
+  SaleRecordedSchema,
+  TenderEventSchema,
+} from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ApiBody, allocationPairs, card, cash, line, post, sampleSale, testAgent, usd } from "../testing/fixtures.ts";
+import { allocationPairs, card, cash, line, post, sampleSale, testAgent, usd } from "../testing/fixtures.ts";
 
 type TestAgent = ReturnType<typeof testAgent>;
 
@@ -40,9 +47,10 @@ describe("register flows against the local ledger", () => {
   it("records a split-tender sale as one valid event plus ledger rows", async () => {
     const res = await post(agent.app, "/api/v1/sales", sampleSale());
     expect(res.status).toBe(201);
-    expect(res.body.seq).toBe(1);
-    expect(res.body.totals.total).toEqual(usd(6378));
-    expect(res.body.change).toEqual(usd(622));
+    const recorded = res.parse(SaleRecordedSchema);
+    expect(recorded.seq).toBe(1);
+    expect(recorded.totals.total).toEqual(usd(6378));
+    expect(recorded.change).toEqual(usd(622));
     const [row] = outboxEvents(agent);
     const event = TenderEventSchema.parse(row?.event);
     expect(event).toMatchObject({
@@ -50,13 +58,13 @@ describe("register flows against the local ledger", () => {
       type: "sale.completed",
       storeId: "store-1",
       registerId: "reg-1",
-      eventId: res.body.eventId,
+      eventId: recorded.eventId,
     });
-    expect(tenderRows(agent, res.body.transactionId)).toEqual([
+    expect(tenderRows(agent, recorded.transactionId)).toEqual([
       { type: "card", amount: 3000, refunded: 0 },
       { type: "cash", amount: 3378, refunded: 0 },
     ]);
-    const receipt = await agent.app.request(`/api/v1/transactions/${res.body.transactionId}`);
+    const receipt = await agent.app.request(`/api/v1/transactions/${recorded.transactionId}`);
     expect(receipt.status).toBe(200);
     const view = ReceiptViewSchema.parse(await receipt.json());
     expect(SaleCompletedSchema.parse(view.receipt).totals.total).toEqual(usd(6378));
@@ -67,14 +75,14 @@ describe("register flows against the local ledger", () => {
     const sale = { ...sampleSale(), tenders: [cash(100)] };
     const res = await post(agent.app, "/api/v1/sales", sale);
     expect(res.status).toBe(422);
-    expect(res.body.error).toBe("tenders_short");
+    expect(res.error().error).toBe("tenders_short");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 0 });
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM transactions").get()).toEqual({ n: 0 });
   });
 
   it("partial return, then the rest, then an over-return is refused", async () => {
     const sale = await post(agent.app, "/api/v1/sales", sampleSale());
-    const tx = sale.body.transactionId as string;
+    const tx = sale.parse(SaleRecordedSchema).transactionId;
     // One of the two tees: 1999 + half the 330 tax (floor) = 2164, card first.
     const first = await post(agent.app, "/api/v1/returns", {
       cashierId: "c-17",
@@ -82,8 +90,9 @@ describe("register flows against the local ledger", () => {
       reason: "too small",
     });
     expect(first.status).toBe(201);
-    expect(first.body.refund).toEqual(usd(2164));
-    expect(first.body.allocation).toEqual([
+    const firstRecorded = first.parse(ReturnRecordedSchema);
+    expect(firstRecorded.refund).toEqual(usd(2164));
+    expect(firstRecorded.allocation).toEqual([
       { originalTransactionId: tx, tenderId: expect.any(String), tenderType: "card", amount: usd(2164) },
     ]);
     expect(tenderRows(agent, tx)).toEqual([
@@ -102,8 +111,9 @@ describe("register flows against the local ledger", () => {
     });
     expect(rest.status).toBe(201);
     // Everything else: 6378 - 2164; the card's remaining 836 first, then cash.
-    expect(rest.body.refund).toEqual(usd(4214));
-    expect(allocationPairs(rest.body)).toEqual([
+    const restRecorded = rest.parse(ReturnRecordedSchema);
+    expect(restRecorded.refund).toEqual(usd(4214));
+    expect(allocationPairs(restRecorded)).toEqual([
       ["card", 836],
       ["cash", 3378],
     ]);
@@ -120,7 +130,7 @@ describe("register flows against the local ledger", () => {
       reason: "again",
     });
     expect(again.status).toBe(422);
-    expect(again.body.error).toBe("over_return");
+    expect(again.error().error).toBe("over_return");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 3 });
     expect(tenderRows(agent, tx).map((t) => t.refunded)).toEqual([3000, 3378]);
   });
@@ -132,22 +142,25 @@ describe("register flows against the local ledger", () => {
       tenders: [card(1100, { authCode: "X1" })],
     });
     const b = await post(agent.app, "/api/v1/sales", { cashierId: "c1", lines: [line("B", 2, 500, 50)], tenders: [cash(1050)] });
+    const aId = a.parse(SaleRecordedSchema).transactionId;
+    const bId = b.parse(SaleRecordedSchema).transactionId;
     const res = await post(agent.app, "/api/v1/returns", {
       cashierId: "c1",
       items: [
-        { transactionId: a.body.transactionId, sku: "A", quantity: 1 },
-        { transactionId: b.body.transactionId, sku: "B", quantity: 1 },
+        { transactionId: aId, sku: "A", quantity: 1 },
+        { transactionId: bId, sku: "B", quantity: 1 },
       ],
       reason: "both",
     });
     expect(res.status).toBe(201);
-    expect(res.body.refund).toEqual(usd(1100 + 525));
-    expect(res.body.allocation.map((x: ApiBody) => [x.originalTransactionId, x.tenderType, x.amount.amount])).toEqual([
-      [a.body.transactionId, "card", 1100],
-      [b.body.transactionId, "cash", 525],
+    const recorded = res.parse(ReturnRecordedSchema);
+    expect(recorded.refund).toEqual(usd(1100 + 525));
+    expect(recorded.allocation.map((x) => [x.originalTransactionId, x.tenderType, x.amount.amount])).toEqual([
+      [aId, "card", 1100],
+      [bId, "cash", 525],
     ]);
-    expect(tenderRows(agent, a.body.transactionId)[0]?.refunded).toBe(1100);
-    expect(tenderRows(agent, b.body.transactionId)[0]?.refunded).toBe(525);
+    expect(tenderRows(agent, aId)[0]?.refunded).toBe(1100);
+    expect(tenderRows(agent, bId)[0]?.refunded).toBe(525);
     const event = TenderEventSchema.parse(outboxEvents(agent)[2]?.event);
     expect(event.type).toBe("return.completed");
   });
@@ -159,7 +172,7 @@ describe("register flows against the local ledger", () => {
       reason: "no receipt",
     });
     expect(missing.status).toBe(422);
-    expect(missing.body.message).toContain("items[0].unitPrice");
+    expect(missing.error().message).toContain("items[0].unitPrice");
 
     // The declared price is part of the request's schema: checked like every other field.
     const negative = await post(agent.app, "/api/v1/returns", {
@@ -177,9 +190,10 @@ describe("register flows against the local ledger", () => {
       reason: "no receipt",
     });
     expect(res.status).toBe(201);
-    expect(res.body.verified).toBe(false);
-    expect(res.body.storeCredit.amount).toEqual(usd(2160));
-    expect(res.body.allocation).toEqual([]);
+    const recorded = res.parse(ReturnRecordedSchema);
+    expect(recorded.verified).toBe(false);
+    expect(recorded.storeCredit?.amount).toEqual(usd(2160));
+    expect(recorded.allocation).toEqual([]);
     const event = TenderEventSchema.parse(outboxEvents(agent)[0]?.event);
     expect(event.payload).toMatchObject({ verified: false, storeCredit: { amount: usd(2160) } });
   });
@@ -190,7 +204,7 @@ describe("register flows against the local ledger", () => {
       lines: [line("SHOE-9", 1, 5000, 400), line("SHOE-10", 1, 5000, 400)],
       tenders: [card(10800, { authCode: "OK" })],
     });
-    const tx = sale.body.transactionId as string;
+    const tx = sale.parse(SaleRecordedSchema).transactionId;
     const up = await post(agent.app, "/api/v1/exchanges", {
       cashierId: "c1",
       returnItems: [{ transactionId: tx, sku: "SHOE-9", quantity: 1 }],
@@ -198,10 +212,11 @@ describe("register flows against the local ledger", () => {
       tenders: [cash(2160, 2200)],
     });
     expect(up.status).toBe(201);
-    expect(up.body.returnedValue).toEqual(usd(5400));
-    expect(up.body.net).toEqual(usd(2160));
-    expect(up.body.change).toEqual(usd(40));
-    expect(up.body.allocation).toEqual([]);
+    const upRecorded = up.parse(ExchangeRecordedSchema);
+    expect(upRecorded.returnedValue).toEqual(usd(5400));
+    expect(upRecorded.net).toEqual(usd(2160));
+    expect(upRecorded.change).toEqual(usd(40));
+    expect(upRecorded.allocation).toEqual([]);
     expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([1, 0]);
     expect(tenderRows(agent, tx)[0]?.refunded).toBe(0);
 
@@ -211,8 +226,9 @@ describe("register flows against the local ledger", () => {
       lines: [line("SOCKS", 1, 1000, 80)],
     });
     expect(down.status).toBe(201);
-    expect(down.body.net).toEqual(usd(1080 - 5400));
-    expect(allocationPairs(down.body)).toEqual([["card", 4320]]);
+    const downRecorded = down.parse(ExchangeRecordedSchema);
+    expect(downRecorded.net).toEqual(usd(1080 - 5400));
+    expect(allocationPairs(downRecorded)).toEqual([["card", 4320]]);
     expect(tenderRows(agent, tx)[0]?.refunded).toBe(4320);
     expect(lineRows(agent, tx).map((l) => l.returned)).toEqual([1, 1]);
     for (const { event } of outboxEvents(agent)) expect(TenderEventSchema.safeParse(event).success).toBe(true);
@@ -220,12 +236,13 @@ describe("register flows against the local ledger", () => {
     // The boots from the exchange can be returned; the exchanged value comes back as store credit, the cash paid as cash.
     const back = await post(agent.app, "/api/v1/returns", {
       cashierId: "c1",
-      items: [{ transactionId: up.body.transactionId, sku: "BOOT-9", quantity: 1 }],
+      items: [{ transactionId: upRecorded.transactionId, sku: "BOOT-9", quantity: 1 }],
       reason: "no",
     });
     expect(back.status).toBe(201);
-    expect(back.body.refund).toEqual(usd(7560));
-    expect(allocationPairs(back.body)).toEqual([
+    const backRecorded = back.parse(ReturnRecordedSchema);
+    expect(backRecorded.refund).toEqual(usd(7560));
+    expect(allocationPairs(backRecorded)).toEqual([
       ["store_credit", 5400],
       ["cash", 2160],
     ]);
@@ -236,7 +253,7 @@ describe("register flows against the local ledger", () => {
       lines: [line("SOCKS", 1, 1000, 80)],
     });
     expect(nothingLeft.status).toBe(422);
-    expect(nothingLeft.body.error).toBe("over_return");
+    expect(nothingLeft.error().error).toBe("over_return");
   });
 
   it("an Idempotency-Key retry gets the first answer and records once; another body with that key is refused", async () => {
@@ -253,17 +270,18 @@ describe("register flows against the local ledger", () => {
 
     const other = await post(agent.app, "/api/v1/sales", { ...sale, cashierId: "c-99" }, headers);
     expect(other.status).toBe(409);
-    expect(other.body.error).toBe("idempotency_conflict");
+    expect(other.error().error).toBe("idempotency_conflict");
     expect(agent.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 1 });
 
+    const firstId = first.parse(SaleRecordedSchema).transactionId;
     const ret = {
       cashierId: "c-17",
-      items: [{ transactionId: first.body.transactionId, sku: "MUG-01", quantity: 1 }],
+      items: [{ transactionId: firstId, sku: "MUG-01", quantity: 1 }],
       reason: "r",
     };
     const r1 = await post(agent.app, "/api/v1/returns", ret, { "Idempotency-Key": "ret-1" });
     const r2 = await post(agent.app, "/api/v1/returns", ret, { "Idempotency-Key": "ret-1" });
     expect(r2.body).toEqual(r1.body);
-    expect(lineRows(agent, first.body.transactionId)[1]?.returned).toBe(1);
+    expect(lineRows(agent, firstId)[1]?.returned).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { SaleRecordedSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { post, sampleSale, testAgent } from "../testing/fixtures.ts";
 
@@ -17,8 +18,10 @@ describe("retention", () => {
 
   it("prunes only outbox rows the cloud reported replicated, after the window; keeps ledger rows for the returns window", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++)
-      ids.push((await post(agent.app, "/api/v1/sales", sampleSale(), { "Idempotency-Key": `k${i}` })).body.transactionId);
+    for (let i = 0; i < 4; i++) {
+      const res = await post(agent.app, "/api/v1/sales", sampleSale(), { "Idempotency-Key": `k${i}` });
+      ids.push(res.parse(SaleRecordedSchema).transactionId);
+    }
     agent.outbox.markAcked([1, 2, 3], "A", now);
     agent.outbox.markReplicatedUpTo(2, now);
     agent.outbox.markDead([{ seq: 4, reason: "invalid" }]);
@@ -41,6 +44,6 @@ describe("retention", () => {
     expect(seqs()).toEqual([3, 4]);
 
     // Pruning never lets a seq be reused.
-    expect((await post(agent.app, "/api/v1/sales", sampleSale())).body.seq).toBe(5);
+    expect((await post(agent.app, "/api/v1/sales", sampleSale())).parse(SaleRecordedSchema).seq).toBe(5);
   });
 });

@@ -1,4 +1,4 @@
-import { QueueStatusSchema } from "@tenderline/shared";
+import { QueueStatusSchema, SaleRecordedSchema } from "@tenderline/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { card, cash, line, MANAGERS, managerCookie, managerSignOut, post, testAgent, usd } from "../testing/fixtures.ts";
 
@@ -26,8 +26,8 @@ describe("offline card risk limits", () => {
   it("refuses an offline card tender over the per-tender cap, asking for another tender or a manager", async () => {
     const res = await post(agent.app, "/api/v1/sales", sale([card(10_001)], 10_001));
     expect(res.status).toBe(422);
-    expect(res.body.error).toBe("offline_card_limit");
-    expect(res.body.message).toMatch(/another tender.*manager's approval/);
+    expect(res.error().error).toBe("offline_card_limit");
+    expect(res.error().message).toMatch(/another tender.*manager's approval/);
     expect(outboxCount(agent)).toBe(0);
     // The same amount approved online (with an authCode) is not an offline risk.
     const online = await post(agent.app, "/api/v1/sales", sale([card(10_001, { authCode: "AUTH77" })], 10_001));
@@ -51,10 +51,10 @@ describe("offline card risk limits", () => {
     };
     const res = await post(agent.app, "/api/v1/sales", sale([bypass], 900_000));
     expect(res.status).toBe(422);
-    expect(res.body.error).toBe("offline_card_limit");
+    expect(res.error().error).toBe("offline_card_limit");
     // Flagged online but without a processorRef is not online either.
     const flaggedOnline = { ...bypass, offline: false };
-    expect((await post(agent.app, "/api/v1/sales", sale([flaggedOnline], 900_000))).body.error).toBe("offline_card_limit");
+    expect((await post(agent.app, "/api/v1/sales", sale([flaggedOnline], 900_000))).error().error).toBe("offline_card_limit");
     expect(outboxCount(agent)).toBe(0);
   });
 
@@ -65,7 +65,7 @@ describe("offline card risk limits", () => {
 
     const over = await post(agent.app, "/api/v1/sales", sale([card(5_001), cash(1000)], 6_001));
     expect(over.status).toBe(422);
-    expect(over.body.details).toMatchObject({ outstanding: 20_000, outstandingLimit: 25_000 });
+    expect(over.error().details).toMatchObject({ outstanding: 20_000, outstandingLimit: 25_000 });
     expect(outboxCount(agent)).toBe(2);
     // Exactly to the limit is allowed.
     expect((await post(agent.app, "/api/v1/sales", sale([card(5_000)], 5_000))).status).toBe(201);
@@ -91,7 +91,7 @@ describe("offline card risk limits", () => {
     // Only the tender that needed it carries the approval.
     expect(event.payload.tenders[1].approvedBy).toBeUndefined();
     expect(body).not.toContain(MANAGERS.sam.pin);
-    expect(ok.body.tenders[0].approvedBy.managerId).toBe("m-2");
+    expect(ok.parse(SaleRecordedSchema).tenders[0]).toMatchObject({ approvedBy: { managerId: "m-2" } });
     expect(agent.risk.outstanding("USD")).toBe(12_500);
   });
 
@@ -101,15 +101,15 @@ describe("offline card risk limits", () => {
     expect(out.status).toBe(200);
     expect((await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie })).status).toBe(422);
     const forged = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000), { cookie: "tl_manager=forged" });
-    expect(forged.body.error).toBe("offline_card_limit");
+    expect(forged.error().error).toBe("offline_card_limit");
     expect(outboxCount(agent)).toBe(0);
   });
 
   it("an override code in the request is refused with a message saying how managers approve now", async () => {
     const res = await post(agent.app, "/api/v1/sales", sale([card(12_000)], 12_000, { overrideCode: "MGR-2468" }));
     expect(res.status).toBe(400);
-    expect(res.body.message).toContain("overrideCode is no longer accepted");
-    expect(res.body.message).toContain("/api/v1/manager/session");
+    expect(res.error().message).toContain("overrideCode is no longer accepted");
+    expect(res.error().message).toContain("/api/v1/manager/session");
     expect(outboxCount(agent)).toBe(0);
   });
 });

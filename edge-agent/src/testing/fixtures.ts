@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SyncStatus } from "@tenderline/shared";
+import { type ErrorBody, ErrorBodySchema, type SyncStatus } from "@tenderline/shared";
 import pino from "pino";
+import { z } from "zod";
 import { type Agent, type AgentOptions, createAgent } from "../agent.ts";
 import { type AgentConfigInput, parseConfig } from "../config/config.ts";
 
@@ -96,30 +97,47 @@ export function sampleSale() {
   };
 }
 
+/** What a request answered: its status, headers and the raw JSON body, read through a schema. */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** The body as sent: read it with `parse` or `error`, or compare it whole. */
+  body: unknown;
+  /** The body through `schema`; fails the test, naming the request, the status and the body, when it does not fit. */
+  parse<S extends z.ZodType>(schema: S): z.output<S>;
+  /** The body as the agent's error body. */
+  error(): ErrorBody;
+}
+
 export async function post(
   app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
   path: string,
   body: unknown,
   headers: Record<string, string> = {},
-) {
+): Promise<ApiResponse> {
   const res = await app.request(path, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers };
+  const json: unknown = await res.json();
+  const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new Error(
+        `POST ${path} answered ${res.status} with a body that does not fit: ${z.prettifyError(parsed.error)}\n${JSON.stringify(json)}`,
+      );
+    }
+    return parsed.data;
+  };
+  return { status: res.status, headers: res.headers, body: json, parse, error: () => parse(ErrorBodySchema) };
 }
 
-/** Response bodies in tests: shapes are what the assertions check. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields and assert on them
-export type ApiBody = Record<string, any>;
-
-/** An allocation as [tenderType, amount] pairs, for compact assertions. */
-export function allocationPairs(body: ApiBody): Array<[string, number]> {
-  return (body.allocation as Array<{ tenderType: string; amount: { amount: number } }>).map((a) => [
-    a.tenderType,
-    a.amount.amount,
-  ]);
+/** An allocation (of a parsed return or exchange) as [tenderType, amount] pairs, for compact assertions. */
+export function allocationPairs(recorded: {
+  allocation: ReadonlyArray<{ tenderType: string; amount: { amount: number } }>;
+}): Array<[string, number]> {
+  return recorded.allocation.map((a) => [a.tenderType, a.amount.amount]);
 }
 
 /** The sync engine's status of an agent that has one (fails the test if it has none). */
