@@ -18,8 +18,10 @@ import type { BatchParser } from "../ingest/classify-pool.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
 import { parseBatchBytes } from "../ingest/parse-batch.ts";
 import { readWatermark } from "../ingest/watermark.ts";
+import { BATCH_WRITER_KINDS, batchWriterOf } from "../ingest/writer-scope.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import { returnsRoutes } from "../returns/returns-routes.ts";
 import type { Database } from "../storage/database.ts";
 import { type AuthEnv, bearer, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
@@ -61,7 +63,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const replication = deps.replication ?? singleRegion;
   const app = new Hono<AuthEnv>();
   const principals = deps.principals ?? createPrincipalResolver(db, { region });
-  const parseBody: BatchParser = deps.parseBatch ?? (async (body) => parseBatchBytes(body));
+  const parseBody: BatchParser = deps.parseBatch ?? (async (body, writer) => parseBatchBytes(body, writer));
 
   app.onError((error, c) => {
     if (error instanceof ServiceError) {
@@ -123,13 +125,14 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
 
   app.post(
     "/v1/events/batch",
-    requireToken(principals, "store", "register"),
+    requireToken(principals, ...BATCH_WRITER_KINDS),
     limitBody(deps.bodyLimitBytes, () =>
       fail(413, "body_too_large", `a batch body may be at most ${deps.bodyLimitBytes} bytes; send smaller batches`),
     ),
     async (c) => {
       const principal = c.get("principal");
-      const parsed = await parseBody(await c.req.arrayBuffer());
+      // An order channel's batch is classified as one: online orders only (ingest/writer-scope.ts).
+      const parsed = await parseBody(await c.req.arrayBuffer(), batchWriterOf(principal.kind));
       if (!parsed.ok) fail(parsed.status, parsed.code, parsed.message);
       const { storeId, registerId, foreignIndex, classified } = parsed;
       if (storeId !== principal.storeId) {
@@ -139,12 +142,12 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
         fail(403, "wrong_store", `events[${foreignIndex}] belongs to another store; this token writes only store ${storeId}`);
       }
       // A register's credential writes its own register's events, nothing else: a cloned register
-      // cannot take another register's seqs.
-      if (principal.kind === "register" && registerId !== principal.registerId) {
+      // cannot take another register's seqs. An order channel's, likewise, its own channel instance's.
+      if ((principal.kind === "register" || principal.kind === "channel") && registerId !== principal.registerId) {
         fail(
           403,
           "wrong_register",
-          `this credential writes only register ${principal.registerId} of store ${principal.storeId}, not ${registerId}; nothing was stored`,
+          `this credential writes only ${principal.kind} ${principal.registerId} of store ${principal.storeId}, not ${registerId}; nothing was stored`,
         );
       }
       const end = metrics.batchSeconds.startTimer();
@@ -202,6 +205,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
+
+  app.route("/", returnsRoutes({ region, db, principals }));
 
   deps.extend?.(app, principals);
   return app;

@@ -14,10 +14,14 @@ import {
   OperatorHealthSchema,
   RegisterStatusSchema,
   ReplicateResponseSchema,
+  ReservationSchema,
+  ReturnOriginalSchema,
   RevokedCredentialSchema,
   RotatedCredentialSchema,
+  receiptNumber,
   regionOpenApi,
   StoreRevocationSchema,
+  UnverifiedReturnListSchema,
 } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -31,6 +35,7 @@ import { RegionJobs } from "../jobs/region-jobs.ts";
 import { createLogger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { Replicator } from "../replication/replicator.ts";
+import { record, returned, sale } from "../returns/test-events.ts";
 import type { Database } from "../storage/database.ts";
 import { saleEvent } from "../testing/events.ts";
 import { seedTestTokens, TOKENS } from "../testing/test-app.ts";
@@ -108,9 +113,9 @@ describe("the region's wire matches its OpenAPI document", () => {
 
   /** Calls a documented route and checks its status is documented and its body is the schema, exactly. */
   async function call<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     template: string,
-    schema: z.ZodType<T>,
+    schema: z.ZodType<T> | null,
     o: { path?: string; token?: string; body?: unknown; status?: number } = {},
   ): Promise<T> {
     const operation = doc.paths[template]?.[method.toLowerCase()];
@@ -123,6 +128,14 @@ describe("the region's wire matches its OpenAPI document", () => {
       },
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     });
+    if (schema === null) {
+      // An answer without a body (204).
+      expect(res.status).toBe(o.status ?? 204);
+      expect(await res.text()).toBe("");
+      expect(Object.keys(operation?.responses ?? {})).toContain(String(res.status));
+      called.add(`${method} ${template}`);
+      return undefined as T;
+    }
     const body: unknown = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(o.status ?? 200);
     expect(Object.keys(operation?.responses ?? {})).toContain(String(res.status));
@@ -235,6 +248,76 @@ describe("the region's wire matches its OpenAPI document", () => {
     });
     const changes = await call("GET", "/v1/replication/credentials", CredentialChangesSchema, { token: REGION_TOKEN });
     expect(changes.records.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("answers the returns lookup, reservations and unverified returns", async () => {
+    await record(db, [
+      sale({
+        storeId: "s2",
+        registerId: "or1",
+        seq: 5,
+        transactionId: "OA-RET-1",
+        lines: [{ sku: "SKU-1", quantity: 1, unitPrice: 900 }],
+      }),
+      returned({
+        storeId: "s1",
+        registerId: "oa3",
+        seq: 1,
+        transactionId: "OA-RET-U",
+        items: [{ original: "OA-RET-1", sku: "SKU-1", quantity: 1, refund: 5000 }],
+        verified: false,
+      }),
+    ]);
+    const original = "/v1/returns/originals/{ref}";
+    const found = await call("GET", original, ReturnOriginalSchema, {
+      path: `/v1/returns/originals/${receiptNumber("s2", "or1", 5)}`,
+      token: TOKENS.register,
+    });
+    expect(found.lines[0]?.returnable).toBe(0);
+    await call("GET", original, ErrorBodySchema, { path: "/v1/returns/originals/NOPE", token: TOKENS.register, status: 404 });
+    const request = {
+      returnEventId: "oa-res-1",
+      storeId: "s1",
+      registerId: "r-own",
+      originals: [{ transactionId: "OA-RET-1", items: [{ sku: "SKU-2", quantity: 1 }], refunds: [] }],
+    };
+    await call("POST", "/v1/returns/reservations", ErrorBodySchema, { token: TOKENS.register, body: request, status: 422 });
+    await call("POST", "/v1/returns/reservations", ErrorBodySchema, {
+      token: TOKENS.register,
+      body: { ...request, originals: [{ transactionId: "OA-RET-1", items: [{ sku: "SKU-1", quantity: 1 }], refunds: [] }] },
+      status: 409,
+    });
+    await record(db, [
+      sale({
+        storeId: "s2",
+        registerId: "or1",
+        seq: 6,
+        transactionId: "OA-RET-2",
+        lines: [{ sku: "SKU-1", quantity: 1, unitPrice: 900 }],
+      }),
+    ]);
+    const held = { ...request, originals: [{ transactionId: "OA-RET-2", items: [{ sku: "SKU-1", quantity: 1 }], refunds: [] }] };
+    await call("POST", "/v1/returns/reservations", ReservationSchema, { token: TOKENS.register, body: held, status: 201 });
+    await call("POST", "/v1/returns/reservations", ReservationSchema, { token: TOKENS.register, body: held });
+    await call("POST", "/v1/returns/reservations", ErrorBodySchema, {
+      token: TOKENS.register,
+      body: { returnEventId: "x" },
+      status: 400,
+    });
+    const release = "/v1/returns/reservations/{returnEventId}";
+    await call("DELETE", release, null, { path: "/v1/returns/reservations/oa-res-1", token: TOKENS.register });
+    await call("DELETE", release, ErrorBodySchema, {
+      path: "/v1/returns/reservations/oa-res-1",
+      token: TOKENS.register,
+      status: 404,
+    });
+    const unverified = "/v1/stores/{storeId}/unverified-returns";
+    const list = await call("GET", unverified, UnverifiedReturnListSchema, {
+      path: "/v1/stores/s1/unverified-returns?status=mismatch",
+      token: TOKENS.s1,
+    });
+    expect(list.items.map((i) => i.transactionId)).toEqual(["OA-RET-U"]);
+    await call("GET", unverified, ErrorBodySchema, { path: "/v1/stores/s1/unverified-returns", token: TOKENS.s2, status: 403 });
   });
 
   it("answers metrics as text and refusals as the one error body", async () => {

@@ -37,11 +37,13 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     return c.json((await readLogPage(db, deps.region, requester, after, limit)) satisfies LogPage);
   });
 
-  // Any known token may compare digests (counts and hashes only); a store's token sees its own store.
-  app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store", "register"), async (c) => {
+  // Any known token may compare digests (counts and hashes only); a store's, register's or order
+  // channel's token sees its own store.
+  app.get("/v1/digest", requireToken(principals, "admin", "consumer", "region", "store", "register", "channel"), async (c) => {
     const principal = c.get("principal");
     const digest = await computeDigest(db);
-    if (principal.kind !== "store" && principal.kind !== "register") return c.json(digest satisfies DigestResponse);
+    if (principal.kind !== "store" && principal.kind !== "register" && principal.kind !== "channel")
+      return c.json(digest satisfies DigestResponse);
     return c.json({ registers: digest.registers.filter((r) => r.storeId === principal.storeId) } satisfies DigestResponse);
   });
 

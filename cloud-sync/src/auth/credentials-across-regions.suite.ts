@@ -1,8 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CredentialListSchema, ErrorBodySchema, IssuedCredentialSchema, RotatedCredentialSchema } from "@tenderline/shared";
+import {
+  BatchResponseSchema,
+  CredentialListSchema,
+  ErrorBodySchema,
+  IssuedCredentialSchema,
+  RotatedCredentialSchema,
+} from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orderEvent } from "../ingest/order-test-region.ts";
 import { type RegionProcess, startRegionProcess } from "../server/region-process.ts";
 import { saleEvent } from "../testing/events.ts";
 import { freePort } from "../testing/free-port.ts";
@@ -128,6 +135,28 @@ export function credentialsAcrossRegionsSuite(backend: Backend): void {
         const status = await call(name, "GET", "/v1/stores/s1/registers/r3", admin);
         expect(status.status).toBe(404);
       }
+    });
+
+    it("an order channel's credential issued at A records orders at A and B and nothing else; revoked at A, B refuses it within the bound", async () => {
+      const issued = await issue({ kind: "channel", storeId: "online", registerId: "web-1", label: "web shop" });
+      expect(issued.record).toMatchObject({ kind: "channel", storeId: "online", registerId: "web-1" });
+      const post = (name: "A" | "B", events: unknown[]) =>
+        call(name, "POST", "/v1/events/batch", issued.credential, { storeId: "online", registerId: "web-1", events });
+      for (const [name, seq] of [
+        ["A", 1],
+        ["B", 2],
+      ] as const) {
+        const res = await post(name, [orderEvent({ seq }), saleEvent({ storeId: "online", registerId: "web-1", seq: seq + 10 })]);
+        expect(res.status).toBe(200);
+        expect(BatchResponseSchema.parse(res.body).results.map((r) => [r.status, r.reason])).toEqual([
+          ["accepted", undefined],
+          ["rejected", "event_type_not_allowed"],
+        ]);
+      }
+      expect((await call("A", "POST", `/v1/admin/credentials/${issued.record.id}/revoke`, admin)).status).toBe(200);
+      expect(await refusedWithin("B", issued.credential)).toBeLessThanOrEqual(BOUND_MS + SLACK_MS);
+      const list = await call("B", "GET", "/v1/admin/credentials?kind=channel&all=true", admin);
+      expect(CredentialListSchema.parse(list.body).items.find((r) => r.id === issued.record.id)?.revokedAt).not.toBeNull();
     });
 
     it("a revocation made at A holds at A at once and at B within the bound", async () => {

@@ -9,7 +9,10 @@ export type TokenKind = CredentialKind;
 export interface Principal {
   kind: TokenKind;
   storeId: string | null;
-  /** A register credential's own register: it writes and reads that register only. */
+  /**
+   * A register credential's own register: it writes and reads that register only. An order
+   * channel credential's channel instance (e.g. web-1), which numbers its orders' seqs.
+   */
   registerId: string | null;
   regionName: string | null;
   /** A signed credential's id (what revoke and rotate name); null for a bootstrap token. */

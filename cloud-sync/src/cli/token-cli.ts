@@ -16,8 +16,9 @@ import { ConfigError } from "../config/config.ts";
 const IssuerKeyConfigSchema = z.looseObject({ credentialIssuerKey: z.unknown() });
 
 export const TOKEN_USAGE = `credentials (a running region, over HTTP, with an admin credential):
-  main.ts token create --kind register|store|consumer|admin|region [--store-id S] [--register-id R]
+  main.ts token create --kind register|store|consumer|admin|region|channel [--store-id S] [--register-id R]
                        [--region-name R] [--label L] [--expires-in SECONDS] [--json]
+                       (a channel, an online shop's order channel: --store-id online --register-id web-1)
   main.ts token list [--store-id S] [--register-id R] [--kind K] [--all] [--json]
   main.ts token revoke CREDENTIAL_ID
   main.ts token rotate CREDENTIAL_ID [--overlap SECONDS]   (default 3600: the old one works that long)
@@ -62,7 +63,7 @@ function wholeSeconds(value: string | undefined, flag: string): number | undefin
 function describe(r: CredentialRecord): string {
   const subject = [
     r.storeId && `store ${r.storeId}`,
-    r.registerId && `register ${r.registerId}`,
+    r.registerId && `${r.kind === "channel" ? "channel instance" : "register"} ${r.registerId}`,
     r.regionName && `region ${r.regionName}`,
   ]
     .filter(Boolean)

@@ -9,6 +9,8 @@ export function describeException(kind: string, subject: string, d: Record<strin
       return `offline card tender ${subject}: the processor has no record of it past the deadline`;
     case "over_refund":
       return `refunds of ${d.refunded} on transaction ${subject} exceed the ${d.paid} paid (${(d.returns as unknown[] | undefined)?.length ?? 0} returns)`;
+    case "unverified_return_mismatch":
+      return `unverified return ${subject} (store ${d.storeId}, register ${d.registerId}${d.managerId ? `, approved by manager ${d.managerId}` : ""}) does not match its original: ${d.reason}`;
     case "replication_conflict":
       return `record ${subject} from region ${d.peer} clashes with what this region holds (${d.reason})`;
     case "conflicts":

@@ -2,7 +2,14 @@ import type { Queryable } from "../storage/database.ts";
 import { describeException } from "./describe-exception.ts";
 
 /** Kinds that record a fact (a decline, a conflict, an over-refund): someone has to act on them, they stay open. */
-const FACT_KINDS = ["amount_mismatch", "declined", "not_found", "over_refund", "replication_conflict"] as const;
+const FACT_KINDS = [
+  "amount_mismatch",
+  "declined",
+  "not_found",
+  "over_refund",
+  "replication_conflict",
+  "unverified_return_mismatch",
+] as const;
 
 /**
  * Kinds that describe a condition the anomaly rules re-check on every run: resolved when a run no

@@ -1,5 +1,6 @@
 import { checkEventArithmetic, containsPan, describeIssues, type EventResult, type TenderEvent } from "@tenderline/shared";
 import { checkEvent } from "./event-schema.ts";
+import { type BatchWriter, orderProblem, typeRefusal } from "./writer-scope.ts";
 
 /** An event that passed validation and may be new: stored unless the database already holds its id or seq. */
 export interface Candidate {
@@ -34,10 +35,11 @@ function rawEventId(raw: unknown): string {
 
 /**
  * Validates each event on its own (one bad event does not sink the batch) and settles what can be
- * settled without the database: invalid events, card numbers, money that does not add up, events of another register, and
+ * settled without the database: invalid events, card numbers, event types the writer may not
+ * record (writer-scope.ts), money that does not add up, events of another register, and
  * repeats inside the batch (same id: duplicate or conflict by content hash; same seq, other id: conflict).
  */
-export function classifyBatch(registerId: string, events: readonly unknown[]): Classified {
+export function classifyBatch(registerId: string, events: readonly unknown[], writer: BatchWriter = "register"): Classified {
   const results: Array<IngestResult | undefined> = new Array(events.length);
   const candidates: Candidate[] = [];
   const hashById = new Map<string, string>();
@@ -60,8 +62,14 @@ export function classifyBatch(registerId: string, events: readonly unknown[]): C
       return;
     }
     const { event, body, hash } = checked;
-    // The register computes these figures; the cloud does not take them on its word.
-    const arithmetic = checkEventArithmetic(event);
+    // Before anything else about it: an event of a type this writer may not record is never stored.
+    const refusal = typeRefusal(writer, event.type);
+    if (refusal) {
+      results[index] = { index, eventId, status: "rejected", ...refusal };
+      return;
+    }
+    // The register (or the order channel) computes these figures; the cloud does not take them on its word.
+    const arithmetic = orderProblem(event) ?? checkEventArithmetic(event);
     if (arithmetic) {
       results[index] = {
         index,

@@ -1,11 +1,15 @@
 import type { Worker } from "node:worker_threads";
 import { siblingModule, startModuleWorker } from "@tenderline/shared/threads";
 import type { BatchRefusal, ParsedBatch } from "./parse-batch.ts";
+import type { BatchWriter } from "./writer-scope.ts";
 
 const WORKER = siblingModule("classify-worker", import.meta.url);
 
-/** Parses a batch body given as its bytes; the parser may take the buffer over (it is transferred to a worker). */
-export type BatchParser = (body: ArrayBuffer) => Promise<ParsedBatch | BatchRefusal>;
+/**
+ * Parses a batch body given as its bytes, for its writer (default a register); the parser may take
+ * the buffer over (it is transferred to a worker).
+ */
+export type BatchParser = (body: ArrayBuffer, writer?: BatchWriter) => Promise<ParsedBatch | BatchRefusal>;
 
 interface Pending {
   resolve: (value: ParsedBatch | BatchRefusal) => void;
@@ -46,13 +50,13 @@ export class ClassifyPool {
     }
   }
 
-  readonly parse: BatchParser = (body) =>
+  readonly parse: BatchParser = (body, writer = "register") =>
     new Promise((resolve, reject) => {
       const slot = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       slot.inFlight++;
-      slot.worker.postMessage({ id, body }, [body]);
+      slot.worker.postMessage({ id, body, writer }, [body]);
     });
 
   async close(): Promise<void> {

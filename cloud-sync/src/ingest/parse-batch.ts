@@ -1,5 +1,6 @@
 import { containsPan, describeIssues, EventBatchSchema } from "@tenderline/shared";
 import { type Classified, classifyBatch } from "./classify-batch.ts";
+import type { BatchWriter } from "./writer-scope.ts";
 
 /** A batch body read and classified: everything about it that needs no database and no token. */
 export interface ParsedBatch {
@@ -22,16 +23,17 @@ export interface BatchRefusal {
 const utf8 = new TextDecoder();
 
 /** parseBatch of a body as received: UTF-8 bytes (a malformed sequence reads as U+FFFD, as a text body would). */
-export function parseBatchBytes(body: ArrayBuffer): ParsedBatch | BatchRefusal {
-  return parseBatch(utf8.decode(body));
+export function parseBatchBytes(body: ArrayBuffer, writer: BatchWriter = "register"): ParsedBatch | BatchRefusal {
+  return parseBatch(utf8.decode(body), writer);
 }
 
 /**
  * Reads a batch body: malformed JSON or a malformed batch is refused as a whole (400), a card
- * number in its header too (422); otherwise every event is validated and classified on its own.
+ * number in its header too (422); otherwise every event is validated and classified on its own,
+ * for the writer the credential says it is (a register or an order channel: writer-scope.ts).
  * Pure CPU work, so it can run on a worker thread (classify-pool.ts).
  */
-export function parseBatch(text: string): ParsedBatch | BatchRefusal {
+export function parseBatch(text: string, writer: BatchWriter = "register"): ParsedBatch | BatchRefusal {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -65,6 +67,6 @@ export function parseBatch(text: string): ParsedBatch | BatchRefusal {
     registerId,
     eventCount: events.length,
     foreignIndex,
-    classified: classifyBatch(registerId, events),
+    classified: classifyBatch(registerId, events, writer),
   };
 }

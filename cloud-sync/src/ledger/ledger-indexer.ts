@@ -1,18 +1,24 @@
 import { raiseExceptions } from "../exceptions/exception-store.ts";
 import { committedHorizon } from "../ingest/log-order.ts";
+import { storeReturnsLedger } from "../returns/ledger-returns.ts";
 import type { Database } from "../storage/database.ts";
 import { deriveFromLog, type LogRow } from "./derive.ts";
 
 const JOB = "ledger";
 const INDEXER_LOCK = 74_310_003;
+/** The returns ledger's catch-up over records indexed before it existed (migration 007): how far, and up to where. */
+const BACKFILL = "returns_backfill";
+const BACKFILL_END = "returns_backfill_end";
 
 /**
- * Follows this region's log by position and keeps the merged ledger (tenders, refund slices),
+ * Follows this region's log by position and keeps the merged ledger (tenders, refund slices,
+ * returnable originals and the units returned of them, unverified returns),
  * the reconciliation work list and result exceptions up to date. It reads only up to the committed
  * horizon (log-order.ts), so nothing is skipped; every write is idempotent (a crash and rerun is safe) and instances take turns.
  * Returns the number of records read.
  */
 export async function indexLog(db: Database, regions: readonly string[], pageSize = 1000): Promise<number> {
+  await backfillReturns(db, regions, pageSize);
   let total = 0;
   // One horizon for the whole run: what commits meanwhile is the next run's (each read pauses appends).
   const horizon = await committedHorizon(db);
@@ -66,6 +72,8 @@ export async function indexLog(db: Database, regions: readonly string[], pageSiz
           ],
         );
       }
+      // Returnable originals, returned units and unverified returns (verified here once their originals are in).
+      await storeReturnsLedger(tx, d);
       if (d.saleChecks.length > 0) {
         // After the refund slices of this page are in, so a sale and its refund in one page are checked.
         d.refundChecks.push(...d.saleChecks);
@@ -128,6 +136,43 @@ export async function indexLog(db: Database, regions: readonly string[], pageSiz
         `INSERT INTO job_cursors (job, cursor) VALUES ($1, $2)
          ON CONFLICT (job) DO UPDATE SET cursor = GREATEST(job_cursors.cursor, EXCLUDED.cursor)`,
         [JOB, last],
+      );
+      return rows.length;
+    });
+    if (read === 0) return total;
+    total += read;
+  }
+}
+
+/**
+ * Re-reads the records the indexer had read before the returns ledger existed, for the returns
+ * ledger only (originals, returned units, unverified returns); idempotent, under the indexer's
+ * lock, one page per transaction. Returns the number of records re-read.
+ */
+export async function backfillReturns(db: Database, regions: readonly string[], pageSize = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const read = await db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS ok", [INDEXER_LOCK]);
+      if (!lock?.ok) return 0;
+      const cursors = await tx.query<{ job: string; cursor: number }>(
+        "SELECT job, cursor FROM job_cursors WHERE job = ANY($1::text[])",
+        [[BACKFILL, BACKFILL_END]],
+      );
+      const end = cursors.find((c) => c.job === BACKFILL_END);
+      if (!end) return 0;
+      const cursor = Number(cursors.find((c) => c.job === BACKFILL)?.cursor ?? 0);
+      if (cursor >= Number(end.cursor)) return 0;
+      const rows = await tx.query<LogRow>(
+        "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 AND pos <= $3 ORDER BY pos LIMIT $2",
+        [cursor, pageSize, Number(end.cursor)],
+      );
+      const last = rows.length > 0 ? Number((rows.at(-1) as LogRow).pos) : Number(end.cursor);
+      if (rows.length > 0) await storeReturnsLedger(tx, deriveFromLog(rows, regions));
+      await tx.query(
+        `INSERT INTO job_cursors (job, cursor) VALUES ($1, $2)
+         ON CONFLICT (job) DO UPDATE SET cursor = GREATEST(job_cursors.cursor, EXCLUDED.cursor)`,
+        [BACKFILL, last],
       );
       return rows.length;
     });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RefundAllocationLineSchema, ReturnedItemSchema } from "../events/payloads.ts";
+import { RefundAllocationLineSchema, ReturnedItemSchema, ReturnOriginalRefSchema } from "../events/payloads.ts";
 import { NonNegativeMoneySchema } from "../money/money.ts";
 import { RecordedTransactionSchema } from "./agent-sales.ts";
 
@@ -9,6 +9,10 @@ export const ReturnRecordedSchema = RecordedTransactionSchema.extend({
   allocation: z.array(RefundAllocationLineSchema),
   /** false when an original is not on this register: refunded to store credit, flagged for the cloud. */
   verified: z.boolean(),
+  /** Who verified the verified part: this register's ledger, or the cloud's (an original sold elsewhere). */
+  verifiedBy: z.enum(["register", "cloud"]).optional(),
+  /** Where each original the cloud verified was sold: store, register or online channel. */
+  originals: z.array(ReturnOriginalRefSchema).optional(),
   storeCredit: z.object({ creditId: z.string(), amount: NonNegativeMoneySchema }).optional(),
   items: z.array(ReturnedItemSchema),
 });

@@ -17,5 +17,7 @@ export const SaleRecordedSchema = RecordedTransactionSchema.extend({
   change: NonNegativeMoneySchema.optional(),
   /** The tenders as recorded, with the ids the agent minted. */
   tenders: z.array(TenderSchema),
+  /** The short number printed and barcoded on the receipt (store, register, seq, check character): what a return anywhere is found by. */
+  receiptNumber: z.string().optional(),
 });
 export type SaleRecorded = z.infer<typeof SaleRecordedSchema>;

@@ -16,6 +16,12 @@ import { DigestSchema } from "./region-digest.ts";
 import { ExceptionListSchema } from "./region-exceptions.ts";
 import { FeedResponseSchema } from "./region-feed.ts";
 import { HealthResponseSchema, OperatorHealthSchema } from "./region-health.ts";
+import {
+  ReservationRequestSchema,
+  ReservationSchema,
+  ReturnOriginalSchema,
+  UnverifiedReturnListSchema,
+} from "./region-returns.ts";
 import { LogPageSchema } from "./replication-log.ts";
 
 /** Every body the region sends or reads, by the name the document gives it (components.schemas). */
@@ -37,11 +43,15 @@ const RESPONSES = {
   RevokedCredential: RevokedCredentialSchema,
   StoreRevocation: StoreRevocationSchema,
   CredentialChanges: CredentialChangesSchema,
+  ReturnOriginal: ReturnOriginalSchema,
+  Reservation: ReservationSchema,
+  UnverifiedReturnList: UnverifiedReturnListSchema,
 } as const;
 const REQUESTS = {
   EventBatch: EventBatchSchema,
   IssueCredentialRequest: IssueCredentialRequestSchema,
   RotateCredentialRequest: RotateCredentialRequestSchema,
+  ReservationRequest: ReservationRequestSchema,
 } as const;
 type SchemaName = keyof typeof RESPONSES | keyof typeof REQUESTS;
 
@@ -52,8 +62,9 @@ const ERROR_TEXT: Record<number, string> = {
   401: "No credential, or one the region does not accept.",
   403: "The credential may not do this (forbidden, wrong_store, wrong_register …).",
   404: "Nothing is known here by that name.",
-  409: "The region cannot do this (cannot_issue: it holds no issuer key).",
+  409: "The region cannot do this (cannot_issue: it holds no issuer key; already_returned: the units or amounts are gone; reservation_conflict).",
   413: "The body is larger than the region takes.",
+  422: "The request names what is not there (not_on_original) or mixes currencies (currency_mismatch).",
   500: "The region could not complete the request; retry it.",
 };
 const errors = (...statuses: number[]) => errorResponses(ERROR_TEXT, "ErrorBody", statuses);
@@ -244,6 +255,52 @@ export function regionOpenApi(): Record<string, unknown> {
           description: by("admin"),
           parameters: [path("storeId")],
           responses: { ...ok("The store's cutoff.", "StoreRevocation"), ...errors(401, 403) },
+        },
+      },
+      "/v1/returns/originals/{ref}": {
+        get: {
+          operationId: "returnOriginal",
+          summary:
+            "An original sale, exchange or online order by receipt number (any case) or transaction id, from this region's merged ledger: lines with what is still returnable, tenders (masked) with what is still refundable.",
+          description: by("register (of any store)", "store", "admin"),
+          parameters: [path("ref")],
+          responses: { ...ok("The original.", "ReturnOriginal"), ...errors(400, 401, 403, 404) },
+        },
+      },
+      "/v1/returns/reservations": {
+        post: {
+          operationId: "reserveReturn",
+          summary:
+            "Hold units and refund amounts of originals for a return about to be recorded, keyed by its event id; all or nothing. Ends when the return reaches the ledger, is released, or at expiresAt.",
+          description: by("register (its own store and register in the body)"),
+          requestBody: body("ReservationRequest"),
+          responses: {
+            ...ok("Held now.", "Reservation", "201"),
+            ...ok("The same reservation, asked again.", "Reservation"),
+            ...errors(400, 401, 403, 404, 409, 413, 422),
+          },
+        },
+      },
+      "/v1/returns/reservations/{returnEventId}": {
+        delete: {
+          operationId: "releaseReturn",
+          summary: "Release a reservation: the return was not recorded.",
+          description: by("register (the one holding it)"),
+          parameters: [path("returnEventId")],
+          responses: { "204": { description: "Released." }, ...errors(401, 403, 404) },
+        },
+      },
+      "/v1/stores/{storeId}/unverified-returns": {
+        get: {
+          operationId: "unverifiedReturns",
+          summary:
+            "A store's returns refunded to store credit without their original, and what the cloud's verification made of them.",
+          description: by("store (its own)", "register (its store)", "admin"),
+          parameters: [
+            path("storeId"),
+            query("status", "Only this status.", { type: "string", enum: ["waiting", "verified", "mismatch"] }),
+          ],
+          responses: { ...ok("The unverified returns, oldest first.", "UnverifiedReturnList"), ...errors(400, 401, 403) },
         },
       },
       "/metrics": {

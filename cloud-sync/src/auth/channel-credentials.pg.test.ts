@@ -1,0 +1,3 @@
+import { channelCredentialsSuite } from "./channel-credentials.suite.ts";
+
+channelCredentialsSuite("postgres");

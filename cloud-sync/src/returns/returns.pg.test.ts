@@ -1,0 +1,3 @@
+import { returnsSuite } from "./returns.suite.ts";
+
+returnsSuite("postgres");
