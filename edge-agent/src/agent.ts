@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { AgentSyncStatus } from "@tenderline/shared";
+import { type AgentSyncStatus, RegionClient } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { createApp } from "./api/app.ts";
 import type { AgentConfig } from "./config/config.ts";
@@ -13,6 +13,9 @@ import { Outbox } from "./outbox/outbox.ts";
 import { QueueStatusReader } from "./outbox/queue-status.ts";
 import { RegisterService } from "./register/register-service.ts";
 import { type PruneResult, pruneExpired } from "./retention/retention.ts";
+import { CloudReturns, type ReturnsRegion, type ReturnsRegionSource } from "./returns/cloud-returns.ts";
+import { UnverifiedReturnsLedger } from "./returns/unverified-returns.ts";
+import { UnverifiedReturnsBoard } from "./returns/unverified-view.ts";
 import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
 import { createScreens } from "./screens/screens-app.tsx";
 import { startCheckpointer, useFallbackAutocheckpoint } from "./storage/checkpointer.ts";
@@ -30,6 +33,11 @@ export interface AgentOptions {
   syncStatus?: () => Promise<AgentSyncStatus>;
   /** Start the sync worker (default: when sync is enabled and regions are configured). */
   startSync?: boolean;
+  /**
+   * Where returns of originals this register does not hold ask the cloud (default: the sync
+   * engine's current choice of region, else the first configured, with the register's credential).
+   */
+  returnsRegion?: ReturnsRegionSource;
 }
 
 export interface Agent {
@@ -66,6 +74,43 @@ function bindIdentity(db: Db, config: AgentConfig): void {
   })();
 }
 
+/**
+ * The region a return asks: the one the sync engine would send its next batch to (its current
+ * healthy choice), or, with no engine running, the first configured region. Clients are kept per
+ * region and read the register's credential at each call, so a replaced credential is used at once.
+ */
+function defaultReturnsRegion(
+  config: AgentConfig,
+  sync: () => SyncHandle | undefined,
+  credential: () => string,
+  logger: Logger,
+): ReturnsRegionSource {
+  const clients = new Map<string, ReturnsRegion>();
+  const regionNamed = (r: { name: string; url: string }): ReturnsRegion => {
+    const key = `${r.name} ${r.url}`;
+    let region = clients.get(key);
+    if (!region) {
+      region = { name: r.name, client: new RegionClient(r.url, credential, { timeoutMs: config.returnLookupTimeoutMs }) };
+      clients.set(key, region);
+    }
+    return region;
+  };
+  return async () => {
+    if (config.regions.length === 0) return null;
+    const engine = sync();
+    if (!engine) return regionNamed(config.regions[0] as AgentConfig["regions"][number]);
+    const choice = await engine.regionChoice().then(
+      (regions) => regions,
+      (error: unknown) => {
+        logger.warn({ err: error }, "the sync engine did not say which region to use; returns ask the first configured");
+        return config.regions;
+      },
+    );
+    const first = choice[0];
+    return first ? regionNamed(first) : null;
+  };
+}
+
 /** Wires the agent core (no network needed): the outbox, ledger, limits and the HTTP app. */
 export function createAgent(config: AgentConfig, options: AgentOptions = {}): Agent {
   const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) });
@@ -93,12 +138,29 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   const outbox = new Outbox(db, config.storeId, config.registerId, clock);
   const ledger = new Ledger(db);
   const risk = new OfflineCardRisk(db, config);
-  const service = new RegisterService(outbox, ledger, risk, new IdempotencyStore(db, clock));
+  let credential = config.storeToken;
+  // Filled in below once the sync engine is started: returns ask the region it would send to.
+  let sync: SyncHandle | undefined;
+  const returnsRegion =
+    options.returnsRegion ??
+    defaultReturnsRegion(
+      config,
+      () => sync,
+      () => credential,
+      logger,
+    );
+  const cloudReturns = new CloudReturns(returnsRegion, config.returnLookupTimeoutMs, logger.child({ component: "returns" }));
+  const unverifiedReturns = new UnverifiedReturnsLedger(db, config.unverifiedReturnLimit);
+  const unverifiedBoard = new UnverifiedReturnsBoard(config.storeId, unverifiedReturns, cloudReturns, clock);
+  const service = new RegisterService(outbox, ledger, risk, new IdempotencyStore(db, clock), {
+    cloud: cloudReturns,
+    unverified: unverifiedReturns,
+    clock,
+  });
   const queue = new QueueStatusReader(db, risk, clock);
   let syncStatus = options.syncStatus;
   const managers = new ManagerAuthority(db, config.managers, config.managerAuth, clock);
   let listeningPort: number | undefined;
-  let credential = config.storeToken;
   const app = createApp({
     service,
     commits: new GroupCommit(outbox),
@@ -122,12 +184,13 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       managers,
       retryDeadLetter: (seq, managerId) => outbox.requeueDead(seq, `retried by manager ${managerId}`),
       credential: () => credential,
+      unverifiedReturns: () => unverifiedBoard.read(),
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
   // WAL checkpoints run off the request path: in the sync worker when there is one (one thread
   // fewer per register), else in a checkpoint worker of their own.
-  const sync = wantSync
+  sync = wantSync
     ? startSync(config, logger, { checkpointEveryMs: config.backgroundCheckpoint ? CHECKPOINT_EVERY_MS : 0 })
     : undefined;
   const checkpointer = !sync && config.backgroundCheckpoint ? startCheckpointer(db, logger, CHECKPOINT_EVERY_MS) : undefined;

@@ -113,7 +113,9 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(ReturnRequestSchema, raw);
     const idempotency = idempotencyOf(c, "returns", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.commits.run(() => deps.service.recordReturn(request, { idempotency, approver }));
+    // A return may ask the cloud first (an original not on this register), so the service awaits
+    // and hands its recording to the group commit itself.
+    const result = await deps.service.recordReturn(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

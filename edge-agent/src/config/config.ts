@@ -20,6 +20,14 @@ export const DEFAULT_OFFLINE_CARD_LIMITS: Record<string, OfflineCardLimit> = {
   "*": { perTender: 25_000, outstanding: 250_000 },
 };
 
+export const UnverifiedReturnLimitSchema = z.object({
+  /** Largest unverified return (store credit without the original) one return may refund without a manager, in minor units. */
+  perReturn: z.number().int().nonnegative().default(10_000),
+  /** Largest total of unverified returns this register may refund in one day (its local calendar day) without a manager, in minor units. */
+  perDay: z.number().int().nonnegative().default(30_000),
+});
+export type UnverifiedReturnLimit = z.infer<typeof UnverifiedReturnLimitSchema>;
+
 const ManagerSchema = z.object({
   id: z.string().min(1, "manager id is required").max(64),
   name: z.string().min(1, "manager name is required").max(100),
@@ -101,6 +109,13 @@ export const AgentConfigSchema = z.object({
     )
     .default([]),
   returnsWindowDays: z.number().int().positive().default(90),
+  /**
+   * How long a return waits for the cloud to find an original that is not on this register (and to
+   * reserve or release it) before it goes ahead as offline: unverified, store credit only, capped.
+   */
+  returnLookupTimeoutMs: z.number().int().positive().max(30_000).default(1500),
+  /** Caps on unverified returns (no region could verify the original), in minor units of the store's currency; above them a manager approves. */
+  unverifiedReturnLimit: UnverifiedReturnLimitSchema.default(UnverifiedReturnLimitSchema.parse({})),
   /** Outbox rows the cloud reports replicated are deleted after this many hours. */
   replicatedRetentionHours: z
     .number()

@@ -1,4 +1,12 @@
-import type { Money, OriginalTransaction, SaleLine, TenderType } from "@tenderline/shared";
+import {
+  isReceiptNumber,
+  type Money,
+  normalizeReceiptNumber,
+  type OriginalTransaction,
+  type SaleLine,
+  ServiceError,
+  type TenderType,
+} from "@tenderline/shared";
 import type { Db } from "../storage/database.ts";
 
 export type TransactionKind = "sale" | "return" | "exchange";
@@ -26,6 +34,8 @@ export interface LedgerTransaction {
   transactionId: string;
   kind: TransactionKind;
   seq: number;
+  /** The short number printed and barcoded on the receipt; null for returns and for sales recorded before receipt numbers. */
+  receiptNumber: string | null;
   eventId: string;
   occurredAt: string;
   recordedAt: number;
@@ -53,6 +63,8 @@ export interface NewLedgerTransaction {
    * them until something is returned.
    */
   asInReceipt: boolean;
+  /** The sale's receipt number (the one in its payload), indexed for lookups. */
+  receiptNumber?: string;
 }
 
 interface LedgerState {
@@ -63,6 +75,7 @@ interface LedgerState {
 interface Row {
   seq: number;
   transactionId: string;
+  receiptNumber: string | null;
   kind: TransactionKind;
   recordedAt: number;
   currency: string;
@@ -105,6 +118,36 @@ function stateOf(lines: readonly SaleLine[], tenders: NewLedgerTransaction["tend
   };
 }
 
+const SELECT =
+  "SELECT t.seq, t.transaction_id AS transactionId, t.receipt_number AS receiptNumber, t.kind, t.recorded_at AS recordedAt, t.currency, t.total, COALESCE(t.receipt, o.body) AS body, t.state FROM transactions t LEFT JOIN outbox o ON o.seq = t.seq";
+
+/** Has the shape of a receipt number (`…-<digits>-<check>`), right check character or not; a transaction id (a UUID) never does. */
+const RECEIPT_NUMBER_SHAPE = /^[0-9A-Z*][0-9A-Z*-]*-\d+-[0-9A-Z*]$/;
+
+/** What a cashier typed or scanned to find a receipt: a transaction id or a receipt number. */
+export type ReceiptRef = { kind: "transactionId"; transactionId: string } | { kind: "receiptNumber"; receiptNumber: string };
+
+/**
+ * Reads a receipt reference. A receipt number is taken in any case, spaces around it trimmed; one
+ * whose check character is wrong (a mistyped or misread character) is refused with 422
+ * `invalid_receipt_number`, so it is re-typed or scanned rather than reported as not found.
+ */
+export function parseReceiptRef(ref: string): ReceiptRef {
+  const trimmed = ref.trim();
+  const normalized = normalizeReceiptNumber(trimmed);
+  if (RECEIPT_NUMBER_SHAPE.test(normalized)) {
+    if (!isReceiptNumber(normalized)) {
+      throw new ServiceError(
+        422,
+        "invalid_receipt_number",
+        `${normalized} is not a valid receipt number (its check character does not match): re-type it from the receipt or scan its barcode`,
+      );
+    }
+    return { kind: "receiptNumber", receiptNumber: normalized };
+  }
+  return { kind: "transactionId", transactionId: trimmed };
+}
+
 /**
  * The register's local ledger: one small row per transaction, keyed by its id. The receipt is the
  * recorded event, read from the outbox by seq (stored once; retention copies it into the ledger
@@ -117,11 +160,10 @@ export class Ledger {
   constructor(readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        "INSERT INTO transactions (transaction_id, seq, kind, recorded_at, currency, total, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO transactions (transaction_id, seq, kind, recorded_at, currency, total, state, receipt_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      get: db.prepare(
-        "SELECT t.seq, t.transaction_id AS transactionId, t.kind, t.recorded_at AS recordedAt, t.currency, t.total, COALESCE(t.receipt, o.body) AS body, t.state FROM transactions t LEFT JOIN outbox o ON o.seq = t.seq WHERE t.transaction_id = ?",
-      ),
+      get: db.prepare(`${SELECT} WHERE t.transaction_id = ?`),
+      byReceiptNumber: db.prepare(`${SELECT} WHERE t.receipt_number = ?`),
       setState: db.prepare("UPDATE transactions SET state = ? WHERE transaction_id = ?"),
       insertRefund: db.prepare(
         "INSERT INTO refunds (refund_transaction_id, original_transaction_id, tender_id, amount, currency) VALUES (?, ?, ?, ?, ?)",
@@ -138,15 +180,17 @@ export class Ledger {
       tx.total.currency,
       tx.total.amount,
       tx.asInReceipt ? null : JSON.stringify(stateOf(tx.lines, tx.tenders)),
+      tx.receiptNumber ?? null,
     );
   }
 
   private read(
     transactionId: string,
+    by: "transactionId" | "receiptNumber" = "transactionId",
   ): { row: Row; event: { eventId: string; occurredAt: string; payload: unknown }; state: LedgerState } | undefined {
-    const row = this.stmts.get.get(transactionId) as Row | undefined;
+    const row = (by === "transactionId" ? this.stmts.get : this.stmts.byReceiptNumber).get(transactionId) as Row | undefined;
     if (!row) return undefined;
-    if (row.body === null) throw new LedgerIntegrityError(transactionId);
+    if (row.body === null) throw new LedgerIntegrityError(row.transactionId);
     const event = JSON.parse(row.body) as { eventId: string; occurredAt: string; payload: ReceiptPayload };
     const state =
       row.state === null
@@ -155,14 +199,22 @@ export class Ledger {
     return { row, event, state };
   }
 
-  get(transactionId: string): LedgerTransaction | undefined {
-    const found = this.read(transactionId);
+  /**
+   * A transaction by its id or by its receipt number (any case, spaces trimmed: see
+   * parseReceiptRef, which throws 422 `invalid_receipt_number` for a number with a wrong check
+   * character). The answer's `transactionId` is always the transaction's id.
+   */
+  get(ref: string): LedgerTransaction | undefined {
+    const parsed = parseReceiptRef(ref);
+    const found =
+      parsed.kind === "receiptNumber" ? this.read(parsed.receiptNumber, "receiptNumber") : this.read(parsed.transactionId);
     if (!found) return undefined;
     const { row, event, state } = found;
     return {
       transactionId: row.transactionId,
       kind: row.kind,
       seq: row.seq,
+      receiptNumber: row.receiptNumber,
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       recordedAt: row.recordedAt,

@@ -36,6 +36,11 @@ export interface OutboxEnvelopeInput {
   type: string;
   occurredAt: string;
   payload: unknown;
+  /**
+   * The event's id when it was minted before recording (a return reserved at the cloud under it);
+   * else one is minted here.
+   */
+  eventId?: string;
 }
 
 /**
@@ -140,13 +145,22 @@ export class Outbox {
   }
 
   /**
+   * The seq the next `append` in the current transaction will assign: for a payload that names its
+   * own seq (a sale's receipt number). Only inside `transaction`, where no other writer can take it.
+   */
+  nextSeq(): number {
+    if (!this.db.inTransaction) throw new Error("Outbox.nextSeq must run inside Outbox.transaction");
+    return this.lastSeq + 1;
+  }
+
+  /**
    * Appends one event. Must run inside `transaction` so the ledger rows written next to it commit
    * with it. Returns the envelope's identity; the body is the full event envelope as JSON.
    */
   append(input: OutboxEnvelopeInput): RecordedEvent & { body: string } {
     if (!this.db.inTransaction) throw new Error("Outbox.append must run inside Outbox.transaction");
     const seq = this.lastSeq + 1;
-    const eventId = mintId();
+    const eventId = input.eventId ?? mintId();
     const recordedAt = this.clock();
     const event = {
       eventId,

@@ -6,7 +6,10 @@ import {
   type Money,
   PAYLOAD_SCHEMAS,
   type RefundAllocationLine,
+  type ReturnOriginal,
+  type ReturnRecorded,
   type ReturnRequest,
+  receiptNumber,
   type SaleRequest,
   subtract,
   zero,
@@ -15,9 +18,11 @@ import type { IdempotencyStore, StoredAnswer } from "../idempotency/idempotency-
 import { mintId } from "../ids/ids.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Outbox } from "../outbox/outbox.ts";
+import type { CloudReturns } from "../returns/cloud-returns.ts";
+import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import { RegisterRefusal } from "./refusal.ts";
-import { allocate, planReturn } from "./return-plan.ts";
+import { allocate, originalRef, planReturn } from "./return-plan.ts";
 import { applyApproval, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
@@ -31,12 +36,28 @@ export interface RecordOptions {
   occurredAt?: string;
   /** The manager signed in at this register, who may let an offline card approval past the limits. */
   approver?: { managerId: string };
+  /**
+   * Runs the recording transaction (the HTTP path's group commit, GroupCommit.run); without it the
+   * service runs it itself. Used by recordings that await the cloud before they record.
+   */
+  commit?: <T>(fn: () => T) => Promise<T>;
 }
 
 export interface Recorded<T> {
   status: 201 | 200;
   body: T;
   replayed: boolean;
+}
+
+/** What the register answers for a recorded return (ReturnRecordedSchema). */
+export type ReturnAnswer = ReturnRecorded;
+
+/** What returns of originals this register does not hold need: the cloud, the caps, a clock. */
+export interface ReturnsContext {
+  /** Absent: no region to ask; every such return is unverified. */
+  cloud?: CloudReturns;
+  unverified: UnverifiedReturnsLedger;
+  clock: () => number;
 }
 
 /**
@@ -49,6 +70,7 @@ export class RegisterService {
     private readonly ledger: Ledger,
     private readonly risk: OfflineCardRisk,
     private readonly idempotency: IdempotencyStore,
+    private readonly returns: ReturnsContext,
   ) {}
 
   /** Runs `record` unless the key already answered; saves the first answer with the event. */
@@ -80,6 +102,9 @@ export class RegisterService {
       const overridden = this.risk.check(prepared.offlineCards, options.approver);
       const tenders = applyApproval(prepared.tenders, overridden, approvalOf(options, occurredAt));
       const transactionId = mintId();
+      // The receipt number is made from the seq this sale's event gets, reserved here in the same transaction.
+      const seq = this.outbox.nextSeq();
+      const number = receiptNumber(this.outbox.storeId, this.outbox.registerId, seq);
       const payload = PAYLOAD_SCHEMAS["sale.completed"].parse({
         transactionId,
         cashierId: request.cashierId,
@@ -87,8 +112,10 @@ export class RegisterService {
         tenders,
         totals,
         change: prepared.change,
+        receiptNumber: number,
       });
       const recorded = this.outbox.append({ type: "sale.completed", occurredAt, payload });
+      if (recorded.seq !== seq) throw new Error(`sale recorded at seq ${recorded.seq}, not the reserved ${seq}`);
       this.risk.record(recorded.seq, prepared.offlineCards, recorded.recordedAt);
       this.ledger.insert({
         transactionId,
@@ -99,11 +126,13 @@ export class RegisterService {
         lines: payload.lines,
         tenders: payload.tenders,
         asInReceipt: true,
+        receiptNumber: number,
       });
       return {
         transactionId,
         eventId: recorded.eventId,
         seq: recorded.seq,
+        receiptNumber: number,
         totals,
         change: prepared.change,
         tenders: payload.tenders,
@@ -111,10 +140,101 @@ export class RegisterService {
     });
   }
 
-  recordReturn(request: ReturnRequest, options: RecordOptions = {}) {
+  /**
+   * Records a return. Originals on this register are verified by its ledger, in the caller's
+   * transaction (nothing awaited). For an original it does not hold, the cloud is asked first
+   * (the sync engine's region, a short timeout): found, the return is planned against the
+   * cloud's remaining units and tenders and reserved there under the return's event id (minted
+   * first, the outbox records it) before it is recorded, verified by the cloud; a refused
+   * reservation refuses the return, a failed recording releases it. No answer (offline, timeout,
+   * no region, or the cloud does not know the original either): refunded to store credit,
+   * unverified, within the caps or with a manager's approval.
+   */
+  async recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
+    const replay = this.replay<ReturnAnswer>(options);
+    if (replay) return replay;
+    const missing = [...new Set(request.items.map((i) => i.transactionId))].filter((ref) => this.ledger.get(ref) === undefined);
+    if (missing.length === 0 || !this.returns.cloud) return this.recordReturnNow(request, options, { eventId: mintId() });
+    const lookup = await this.returns.cloud.findOriginals(missing);
+    const eventId = mintId();
+    // A 404 (the cloud does not know the original either: a sale still offline at its register)
+    // is treated like offline: the unknown items go to store credit, unverified and capped.
+    if (lookup.kind === "offline" || lookup.originals.size === 0) return this.recordReturnNow(request, options, { eventId });
+    const cloud = lookup.originals;
+    const region = lookup.region;
+    const planned = planReturn(this.ledger, request.items, { allowUnverified: true, cloud });
+    const allocation = allocate(planned, planned.perOriginal);
+    const outcome = await this.returns.cloud.reserve(region, {
+      returnEventId: eventId,
+      storeId: this.outbox.storeId,
+      registerId: this.outbox.registerId,
+      originals: planned.cloudOriginals.map((o) => ({
+        transactionId: o.transactionId,
+        items: planned.cloudItems
+          .filter((i) => i.transactionId === o.transactionId)
+          .map(({ sku, quantity }) => ({ sku, quantity })),
+        refunds: allocation
+          .filter((a) => a.originalTransactionId === o.transactionId)
+          .map((a) => ({ tenderId: a.tenderId, amount: a.amount })),
+      })),
+    });
+    if (outcome.kind === "already_returned") {
+      throw new RegisterRefusal(
+        409,
+        "already_returned",
+        `these units were already returned (or are being returned right now at another register): ${outcome.message}. Nothing was recorded; look the receipt up again to see what is still returnable.`,
+      );
+    }
+    // Found but no reservation answered: nothing is held, so the return cannot be verified; offline.
+    if (outcome.kind === "offline") return this.recordReturnNow(request, options, { eventId });
+    let recorded: Recorded<ReturnAnswer>;
+    try {
+      recorded = await this.recordReturnNow(request, options, { eventId, cloud });
+    } catch (error) {
+      await this.returns.cloud.release(region, eventId);
+      throw error;
+    }
+    // Another request with the same Idempotency-Key was recorded first: this one's hold is not used.
+    if (recorded.replayed) await this.returns.cloud.release(region, eventId);
+    return recorded;
+  }
+
+  /** The replayed answer of an Idempotency-Key already used, before anything is asked of the cloud. */
+  private replay<T>(options: RecordOptions): Recorded<T> | undefined {
+    const ctx = options.idempotency;
+    if (!ctx) return undefined;
+    const found = this.idempotency.lookup(ctx.key, ctx.hash);
+    if (found.kind === "conflict") {
+      throw new RegisterRefusal(
+        409,
+        "idempotency_conflict",
+        "this Idempotency-Key was already used for a different request; use a new key for a new transaction",
+      );
+    }
+    if (found.kind === "replay") return { status: found.answer.status as 201, body: found.answer.body as T, replayed: true };
+    return undefined;
+  }
+
+  private recordReturnNow(
+    request: ReturnRequest,
+    options: RecordOptions,
+    source: { eventId: string; cloud?: ReadonlyMap<string, ReturnOriginal> },
+  ): Promise<Recorded<ReturnAnswer>> {
+    const record = () => this.recordReturnInTransaction(request, options, source);
+    return options.commit ? options.commit(record) : Promise.resolve().then(record);
+  }
+
+  private recordReturnInTransaction(
+    request: ReturnRequest,
+    options: RecordOptions,
+    source: { eventId: string; cloud?: ReadonlyMap<string, ReturnOriginal> },
+  ): Recorded<ReturnAnswer> {
     return this.once(options, () => {
-      const occurredAt = options.occurredAt ?? new Date().toISOString();
-      const plan = planReturn(this.ledger, request.items, { allowUnverified: true });
+      const occurredAt = options.occurredAt ?? new Date(this.returns.clock()).toISOString();
+      const plan = planReturn(this.ledger, request.items, {
+        allowUnverified: true,
+        ...(source.cloud ? { cloud: source.cloud } : {}),
+      });
       const allocation = allocate(plan, plan.perOriginal);
       const transactionId = mintId();
       const refund = plan.items.reduce(
@@ -122,6 +242,11 @@ export class RegisterService {
         zero(plan.currency),
       );
       const storeCredit = plan.verified ? undefined : { creditId: mintId(), amount: plan.unverified };
+      const approved = storeCredit
+        ? this.returns.unverified.check(storeCredit.amount, this.returns.clock(), options.approver)
+        : false;
+      const approvedBy = approved ? approvalOf(options, occurredAt) : undefined;
+      const byCloud = plan.cloudOriginals.length > 0;
       const payload = PAYLOAD_SCHEMAS["return.completed"].parse({
         transactionId,
         cashierId: request.cashierId,
@@ -130,9 +255,12 @@ export class RegisterService {
         refund,
         allocation,
         verified: plan.verified,
+        // Who verified the verified part: the cloud when it found any original, naming where each was sold.
+        ...(byCloud ? { verifiedBy: "cloud", originals: plan.cloudOriginals.map(originalRef) } : {}),
         ...(storeCredit ? { storeCredit } : {}),
+        ...(approvedBy ? { approvedBy } : {}),
       });
-      const recorded = this.outbox.append({ type: "return.completed", occurredAt, payload });
+      const recorded = this.outbox.append({ type: "return.completed", occurredAt, payload, eventId: source.eventId });
       this.ledger.insert({
         transactionId,
         kind: "return",
@@ -144,7 +272,13 @@ export class RegisterService {
         // A return's payload has items, not lines, and allocation, not tenders: nothing to return or refund later.
         asInReceipt: true,
       });
-      this.applyReturnedLines(transactionId, plan.returnedLines, allocation);
+      // The cloud's originals are not in this ledger: the cloud applies their part when the event reaches it.
+      const local = new Set(plan.originals.map((o) => o.transactionId));
+      this.applyReturnedLines(
+        transactionId,
+        plan.returnedLines,
+        allocation.filter((a) => local.has(a.originalTransactionId)),
+      );
       return {
         transactionId,
         eventId: recorded.eventId,
@@ -152,6 +286,7 @@ export class RegisterService {
         refund,
         allocation,
         verified: plan.verified,
+        ...(byCloud ? { verifiedBy: "cloud" as const, originals: plan.cloudOriginals.map(originalRef) } : {}),
         ...(storeCredit ? { storeCredit } : {}),
         items: plan.items,
       };

@@ -3,9 +3,13 @@ import {
   itemRefund,
   type Money,
   multiply,
+  type OriginalTransaction,
   OverReturnError,
   type RefundAllocationLine,
   type ReturnedItem,
+  type ReturnOriginal,
+  type ReturnOriginalRef,
+  type SaleLine,
   sum,
 } from "@tenderline/shared";
 import { Ledger, type LedgerTransaction } from "../ledger/ledger.ts";
@@ -30,20 +34,85 @@ export interface PlannedReturn {
   /** Ledger updates to apply once recorded: units returned per original line. */
   returnedLines: Array<{ transactionId: string; lineNo: number; quantity: number }>;
   originals: LedgerTransaction[];
+  /** Originals the cloud verified (not on this register), in the order the items named them. */
+  cloudOriginals: ReturnOriginal[];
+  /** Units taken from each cloud original, per sku: what the return reserves at the cloud. */
+  cloudItems: Array<{ transactionId: string; sku: string; quantity: number }>;
+}
+
+export interface PlanOptions {
+  allowUnverified: boolean;
+  /**
+   * Originals the cloud found for refs (transaction id or receipt number) this register does not
+   * hold: planned against the cloud's remaining units (returned and reserved units are taken).
+   */
+  cloud?: ReadonlyMap<string, ReturnOriginal>;
+}
+
+/** One line of an original, wherever it was read: what itemRefund needs and the units already gone. */
+interface PlanLine {
+  lineNo: number;
+  sale: SaleLine;
+  /** Units returned before this return (for a cloud original, also those held by other returns' reservations). */
+  gone: number;
+}
+
+function ledgerLines(tx: LedgerTransaction): PlanLine[] {
+  return tx.lines.map((l) => ({ lineNo: l.lineNo, sale: Ledger.lineAsSale(l), gone: l.returned }));
+}
+
+function cloudLines(original: ReturnOriginal): PlanLine[] {
+  return original.lines.map((l) => ({
+    lineNo: l.lineNo,
+    sale: { sku: l.sku, description: l.description, quantity: l.quantity, unitPrice: l.unitPrice, tax: l.tax },
+    gone: l.returned + l.reserved,
+  }));
 }
 
 /**
- * Works out what a return refunds, item by item, from the local ledger: units come off the
- * original's lines (several lines of one sku in order), each priced with the shared itemRefund so
- * returning everything in pieces refunds exactly what was paid. Refuses over-returns and unknown
- * skus; originals not on this register are refunded at the declared price, unverified.
+ * A cloud original as the shared allocator sees it: its tenders, and what is already refunded or
+ * held by other returns' reservations on each (the cloud's remaining is what may still go back).
+ */
+export function cloudAsOriginal(original: ReturnOriginal): OriginalTransaction {
+  return {
+    transactionId: original.transactionId,
+    tenders: original.tenders.map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
+    priorRefunds: original.tenders
+      .map((t) => ({
+        tenderId: t.tenderId,
+        amount: { amount: t.refunded.amount + t.reserved.amount, currency: t.amount.currency },
+      }))
+      .filter((p) => p.amount.amount > 0),
+  };
+}
+
+/** Where a cloud-verified original was sold, for the return's payload (`originals`). */
+export function originalRef(original: ReturnOriginal): ReturnOriginalRef {
+  return {
+    transactionId: original.transactionId,
+    storeId: original.storeId,
+    registerId: original.registerId,
+    ...(original.channel ? { channel: original.channel } : {}),
+    ...(original.receiptNumber ? { receiptNumber: original.receiptNumber } : {}),
+  };
+}
+
+/**
+ * Works out what a return refunds, item by item, from the local ledger or, for an original not on
+ * this register, from the cloud's (options.cloud): units come off the original's lines (several
+ * lines of one sku in order), each priced with the shared itemRefund so returning everything in
+ * pieces refunds exactly what was paid, wherever the pieces were returned. Refuses over-returns
+ * and unknown skus; originals neither here nor in the cloud are refunded at the declared price,
+ * unverified. Items name their original by its transaction id (a receipt number is resolved).
  */
 export function planReturn(
-  ledger: Ledger,
+  ledger: Pick<Ledger, "get">,
   requests: readonly ReturnItemRequest[],
-  options: { allowUnverified: boolean },
+  options: PlanOptions,
 ): PlannedReturn {
   const originals = new Map<string, LedgerTransaction | null>();
+  const cloudOriginals = new Map<string, ReturnOriginal>();
+  const cloudItems = new Map<string, { transactionId: string; sku: string; quantity: number }>();
   const extra = new Map<string, number>();
   const items: ReturnedItem[] = [];
   const returnedLines: PlannedReturn["returnedLines"] = [];
@@ -64,8 +133,9 @@ export function planReturn(
 
   requests.forEach((req, index) => {
     if (!originals.has(req.transactionId)) originals.set(req.transactionId, ledger.get(req.transactionId) ?? null);
-    const original = originals.get(req.transactionId) ?? null;
-    if (original === null) {
+    const local = originals.get(req.transactionId) ?? null;
+    const cloud = local === null ? options.cloud?.get(req.transactionId) : undefined;
+    if (local === null && cloud === undefined) {
       if (!options.allowUnverified) {
         throw new RegisterRefusal(
           422,
@@ -86,14 +156,21 @@ export function planReturn(
       items.push({ originalTransactionId: req.transactionId, sku: req.sku, quantity: req.quantity, refund });
       return;
     }
-    if (original.kind === "return") {
+    if (local?.kind === "return") {
       throw new RegisterRefusal(
         422,
         "not_returnable",
         `transaction ${req.transactionId} is itself a return; items can only be returned from a sale or exchange`,
       );
     }
-    const lines = original.lines.filter((l) => l.sku === req.sku);
+    const original = local
+      ? { transactionId: local.transactionId, currency: local.currency, lines: ledgerLines(local) }
+      : (() => {
+          const c = cloud as ReturnOriginal;
+          cloudOriginals.set(c.transactionId, c);
+          return { transactionId: c.transactionId, currency: c.currency, lines: cloudLines(c) };
+        })();
+    const lines = original.lines.filter((l) => l.sale.sku === req.sku);
     if (lines.length === 0) {
       throw new RegisterRefusal(
         422,
@@ -102,7 +179,7 @@ export function planReturn(
       );
     }
     const returnable = lines.reduce(
-      (s, l) => s + l.quantity - l.returned - (extra.get(`${original.transactionId}:${l.lineNo}`) ?? 0),
+      (s, l) => s + l.sale.quantity - l.gone - (extra.get(`${original.transactionId}:${l.lineNo}`) ?? 0),
       0,
     );
     if (req.quantity > returnable) throw new OverReturnError(req.sku, req.quantity, returnable);
@@ -111,18 +188,25 @@ export function planReturn(
     for (const line of lines) {
       if (left === 0) break;
       const key = `${original.transactionId}:${line.lineNo}`;
-      const already = line.returned + (extra.get(key) ?? 0);
-      const take = Math.min(left, line.quantity - already);
+      const already = line.gone + (extra.get(key) ?? 0);
+      const take = Math.min(left, line.sale.quantity - already);
       if (take <= 0) continue;
-      refunds.push(itemRefund(Ledger.lineAsSale(line), already, take));
+      refunds.push(itemRefund(line.sale, already, take));
       extra.set(key, (extra.get(key) ?? 0) + take);
-      returnedLines.push({ transactionId: original.transactionId, lineNo: line.lineNo, quantity: take });
+      // Only this register's own originals are in its ledger; the cloud's are held by the reservation.
+      if (local) returnedLines.push({ transactionId: original.transactionId, lineNo: line.lineNo, quantity: take });
       left -= take;
+    }
+    if (!local) {
+      const key = `${original.transactionId}:${req.sku}`;
+      const held = cloudItems.get(key) ?? { transactionId: original.transactionId, sku: req.sku, quantity: 0 };
+      held.quantity += req.quantity;
+      cloudItems.set(key, held);
     }
     const refund = sum(refunds, original.currency);
     useCurrency(refund, `items[${index}]`);
-    items.push({ originalTransactionId: req.transactionId, sku: req.sku, quantity: req.quantity, refund });
-    perOriginal.set(req.transactionId, [...(perOriginal.get(req.transactionId) ?? []), refund]);
+    items.push({ originalTransactionId: original.transactionId, sku: req.sku, quantity: req.quantity, refund });
+    perOriginal.set(original.transactionId, [...(perOriginal.get(original.transactionId) ?? []), refund]);
   });
 
   const cur = currency as string;
@@ -134,15 +218,31 @@ export function planReturn(
     verified: unverified.length === 0,
     returnedLines,
     originals: [...originals.values()].filter((o): o is LedgerTransaction => o !== null),
+    cloudOriginals: [...cloudOriginals.values()],
+    cloudItems: [...cloudItems.values()],
   };
 }
 
-/** Allocates refund amounts per original to the originals' tenders with the shared allocator. */
+/**
+ * Allocates refund amounts per original to the originals' tenders with the shared allocator (the
+ * cloud's originals against what the cloud says is left on each tender). A slice going back to a
+ * cloud original's card carries the card's token, last four and processor reference: the register
+ * refunds a card it never saw by them.
+ */
 export function allocate(
-  plan: PlannedReturn,
+  plan: Pick<PlannedReturn, "originals" | "cloudOriginals">,
   requests: ReadonlyArray<{ transactionId: string; amount: Money }>,
 ): RefundAllocationLine[] {
   const wanted = requests.filter((r) => r.amount.amount > 0);
   if (wanted.length === 0) return [];
-  return allocateRefund(plan.originals.map(Ledger.asOriginal), wanted);
+  const lines = allocateRefund([...plan.originals.map(Ledger.asOriginal), ...plan.cloudOriginals.map(cloudAsOriginal)], wanted);
+  const cloudCards = new Map(
+    plan.cloudOriginals.flatMap((o) =>
+      o.tenders.flatMap((t) => (t.card ? [[`${o.transactionId}:${t.tenderId}`, t.card] as const] : [])),
+    ),
+  );
+  return lines.map((line) => {
+    const card = line.tenderType === "card" ? cloudCards.get(`${line.originalTransactionId}:${line.tenderId}`) : undefined;
+    return card ? { ...line, card: { token: card.token, last4: card.last4, processorRef: card.processorRef } } : line;
+  });
 }

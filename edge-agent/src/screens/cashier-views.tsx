@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import type { Money, SaleLine, Tender, TenderInput, Totals } from "@tenderline/shared";
+import { raw } from "hono/html";
 import { ENTRY_MODES, TEST_CARDS } from "./card-terminal.ts";
 import { CATALOGUE } from "./catalogue.ts";
 import { displayMoney } from "./format.ts";
@@ -137,6 +138,11 @@ export function CashierBody(props: { cashierId: string }) {
         <section id="receipt-mode" hidden aria-label="Receipt">
           <div class="panel receipt" id="receipt" />
           <p class="row">
+            <button type="button" id="print-receipt" class="grow">
+              Print receipt <span class="key">F4</span>
+            </button>
+          </p>
+          <p class="row">
             <button type="button" id="new-sale" class="primary big">
               New sale (Enter)
             </button>
@@ -148,8 +154,8 @@ export function CashierBody(props: { cashierId: string }) {
             <div class="panel">
               <form id="lookup-form" class="row scan" autocomplete="off">
                 <label class="grow">
-                  Scan or type the receipt number (transaction id)
-                  <input id="lookup" name="lookup" />
+                  Scan or type the receipt number (or the transaction id), then Enter
+                  <input id="lookup" name="lookup" autocomplete="off" autocapitalize="characters" spellcheck={false} />
                 </label>
                 <button type="submit">Find receipt</button>
               </form>
@@ -341,6 +347,7 @@ export function SyncTag(props: { state: SyncState }) {
 }
 
 interface ReceiptPayload {
+  receiptNumber?: string;
   lines?: SaleLine[];
   totals?: Totals;
   tenders?: Tender[];
@@ -365,25 +372,55 @@ export interface ReceiptData {
 }
 
 /** A printed-style receipt for a sale, return or exchange. Cards show brand and last four only. */
-export function ReceiptView(props: { tx: ReceiptData; sync: SyncState; labels: Map<string, string> }) {
+export function ReceiptView(props: {
+  tx: ReceiptData;
+  sync: SyncState;
+  labels: Map<string, string>;
+  /** The receipt number's Code 128 barcode (SVG, drawn by the agent), printed with the receipt. */
+  barcodeSvg?: string | null;
+  /** The print view: no screen-only parts (the sync state). */
+  print?: boolean;
+}) {
   const tx = props.tx;
   const r = (tx.receipt ?? {}) as ReceiptPayload;
   const title = tx.kind === "return" ? "Return receipt" : tx.kind === "exchange" ? "Exchange receipt" : "Sale receipt";
+  const number = r.receiptNumber;
   return (
-    <div data-kind={tx.kind}>
+    <div data-kind={tx.kind} data-transaction-id={tx.transactionId} data-receipt-number={number ?? ""}>
       <h2>{title}</h2>
+      {props.barcodeSvg ? <div class="barcode-box">{raw(props.barcodeSvg)}</div> : null}
       <p>
-        Receipt number{" "}
-        <span class="id" id="receipt-id">
-          {tx.transactionId}
-        </span>
+        {number ? (
+          <>
+            Receipt number{" "}
+            <strong class="receipt-number" id="receipt-number">
+              {number}
+            </strong>
+            <br />
+            <span class="note">
+              Transaction{" "}
+              <span class="id" id="receipt-id">
+                {tx.transactionId}
+              </span>
+            </span>
+          </>
+        ) : (
+          <>
+            Receipt number{" "}
+            <span class="id" id="receipt-id">
+              {tx.transactionId}
+            </span>
+          </>
+        )}
         <br />
         <span class="note">
           {new Date(tx.occurredAt).toLocaleString("en-US")} · seq {tx.seq} · cashier {r.cashierId ?? "—"}
         </span>{" "}
-        <span id="receipt-sync">
-          <SyncTag state={props.sync} />
-        </span>
+        {props.print ? null : (
+          <span id="receipt-sync">
+            <SyncTag state={props.sync} />
+          </span>
+        )}
       </p>
       {r.items && r.items.length > 0 ? (
         <table aria-label="Returned items">
@@ -524,11 +561,17 @@ export interface ReturnableLine {
 }
 
 /** The original receipt in return mode: how many of each item can still come back, with a quantity field each. */
-export function ReturnOriginalView(props: { transactionId: string; lines: ReturnableLine[]; total: Money }) {
+export function ReturnOriginalView(props: {
+  transactionId: string;
+  receiptNumber?: string | undefined;
+  lines: ReturnableLine[];
+  total: Money;
+}) {
   return (
-    <div data-transaction-id={props.transactionId}>
+    <div data-transaction-id={props.transactionId} data-receipt-number={props.receiptNumber ?? ""}>
       <h2>Original receipt</h2>
       <p class="mono">
+        {props.receiptNumber ? `${props.receiptNumber} · ` : ""}
         {props.transactionId} · total {displayMoney(props.total)}
       </p>
       <table aria-label="Items on the original receipt">
@@ -607,5 +650,38 @@ export function ExchangePreviewView(props: { preview: ExchangePreview }) {
       </div>
       {p.allocation.length > 0 ? <AllocationTable allocation={p.allocation} /> : null}
     </div>
+  );
+}
+
+/**
+ * The printable receipt: a page of its own (no screen chrome, no script) with the receipt, its
+ * number in text and as a Code 128 barcode, for a reprint from any browser at the register. The
+ * cashier's "Print" prints the receipt on screen (same content, the print stylesheet leaves only it).
+ */
+export function PrintReceiptPage(props: {
+  tx: ReceiptData;
+  labels: Map<string, string>;
+  barcodeSvg: string | null;
+  storeId: string;
+  registerId: string;
+}) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>Receipt {((props.tx.receipt ?? {}) as ReceiptPayload).receiptNumber ?? props.tx.transactionId}</title>
+        <link rel="stylesheet" href="/screens/screens.css" />
+      </head>
+      <body class="print-page">
+        <main class="receipt print-receipt" id="receipt">
+          <p class="store-line">
+            Tenderline · Store {props.storeId} · Register {props.registerId}
+          </p>
+          <ReceiptView tx={props.tx} sync="unknown" labels={props.labels} barcodeSvg={props.barcodeSvg} print />
+          <p class="note">Keep this receipt: scan or type its number to return an item.</p>
+        </main>
+      </body>
+    </html>
   );
 }

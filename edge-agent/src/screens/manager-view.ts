@@ -1,4 +1,5 @@
 import type { LocalQueueStatus, QueueStatus } from "@tenderline/shared";
+import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
 import type { RecentEvent } from "./recent-events.ts";
 import type { ExceptionsView } from "./region-exceptions.ts";
 import type { Connectivity } from "./region-probes.ts";
@@ -39,6 +40,8 @@ export interface ManagerView {
   exceptions: ExceptionsView;
   recent: RecentEvent[];
   managers: ManagersView;
+  /** This register's returns refunded without verifying the original, waiting ones first. */
+  unverifiedReturns: UnverifiedReturnsView;
 }
 
 /** Who may act on this register right now, and who is locked out by wrong PINs. */
@@ -59,6 +62,7 @@ export interface ManagerInputs {
   exceptions: ExceptionsView;
   recent: RecentEvent[];
   managers: ManagersView;
+  unverifiedReturns?: UnverifiedReturnsView;
 }
 
 /** Warn once the oldest offline card tender has used this share of the processor's forwarding window. */
@@ -135,5 +139,6 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     exceptions: input.exceptions,
     recent: input.recent,
     managers: input.managers,
+    unverifiedReturns: input.unverifiedReturns ?? { rows: [], region: null, note: null },
   };
 }

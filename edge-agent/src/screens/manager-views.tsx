@@ -17,6 +17,72 @@ function Stat(props: { label: string; value: string; id: string; tone?: "warn" |
 
 const clock = (iso: string) => new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit" });
 
+const CLOUD_STATUS_TEXT: Record<string, string> = {
+  waiting: "waiting for the original",
+  verified: "verified",
+  mismatch: "mismatch",
+};
+
+/** Returns refunded to store credit without their original: the cloud checks each once it has the original. */
+function UnverifiedReturnsSection(props: { returns: ManagerView["unverifiedReturns"] }) {
+  const u = props.returns;
+  const waiting = u.rows.filter((r) => r.waiting).length;
+  return (
+    <section class="panel" aria-labelledby="h-unverified" id="unverified-returns" data-waiting={String(waiting)}>
+      <h2 id="h-unverified">Unverified returns</h2>
+      {u.rows.length === 0 ? (
+        <p class="note">None: every return on this register was verified.</p>
+      ) : (
+        <>
+          <p class="note">
+            {waiting} waiting for verification.{" "}
+            {u.region ? `Cloud status from region ${u.region}.` : `Cloud status not available: ${u.note ?? "no region answers"}.`}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Return</th>
+                <th class="num">Store credit</th>
+                <th>Approved by</th>
+                <th>Cloud</th>
+              </tr>
+            </thead>
+            <tbody>
+              {u.rows.map((r) => (
+                <tr
+                  data-transaction-id={r.transactionId}
+                  data-cloud-status={r.cloudStatus ?? "unknown"}
+                  data-waiting={String(r.waiting)}
+                >
+                  <td class="nowrap">{clock(r.occurredAt)}</td>
+                  <td class="mono truncate" title={r.transactionId}>
+                    {r.transactionId}
+                  </td>
+                  <td class="num">{displayMoney(r.storeCredit)}</td>
+                  <td>{r.approvedBy ?? "—"}</td>
+                  <td>
+                    <span
+                      class={`tag ${r.cloudStatus === "mismatch" ? "dead" : r.cloudStatus === "verified" ? "acked" : "pending"}`}
+                    >
+                      {r.cloudStatus
+                        ? CLOUD_STATUS_TEXT[r.cloudStatus]
+                        : r.syncState === "pending"
+                          ? "not yet sent"
+                          : "not known"}
+                    </span>
+                    {r.reason ? <span class="note"> {r.reason}</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
 /** Who is signed in (the retry, pause and resume buttons need a manager) and who is locked out. */
 function ManagersSection(props: { managers: ManagerView["managers"] }) {
   const m = props.managers;
@@ -236,6 +302,7 @@ export function ManagerPanel(props: { view: ManagerView }) {
               )}
             </section>
             <ManagersSection managers={v.managers} />
+            <UnverifiedReturnsSection returns={v.unverifiedReturns} />
             <section class="panel" aria-labelledby="h-dead">
               <h2 id="h-dead">Dead letters</h2>
               {v.deadLetters.length === 0 ? (

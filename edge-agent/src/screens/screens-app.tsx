@@ -2,6 +2,8 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import {
+  ErrorBodySchema,
+  type ErrorStatus,
   findPanFields,
   formatPath,
   type Money,
@@ -24,12 +26,15 @@ import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { ManagerAuthority } from "../managers/manager-authority.ts";
 import { managerOf, requireManager } from "../managers/manager-routes.ts";
+import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
 import type { Db } from "../storage/database.ts";
+import { receiptBarcodeSvg } from "./barcode.ts";
 import { approveOnTerminal, ENTRY_MODES, TEST_CARDS, type TestCard } from "./card-terminal.ts";
 import {
   CartView,
   CashierBody,
   ExchangePreviewView,
+  PrintReceiptPage,
   ReceiptView,
   type ReturnableLine,
   ReturnOriginalView,
@@ -71,6 +76,8 @@ export interface ScreensDeps {
   defaultCashierId?: string;
   /** The register's credential as it is now (replaced while the agent runs); default config.storeToken. */
   credential?: () => string;
+  /** The manager's list of this register's unverified returns with the cloud's status (UnverifiedReturnsBoard). */
+  unverifiedReturns?: () => Promise<UnverifiedReturnsView>;
 }
 
 const CartSchema = z.array(
@@ -105,6 +112,7 @@ const ReceiptAllocationSchema = z.looseObject({
 const ReceiptLinesSchema = z.looseObject({
   lines: z.array(z.looseObject({ sku: z.string(), description: z.string().default("") })).default([]),
 });
+const ReceiptNumberSchema = z.looseObject({ receiptNumber: z.string().optional() });
 const PreviewSchema = z.object({ items: ReturnItemsSchema, exchangeItems: CartSchema.max(200).default([]) });
 
 /**
@@ -195,10 +203,18 @@ export function createScreens(deps: ScreensDeps): Hono {
     return { status: res.status, body: await res.json() };
   }
 
-  /** A transaction as GET /api/v1/transactions/{id} answers it, checked against the shared schema; undefined when not found. */
-  async function transaction(c: Context, id: string) {
-    const { status, body } = await apiJson(c, `/api/v1/transactions/${encodeURIComponent(id)}`);
-    return status === 200 ? ReceiptViewSchema.parse(body) : undefined;
+  /**
+   * A transaction as GET /api/v1/transactions/{ref} answers it (ref: its id or its receipt number),
+   * checked against the shared schema; undefined when not found. Any other refusal (a receipt
+   * number with a wrong check character: 422 invalid_receipt_number) is passed on as the API said it.
+   */
+  async function transaction(c: Context, ref: string) {
+    const { status, body } = await apiJson(c, `/api/v1/transactions/${encodeURIComponent(ref)}`);
+    if (status === 200) return ReceiptViewSchema.parse(body);
+    if (status === 404) return undefined;
+    const refusal = ErrorBodySchema.safeParse(body);
+    if (!refusal.success) throw new ServiceError(502, "bad_answer", `the register API answered ${status} without an error body`);
+    throw new ServiceError(status as ErrorStatus, refusal.data.error, refusal.data.message);
   }
 
   // Parsed once here, at the JSON boundary: from here on the queue and the sync status are typed.
@@ -264,6 +280,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       exceptions: await exceptions.read(reachable),
       recent: recentRows,
       managers: managersView(c),
+      ...(deps.unverifiedReturns ? { unverifiedReturns: await deps.unverifiedReturns() } : {}),
     });
     return (<ManagerPanel view={view} />).toString();
   }
@@ -358,19 +375,54 @@ export function createScreens(deps: ScreensDeps): Hono {
     });
   });
 
-  app.get("/screens/cashier/receipt/:id", async (c) => {
-    const tx = await transaction(c, c.req.param("id"));
+  /** The receipt for a transaction id or a receipt number, with labels for the tenders a return went back to. */
+  async function receiptFor(c: Context, ref: string) {
+    const tx = await transaction(c, ref.trim());
     if (!tx) throw new ServiceError(404, "transaction_not_found", "no receipt with that number on this register");
     const { allocation } = ReceiptAllocationSchema.parse(tx.receipt);
     const labels = await labelsFor(
       c,
       allocation.map((a) => a.originalTransactionId),
     );
-    return c.json({ html: (<ReceiptView tx={tx} sync={recent.stateOf(tx.seq)} labels={labels} />).toString() });
+    return { tx, labels };
+  }
+
+  app.get("/screens/cashier/receipt/:ref", async (c) => {
+    const { tx, labels } = await receiptFor(c, c.req.param("ref"));
+    const number = ReceiptNumberSchema.parse(tx.receipt).receiptNumber;
+    return c.json({
+      transactionId: tx.transactionId,
+      receiptNumber: number ?? null,
+      // With its barcode, so "Print" prints this very receipt (the print stylesheet leaves only it).
+      html: (
+        <ReceiptView
+          tx={tx}
+          sync={recent.stateOf(tx.seq)}
+          labels={labels}
+          barcodeSvg={number ? receiptBarcodeSvg(number) : null}
+        />
+      ).toString(),
+    });
   });
 
-  app.get("/screens/cashier/return-original/:id", async (c) => {
-    const id = c.req.param("id").trim();
+  // The printable receipt: a page of its own, the number in text and as a Code 128 barcode (SVG).
+  app.get("/screens/cashier/receipt/:ref/print", async (c) => {
+    const { tx, labels } = await receiptFor(c, c.req.param("ref"));
+    const number = ReceiptNumberSchema.parse(tx.receipt).receiptNumber;
+    const html = (
+      <PrintReceiptPage
+        tx={tx}
+        labels={labels}
+        barcodeSvg={number ? receiptBarcodeSvg(number) : null}
+        storeId={config.storeId}
+        registerId={config.registerId}
+      />
+    ).toString();
+    return page(c, html);
+  });
+
+  app.get("/screens/cashier/return-original/:ref", async (c) => {
+    const id = c.req.param("ref").trim();
     const tx = await transaction(c, id);
     if (!tx) {
       throw new ServiceError(
@@ -391,7 +443,15 @@ export function createScreens(deps: ScreensDeps): Hono {
     }
     return c.json({
       transactionId: tx.transactionId,
-      html: (<ReturnOriginalView transactionId={tx.transactionId} lines={[...bySku.values()]} total={tx.total} />).toString(),
+      receiptNumber: ReceiptNumberSchema.parse(tx.receipt).receiptNumber ?? null,
+      html: (
+        <ReturnOriginalView
+          transactionId={tx.transactionId}
+          receiptNumber={ReceiptNumberSchema.parse(tx.receipt).receiptNumber}
+          lines={[...bySku.values()]}
+          total={tx.total}
+        />
+      ).toString(),
     });
   });
 

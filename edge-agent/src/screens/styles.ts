@@ -79,5 +79,20 @@ meter { width: 100%; height: 1.1rem; }
 .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .key { font-size: .72rem; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 .3rem; margin-left: .25rem; font-weight: 400; }
 .nowrap { white-space: nowrap; }
+.receipt .receipt-number { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.25rem; letter-spacing: .05em; user-select: all; }
+.barcode-box { margin: .5rem 0; }
+.barcode-box svg.barcode { display: block; width: 100%; max-width: 360px; height: auto; margin: 0 auto; }
+.print-page { background: #fff; }
+.print-receipt { padding: 1rem; }
+.print-receipt .store-line { text-align: center; font-weight: 600; }
+@media print {
+  @page { margin: 4mm; }
+  body { background: #fff; }
+  .topbar, .banner, main > .row, #receipt-mode > .row, #sale-mode, #return-mode { display: none !important; }
+  #receipt-sync { display: none; }
+  .panel { border: none; padding: 0; }
+  .receipt { max-width: none; font-size: 11pt; }
+  .tag { display: none; }
+}
 .truncate { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 `;

@@ -123,6 +123,13 @@ export const MIGRATIONS: readonly string[] = [
     locked_until INTEGER
   ) STRICT, WITHOUT ROWID;
   `,
+  // 6: the short receipt number a person types or scans (shared/src/receipts/receipt-number.ts),
+  // found by its index. Partial: only sales have one, so returns write no index page. Sales
+  // recorded before it have none (their payload has none either) and are found by transaction id.
+  `
+  ALTER TABLE transactions ADD COLUMN receipt_number TEXT;
+  CREATE UNIQUE INDEX transactions_receipt_number ON transactions (receipt_number) WHERE receipt_number IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

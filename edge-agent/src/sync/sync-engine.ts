@@ -417,6 +417,19 @@ export class SyncEngine {
     return rows;
   }
 
+  /**
+   * The regions this engine would send its next batch to, best first (the same choice as `step`),
+   * without those it knows are down (failed probe or open breaker): where the register's other
+   * calls to the cloud (a return's lookup of an original) should go. Empty when none is usable.
+   */
+  regionChoice(): Array<{ name: string; url: string }> {
+    const order = chooseOrder(this.links, this.current, this.clock(), this.o.settings.failbackAfterMs);
+    return order
+      .map((name) => this.links.find((l) => l.name === name) as RegionLink)
+      .filter((l) => l.probeOk !== false && l.breakerState !== "open")
+      .map((l) => ({ name: l.name, url: l.endpoint.url }));
+  }
+
   status(): SyncStatus {
     const now = this.clock();
     this.acks = this.acks.filter((a) => now - a.at <= THROUGHPUT_WINDOW_MS);

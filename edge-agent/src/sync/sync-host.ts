@@ -22,6 +22,8 @@ export interface SyncHandle {
    * ends (a manager's pause stays). Resolves once the engine has it.
    */
   setCredential(token: string): Promise<void>;
+  /** The engine's current choice of regions, best first, without those it knows are down (empty: none usable). */
+  regionChoice(): Promise<Array<{ name: string; url: string }>>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
     resume: () => call((r) => r.resume()),
     syncNow: () => call((r) => r.syncNow()),
     setCredential: (token: string) => call((r) => r.setCredential(token)),
+    regionChoice: () => call((r) => r.regionChoice()),
   };
   let waking = false;
   let again = false;
@@ -116,6 +119,7 @@ export function startSync(config: AgentConfig, logger: Logger, options: { checkp
     resume: () => api.resume(),
     syncNow: () => api.syncNow(),
     setCredential: (token) => api.setCredential(token),
+    regionChoice: () => api.regionChoice(),
     async close() {
       if (closed) return;
       closed = true;

@@ -34,6 +34,8 @@ export interface SyncWorkerApi {
   syncNow(): void;
   /** A new credential for the regions, from the next request on (SyncEngine.setCredential). */
   setCredential(token: string): void;
+  /** The engine's current choice of regions, best first, without those known down (SyncEngine.regionChoice). */
+  regionChoice(): Array<{ name: string; url: string }>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ const api: SyncWorkerApi = {
   resume: () => engine.resume(),
   syncNow: () => engine.syncNow(),
   setCredential: (token) => engine.setCredential(token),
+  regionChoice: () => engine.regionChoice(),
   async stop() {
     if (checkpointTimer) clearInterval(checkpointTimer);
     await engine.stop();

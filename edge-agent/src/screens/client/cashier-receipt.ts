@@ -18,3 +18,12 @@ export async function refreshReceiptSync(): Promise<void> {
   const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(state.receiptId)}`);
   if (!el("receipt-mode").hidden) el("receipt").innerHTML = r.html;
 }
+
+/**
+ * Prints the receipt on screen, barcode included: the print stylesheet leaves only the receipt on
+ * the page. (No pop-up window: the Electron shell refuses new windows.)
+ */
+export function printReceipt(): void {
+  if (el("receipt-mode").hidden || !state.receiptId) return;
+  window.print();
+}

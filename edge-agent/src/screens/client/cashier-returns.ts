@@ -23,11 +23,14 @@ export function invalidatePreview(): void {
   el<HTMLButtonElement>("confirm-return").disabled = true;
 }
 
-export async function lookup(id: string): Promise<void> {
-  const r = await call<{ html: string; transactionId: string }>(
-    `/screens/cashier/return-original/${encodeURIComponent(id.trim())}`,
+/** Finds the original by its receipt number (typed in any case, or scanned) or its transaction id. */
+export async function lookup(ref: string): Promise<void> {
+  const r = await call<{ html: string; transactionId: string; receiptNumber: string | null }>(
+    `/screens/cashier/return-original/${encodeURIComponent(ref.trim())}`,
   );
   state.returnTx = r.transactionId;
+  // Cleared once found, so the next scan starts on an empty field; the original shows its number.
+  input("lookup").value = "";
   el("return-original").innerHTML = r.html;
   el("return-preview").innerHTML = '<p class="empty">Choose quantities, then show the refund.</p>';
   invalidatePreview();

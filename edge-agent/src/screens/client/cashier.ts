@@ -5,6 +5,7 @@
  * returns tokens.
  */
 import { setMode } from "./cashier-mode.ts";
+import { printReceipt } from "./cashier-receipt.ts";
 import { addExchangeItem, confirmReturn, invalidatePreview, lookup, preview } from "./cashier-returns.ts";
 import { addItem, addTender, completeSale, refreshCheckout, resetSale, selectTender } from "./cashier-sale.ts";
 import { state } from "./cashier-state.ts";
@@ -82,12 +83,26 @@ function wireSale(): void {
     void completeSale();
   });
   el("new-sale").addEventListener("click", resetSale);
+  el("print-receipt").addEventListener("click", printReceipt);
 }
 
 function wireReturns(): void {
+  // A barcode scanner is a keyboard: it types the receipt number and presses Enter, which submits
+  // this form from the lookup field itself (no click, no change of focus). A typed number or
+  // transaction id goes the same way.
   el("lookup-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    guard(() => lookup(input("lookup").value), "lookup-error");
+    const ref = input("lookup").value.trim();
+    if (ref === "") return;
+    show("lookup-error", "");
+    lookup(ref).then(
+      () => show("lookup-error", ""),
+      (error: unknown) => {
+        show("lookup-error", problem(error));
+        // Selected, so the next scan or typing replaces it rather than adding to it.
+        input("lookup").select();
+      },
+    );
   });
   el("return-original").addEventListener("input", invalidatePreview);
   el("return-original").addEventListener("keydown", (e) => {
@@ -123,6 +138,9 @@ function wireKeyboard(): void {
       const type = TENDER_KEYS[e.key] as string;
       selectTender(type);
       focusField(type === "gift_card" ? "gift-code" : "tender-amount");
+    } else if (e.key === "F4" && !el("receipt-mode").hidden) {
+      e.preventDefault();
+      printReceipt();
     } else if (e.key === "Enter" && !el("receipt-mode").hidden && (e.target as HTMLElement).tagName !== "BUTTON") {
       e.preventDefault();
       resetSale();
