@@ -23,6 +23,13 @@ export interface StoreSpec {
   registers: string[];
 }
 
+/** An online order channel: its own store and instance id, which number its events like a register. */
+export interface ChannelSpec {
+  storeId: string;
+  registerId: string;
+  channel: string;
+}
+
 export interface ChainOptions {
   /** Everything the chain keeps: region data dirs, agent outboxes, logs. */
   dataDir: string;
@@ -34,6 +41,8 @@ export interface ChainOptions {
   processorPort?: number;
   agentPorts?: Record<string, number>;
   stores: StoreSpec[];
+  /** Order channels to issue credentials for (they post to the regions themselves: order-channel.ts). */
+  channels?: ChannelSpec[];
   /** Agents reach the regions through a cuttable link per store (drills, tests). */
   viaStoreLinks?: boolean;
   /** Extra agent config, e.g. sync probe settings for fast failover in tests. */
@@ -57,6 +66,8 @@ export const ChainTokensSchema = z.object({
   registers: z.record(z.string(), z.string()),
   /** Each region's credential for pulling from its peers. */
   regions: z.record(z.string(), z.string()),
+  /** Each order channel instance's credential (by its registerId): it records online orders only. */
+  channels: z.record(z.string(), z.string()).default({}),
 });
 export type ChainTokens = z.infer<typeof ChainTokensSchema>;
 
@@ -110,6 +121,7 @@ export class Chain {
       stores: {},
       registers: {},
       regions: Object.fromEntries(this.regionNames.map((r, i) => [r, regionCredentials[i] as string])),
+      channels: {},
     };
   }
 
@@ -121,8 +133,8 @@ export class Chain {
     const tokens = this.tokens;
     const issuing = this.regionUrl(this.regionNames[0] as string);
     if (!tokens.consumer) tokens.consumer = (await issueAt(issuing, tokens.admin, { kind: "consumer" }, "chain feed")).credential;
-    await Promise.all(
-      this.options.stores.flatMap((store) => [
+    await Promise.all([
+      ...this.options.stores.flatMap((store) => [
         (async () => {
           tokens.stores[store.storeId] ??= (
             await issueAt(issuing, tokens.admin, { kind: "store", storeId: store.storeId }, "store tooling")
@@ -139,7 +151,22 @@ export class Chain {
           ).credential;
         }),
       ]),
-    );
+      ...(this.options.channels ?? []).map(async (c) => {
+        tokens.channels[c.registerId] ??= (
+          await issueAt(
+            issuing,
+            tokens.admin,
+            { kind: "channel", storeId: c.storeId, registerId: c.registerId },
+            `order channel ${c.channel}`,
+          )
+        ).credential;
+      }),
+    ]);
+  }
+
+  /** Every region's URL, in the order registers prefer them. */
+  get regionUrls(): string[] {
+    return this.regionNames.map((name) => this.regionUrl(name));
   }
 
   regionUrl(name: string): string {

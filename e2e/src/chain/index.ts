@@ -1,4 +1,5 @@
 export * from "./chain.ts";
 export * from "./free-port.ts";
 export * from "./link-proxy.ts";
+export * from "./order-channel.ts";
 export * from "./service-process.ts";

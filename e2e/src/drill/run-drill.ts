@@ -5,15 +5,20 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { allocateRefund, type OriginalTransaction, QueueStatusSchema, type RefundAllocationLine } from "@tenderline/shared";
+import { QueueStatusSchema, ReturnCompletedSchema } from "@tenderline/shared";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { Chain } from "../chain/chain.ts";
-import { checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
+import { OrderChannel, OrderChannelError } from "../chain/order-channel.ts";
+import { type ClientOp, checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
+import { checkRefunds, checkTenderRefunds } from "./refund-checks.ts";
 import { acceptedCount, type FeedEventItem, readDigest, readRegister, readWholeFeed } from "./region-reader.ts";
 import { notYetSynced, type QueueView, warmupFailure } from "./warmup.ts";
-import { prng, RegisterClient } from "./workload.ts";
+import { DRILL_CATALOGUE, prng, RegisterClient, SalesBoard } from "./workload.ts";
+
+/** The drill's online shop: its orders are returned in the stores. */
+const WEB_CHANNEL = { storeId: "online", registerId: "web-1", channel: "web" };
 
 export interface DrillOptions {
   agents: number;
@@ -112,6 +117,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const chain = new Chain({
     dataDir: options.dataDir,
     stores,
+    channels: [WEB_CHANNEL],
     viaStoreLinks: true,
     databaseUrls: options.databaseUrls,
     logLevel: "warn",
@@ -154,11 +160,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const cutStore = stores[0]?.storeId as string;
     const killedAgent = stores.at(-1)?.registers.at(-1) as string;
     const random = prng(options.seed);
+    const board = new SalesBoard();
     const clients = new Map(
       [...storeOf.keys()].map((registerId) => [
         registerId,
         new RegisterClient({
           registerId,
+          storeId: storeOf.get(registerId) as string,
+          board,
           baseUrl: () => chain.agents.get(registerId)?.url ?? "http://127.0.0.1:1",
           linkDown: () => chain.links.get(`${storeOf.get(registerId)}/A`)?.isCut ?? false,
           random: prng(Math.floor(random() * 2 ** 31)),
@@ -278,7 +287,49 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }
     })();
 
-    await Promise.all([...cashiers, faultPlan]);
+    // The online shop takes orders all through the drill, failing over between regions itself.
+    const shop = new OrderChannel(WEB_CHANNEL, chain.regionUrls, chain.tokens.channels[WEB_CHANNEL.registerId] ?? "");
+    const shopOps: ClientOp[] = [];
+    const orderRandom = prng(Math.floor(random() * 2 ** 31));
+    const ordering = (async () => {
+      let n = 0;
+      while (Date.now() < sellingUntil) {
+        const item = DRILL_CATALOGUE[Math.floor(orderRandom() * DRILL_CATALOGUE.length)] as (typeof DRILL_CATALOGUE)[number];
+        const quantity = 1 + Math.floor(orderRandom() * 3);
+        const orderId = `W${String(++n).padStart(6, "0")}`;
+        try {
+          const order = await shop.place(
+            orderId,
+            [
+              {
+                sku: item.sku,
+                description: item.description,
+                quantity,
+                unitPrice: item.price,
+                tax: Math.round((item.price * quantity * item.taxBp) / 10_000),
+              },
+            ],
+            499,
+          );
+          shopOps.push({ opId: orderId, agent: WEB_CHANNEL.registerId, outcome: { kind: "acked", eventId: order.eventId } });
+          board.publish({
+            transactionId: order.transactionId,
+            registerId: WEB_CHANNEL.registerId,
+            storeId: WEB_CHANNEL.storeId,
+            lines: order.lines.filter((l) => l.sku !== "SHIPPING"),
+            returned: new Map(),
+          });
+        } catch (error) {
+          // No region took it (both down or slow): the order system would retry it later; the
+          // drill counts it as unanswered (it may still be stored, which is no loss).
+          if (!(error instanceof OrderChannelError)) throw error;
+          shopOps.push({ opId: orderId, agent: WEB_CHANNEL.registerId, outcome: { kind: "unknown" } });
+        }
+        await sleep(500);
+      }
+    })();
+
+    await Promise.all([...cashiers, faultPlan, ordering]);
     const sellingEnded = now();
     mark("selling stopped; resolving unanswered requests and waiting for convergence");
     for (const client of clients.values()) await client.resolveUnknowns();
@@ -359,7 +410,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       db.close();
     }
 
-    const ops = [...clients.values()].flatMap((c) => c.ops);
+    for (const eventId of shop.attempted) recorded.add(eventId);
+    const ops = [...[...clients.values()].flatMap((c) => c.ops), ...shopOps];
     const history = checkHistory(
       ops,
       recorded,
@@ -416,6 +468,24 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       name: "refunds match the allocator",
       passed: refundMismatches.length === 0,
       detail: refundMismatches.length === 0 ? "every return re-allocated identically" : refundMismatches.slice(0, 3).join("; "),
+    });
+    for (const [region, items] of Object.entries(feeds)) {
+      const { tenders, overRefunded } = checkTenderRefunds(items);
+      checks.push({
+        name: `region ${region}: no tender refunded more than it paid (every register, store and the online channel)`,
+        passed: overRefunded.length === 0,
+        detail:
+          overRefunded.length === 0 ? `${tenders} refunded tenders within what they paid` : overRefunded.slice(0, 3).join("; "),
+      });
+    }
+    const acceptedOrders = shopOps.filter((o) => o.outcome.kind === "acked").length;
+    const crossReturns = (Object.values(feeds)[0] ?? []).filter(
+      (i) => i.event?.type === "return.completed" && ReturnCompletedSchema.parse(i.event.payload).verifiedBy === "cloud",
+    ).length;
+    checks.push({
+      name: "online orders taken and returned in stores",
+      passed: acceptedOrders > 0,
+      detail: `${acceptedOrders} orders acknowledged; ${crossReturns} returns verified by the cloud (other register, store or online)`,
     });
     const failoverValues = Object.values(failover).filter((v): v is number => v !== null);
     const failoverMax = failoverValues.length > 0 ? Math.max(...failoverValues) : null;
@@ -492,68 +562,4 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     );
     return report;
   }
-}
-
-/** Re-allocates every return with the shared allocator, in each register's order, and lists any that differ. */
-export function checkRefunds(items: readonly FeedEventItem[]): string[] {
-  const events = items
-    .filter((i) => i.kind === "event" && i.event)
-    .map((i) => i.event as NonNullable<FeedEventItem["event"]>)
-    .sort((a, b) => (a.registerId === b.registerId ? a.seq - b.seq : a.registerId < b.registerId ? -1 : 1));
-  const originals = new Map<string, OriginalTransaction>();
-  const mismatches: string[] = [];
-  type Tender = {
-    tenderId: string;
-    type: OriginalTransaction["tenders"][number]["type"];
-    amount: { amount: number; currency: string };
-  };
-  const refunded = (lines: RefundAllocationLine[]) => {
-    for (const line of lines) {
-      const o = originals.get(line.originalTransactionId);
-      if (o)
-        originals.set(o.transactionId, {
-          ...o,
-          priorRefunds: [...o.priorRefunds, { tenderId: line.tenderId, amount: line.amount }],
-        });
-    }
-  };
-  for (const e of events) {
-    const p = e.payload as {
-      transactionId: string;
-      tenders?: Tender[];
-      allocation?: RefundAllocationLine[];
-      items?: Array<{ originalTransactionId: string; refund: { amount: number; currency: string } }>;
-      verified?: boolean;
-    };
-    if (e.type === "sale.completed" || e.type === "exchange.completed") {
-      originals.set(p.transactionId, {
-        transactionId: p.transactionId,
-        tenders: (p.tenders ?? []).map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
-        priorRefunds: [],
-      });
-      if (e.type === "exchange.completed") refunded(p.allocation ?? []);
-    } else if (e.type === "return.completed" && p.verified !== false) {
-      const perOriginal = new Map<string, { amount: number; currency: string }>();
-      for (const item of p.items ?? []) {
-        const sum = perOriginal.get(item.originalTransactionId);
-        perOriginal.set(item.originalTransactionId, {
-          amount: (sum?.amount ?? 0) + item.refund.amount,
-          currency: item.refund.currency,
-        });
-      }
-      try {
-        const expected = allocateRefund(
-          [...originals.values()],
-          [...perOriginal].map(([transactionId, amount]) => ({ transactionId, amount })),
-        );
-        const key = (l: RefundAllocationLine) => `${l.originalTransactionId}/${l.tenderId}/${l.amount.amount}`;
-        if (expected.map(key).sort().join() !== (p.allocation ?? []).map(key).sort().join())
-          mismatches.push(`return ${p.transactionId} allocated differently`);
-      } catch (error) {
-        mismatches.push(`return ${p.transactionId}: ${(error as Error).message}`);
-      }
-      refunded(p.allocation ?? []);
-    }
-  }
-  return mismatches;
 }

@@ -37,8 +37,36 @@ interface SaleLine {
 
 interface KnownSale {
   transactionId: string;
+  /** Where it was sold: a register, or an order channel instance. */
+  registerId: string;
+  storeId: string;
   lines: SaleLine[];
+  /** Units taken for return so far, by every register (the board's sales are shared). */
   returned: Map<string, number>;
+}
+
+/**
+ * Every sale and online order of the fleet, for returns made somewhere else: at another register
+ * of the store, in another store, or in a store for an online order.
+ */
+export class SalesBoard {
+  private readonly sales: KnownSale[] = [];
+
+  publish(sale: KnownSale): void {
+    this.sales.push(sale);
+    if (this.sales.length > 2000) this.sales.shift();
+  }
+
+  /** A sale made elsewhere than `registerId` with a unit left to return. */
+  pickElsewhere(registerId: string, random: () => number): { sale: KnownSale; line: SaleLine } | undefined {
+    for (let i = 0; i < 8 && this.sales.length > 0; i++) {
+      const sale = this.sales[Math.floor(random() * this.sales.length)] as KnownSale;
+      if (sale.registerId === registerId) continue;
+      const line = sale.lines[Math.floor(random() * sale.lines.length)] as SaleLine;
+      if ((sale.returned.get(line.sku) ?? 0) < line.quantity) return { sale, line };
+    }
+    return undefined;
+  }
 }
 
 /** A small deterministic PRNG so a drill's workload can be replayed from its seed. */
@@ -55,6 +83,9 @@ export function prng(seed: number): () => number {
 
 export interface RegisterClientOptions {
   registerId: string;
+  storeId: string;
+  /** The fleet's sales, shared by every register's client: returns anywhere draw on it. */
+  board?: SalesBoard;
   /** The agent's base URL now (it changes if the agent restarts on another port). */
   baseUrl: () => string;
   /** Whether the store's link is cut right now: the card terminal then approves offline. */
@@ -135,6 +166,22 @@ export class RegisterClient {
   /** Plays one cashier action and records what the client was told. */
   async step(): Promise<void> {
     const r = this.options.random();
+    const elsewhere =
+      r >= 0.15 && r < 0.19 ? this.options.board?.pickElsewhere(this.options.registerId, this.options.random) : undefined;
+    if (elsewhere) {
+      // A return of a sale made at another register, in another store or online: the agent checks
+      // it against the cloud's ledger. The price per unit the cashier reads off the receipt (price
+      // plus the unit's share of tax, rounded down) is given for when no region can be reached.
+      const { sale, line } = elsewhere;
+      sale.returned.set(line.sku, (sale.returned.get(line.sku) ?? 0) + 1);
+      const unitPrice = money(line.unitPrice.amount + Math.floor(line.tax.amount / line.quantity), line.unitPrice.currency);
+      await this.send("/api/v1/returns", {
+        cashierId: `c-${this.options.registerId}`,
+        items: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1, unitPrice }],
+        reason: "customer return, bought elsewhere",
+      });
+      return;
+    }
     const candidate = this.returnable();
     if (r < 0.1 && candidate) {
       const { sale, line } = candidate;
@@ -166,7 +213,15 @@ export class RegisterClient {
     const body = this.saleBody();
     const answer = await this.send("/api/v1/sales", body);
     if (answer) {
-      this.sales.push({ transactionId: answer.transactionId, lines: body.lines, returned: new Map() });
+      const sale: KnownSale = {
+        transactionId: answer.transactionId,
+        registerId: this.options.registerId,
+        storeId: this.options.storeId,
+        lines: body.lines,
+        returned: new Map(),
+      };
+      this.sales.push(sale);
+      this.options.board?.publish(sale);
       if (this.sales.length > 200) this.sales.shift();
     }
   }

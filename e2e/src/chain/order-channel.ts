@@ -1,0 +1,149 @@
+/**
+ * An online shop's order system, as the chain plays it: it records each order as an
+ * `order.completed` event with its channel credential, numbering its events like a register
+ * (seq 1, 2, 3 … per channel instance), and sends it to the first region that answers, retrying
+ * the same event (same eventId) elsewhere when a region is down: the region API's idempotency
+ * makes the retry safe.
+ */
+import {
+  CURRENT_SCHEMA_VERSION,
+  computeTotals,
+  money,
+  newEventId,
+  type OrderCompleted,
+  RegionApiError,
+  RegionClient,
+  type SaleLine,
+} from "@tenderline/shared";
+
+export interface OrderLineInput {
+  sku: string;
+  description?: string;
+  quantity: number;
+  /** Price per unit and tax for the whole line, minor units. */
+  unitPrice: number;
+  tax: number;
+}
+
+export interface PlacedOrder {
+  eventId: string;
+  transactionId: string;
+  orderId: string;
+  seq: number;
+  lines: SaleLine[];
+  payload: OrderCompleted;
+  /** The region that acknowledged it. */
+  region: string;
+}
+
+export class OrderChannelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OrderChannelError";
+  }
+}
+
+export class OrderChannel {
+  private seq = 0;
+  readonly placed: PlacedOrder[] = [];
+  /** Every order event sent, acknowledged or not: what the channel recorded. */
+  readonly attempted: string[] = [];
+  private readonly clients: RegionClient[];
+
+  constructor(
+    private readonly spec: { storeId: string; registerId: string; channel: string; currency?: string },
+    regionUrls: readonly string[],
+    credential: string,
+  ) {
+    this.clients = regionUrls.map((url) => new RegionClient(url, credential, { timeoutMs: 5000 }));
+  }
+
+  /** Records one order paid by card (with the gateway's references), shipping as its last line. */
+  async place(orderId: string, items: readonly OrderLineInput[], shipping = 0): Promise<PlacedOrder> {
+    const currency = this.spec.currency ?? "USD";
+    const lines: SaleLine[] = [
+      ...items.map((i) => ({
+        sku: i.sku,
+        description: i.description ?? "",
+        quantity: i.quantity,
+        unitPrice: money(i.unitPrice, currency),
+        tax: money(i.tax, currency),
+      })),
+      ...(shipping > 0
+        ? [
+            {
+              sku: "SHIPPING",
+              description: "Shipping",
+              quantity: 1,
+              unitPrice: money(shipping, currency),
+              tax: money(0, currency),
+            },
+          ]
+        : []),
+    ];
+    const totals = computeTotals(lines);
+    const transactionId = newEventId();
+    const gatewayTxn = `GW-${orderId}`;
+    const payload: OrderCompleted = {
+      transactionId,
+      cashierId: this.spec.channel,
+      orderId,
+      channel: this.spec.channel,
+      lines,
+      totals,
+      tenders: [
+        {
+          tenderId: "t1",
+          type: "card",
+          amount: totals.total,
+          card: {
+            token: `tok_web_${orderId}`,
+            last4: "4242",
+            brand: "visa",
+            entryMode: "ecommerce",
+            terminalTxnId: gatewayTxn,
+            authCode: `WA${orderId.slice(-6)}`,
+            processorRef: `PR-${gatewayTxn}`,
+          },
+          offline: false,
+        },
+      ],
+    };
+    const seq = ++this.seq;
+    const event = {
+      eventId: newEventId(),
+      storeId: this.spec.storeId,
+      registerId: this.spec.registerId,
+      seq,
+      type: "order.completed",
+      occurredAt: new Date().toISOString(),
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+      payload,
+    };
+    this.attempted.push(event.eventId);
+    const region = await this.send(event);
+    const order = { eventId: event.eventId, transactionId, orderId, seq, lines, payload, region };
+    this.placed.push(order);
+    return order;
+  }
+
+  private async send(event: { eventId: string }): Promise<string> {
+    const reasons: string[] = [];
+    for (const client of this.clients) {
+      try {
+        const answer = await client.sendBatch({ storeId: this.spec.storeId, registerId: this.spec.registerId, events: [event] });
+        const result = answer.results.find((r) => r.eventId === event.eventId);
+        if (result?.status === "accepted" || result?.status === "duplicate") return answer.region;
+        throw new OrderChannelError(`${answer.region} refused order event ${event.eventId}: ${result?.reason ?? "no result"}`);
+      } catch (error) {
+        // A region that is down or cut off: the same event goes to the next one.
+        if (error instanceof RegionApiError && error.kind !== "http") {
+          reasons.push(error.message);
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw new OrderChannelError(`no region took order event ${event.eventId}: ${reasons.join("; ")}`);
+  }
+}

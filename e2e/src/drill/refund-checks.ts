@@ -1,0 +1,148 @@
+/** The drill's checks of refunds over what the regions' feeds hold: pure, so they are tested on their own. */
+import {
+  allocateRefund,
+  ExchangeCompletedSchema,
+  exchangeCreditTender,
+  OrderCompletedSchema,
+  type OriginalTransaction,
+  type RefundAllocationLine,
+  ReturnCompletedSchema,
+  SaleCompletedSchema,
+} from "@tenderline/shared";
+import type { FeedEventItem } from "./region-reader.ts";
+
+interface FeedEvent {
+  registerId: string;
+  seq: number;
+  type: string;
+  payload: unknown;
+}
+
+const feedEvents = (items: readonly FeedEventItem[]): FeedEvent[] =>
+  items
+    .filter((i) => i.kind === "event" && i.event)
+    .map((i) => i.event as NonNullable<FeedEventItem["event"]>)
+    .sort((a, b) => (a.registerId === b.registerId ? a.seq - b.seq : a.registerId < b.registerId ? -1 : 1));
+
+/** An event's payload through its shared schema; the feed holds only events a region validated, so a failure is a finding. */
+function payloadOf(e: FeedEvent) {
+  switch (e.type) {
+    case "sale.completed":
+      return { type: e.type, p: SaleCompletedSchema.parse(e.payload) } as const;
+    case "order.completed":
+      return { type: e.type, p: OrderCompletedSchema.parse(e.payload) } as const;
+    case "exchange.completed":
+      return { type: e.type, p: ExchangeCompletedSchema.parse(e.payload) } as const;
+    case "return.completed":
+      return { type: e.type, p: ReturnCompletedSchema.parse(e.payload) } as const;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Re-allocates, with the shared allocator, every return a register verified against its own
+ * ledger, in that register's order, and lists any that differ. Originals also refunded at another
+ * register (or an online order) are left to checkTenderRefunds: their order across registers is
+ * the cloud's, not one register's.
+ */
+export function checkRefunds(items: readonly FeedEventItem[]): string[] {
+  const events = feedEvents(items);
+  const refundedAt = new Map<string, Set<string>>();
+  for (const e of events) {
+    const parsed = payloadOf(e);
+    if (parsed?.type !== "return.completed" && parsed?.type !== "exchange.completed") continue;
+    for (const line of parsed.p.allocation) {
+      const at = refundedAt.get(line.originalTransactionId) ?? new Set<string>();
+      at.add(e.registerId);
+      refundedAt.set(line.originalTransactionId, at);
+    }
+  }
+  const soldAt = new Map<string, string>();
+  const originals = new Map<string, OriginalTransaction>();
+  const mismatches: string[] = [];
+  const refunded = (lines: readonly RefundAllocationLine[]) => {
+    for (const line of lines) {
+      const o = originals.get(line.originalTransactionId);
+      if (o)
+        originals.set(o.transactionId, {
+          ...o,
+          priorRefunds: [...o.priorRefunds, { tenderId: line.tenderId, amount: line.amount }],
+        });
+    }
+  };
+  const local = (transactionId: string, registerId: string) =>
+    soldAt.get(transactionId) === registerId && [...(refundedAt.get(transactionId) ?? [])].every((r) => r === registerId);
+  for (const e of events) {
+    const parsed = payloadOf(e);
+    if (!parsed) continue;
+    if (parsed.type === "sale.completed" || parsed.type === "exchange.completed" || parsed.type === "order.completed") {
+      soldAt.set(parsed.p.transactionId, e.registerId);
+      originals.set(parsed.p.transactionId, {
+        transactionId: parsed.p.transactionId,
+        tenders: parsed.p.tenders.map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
+        priorRefunds: [],
+      });
+      if (parsed.type === "exchange.completed") refunded(parsed.p.allocation);
+    } else if (parsed.type === "return.completed" && parsed.p.verified && parsed.p.verifiedBy !== "cloud") {
+      const p = parsed.p;
+      if (!p.items.every((item) => local(item.originalTransactionId, e.registerId))) {
+        refunded(p.allocation);
+        continue;
+      }
+      const perOriginal = new Map<string, { amount: number; currency: string }>();
+      for (const item of p.items) {
+        const sum = perOriginal.get(item.originalTransactionId);
+        perOriginal.set(item.originalTransactionId, {
+          amount: (sum?.amount ?? 0) + item.refund.amount,
+          currency: item.refund.currency,
+        });
+      }
+      try {
+        const expected = allocateRefund(
+          [...originals.values()],
+          [...perOriginal].map(([transactionId, amount]) => ({ transactionId, amount })),
+        );
+        const key = (l: RefundAllocationLine) => `${l.originalTransactionId}/${l.tenderId}/${l.amount.amount}`;
+        if (expected.map(key).sort().join() !== p.allocation.map(key).sort().join())
+          mismatches.push(`return ${p.transactionId} allocated differently`);
+      } catch (error) {
+        mismatches.push(`return ${p.transactionId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      refunded(p.allocation);
+    }
+  }
+  return mismatches;
+}
+
+/**
+ * Over the whole fleet (every register, store and the online channel) as one region holds it: no
+ * tender of any sale, exchange or order was refunded more than it paid, whichever registers and
+ * regions the refunds went through. Lists every tender that was.
+ */
+export function checkTenderRefunds(items: readonly FeedEventItem[]): { tenders: number; overRefunded: string[] } {
+  const paid = new Map<string, { amount: number; currency: string }>();
+  const refunds = new Map<string, number>();
+  for (const e of feedEvents(items)) {
+    const parsed = payloadOf(e);
+    if (!parsed) continue;
+    if (parsed.type !== "return.completed") {
+      const p = parsed.p;
+      const credit =
+        parsed.type === "exchange.completed"
+          ? exchangeCreditTender({ transactionId: p.transactionId, returned: parsed.p.returned, totals: parsed.p.totals })
+          : undefined;
+      for (const t of [...p.tenders, ...(credit ? [credit] : [])]) paid.set(`${p.transactionId}/${t.tenderId}`, t.amount);
+    }
+    if (parsed.type === "return.completed" || parsed.type === "exchange.completed") {
+      for (const line of parsed.p.allocation) {
+        const key = `${line.originalTransactionId}/${line.tenderId}`;
+        refunds.set(key, (refunds.get(key) ?? 0) + line.amount.amount);
+      }
+    }
+  }
+  const overRefunded = [...refunds]
+    .filter(([key, amount]) => amount > (paid.get(key)?.amount ?? 0))
+    .map(([key, amount]) => `${key}: refunded ${amount} of ${paid.get(key)?.amount ?? "nothing paid"}`);
+  return { tenders: refunds.size, overRefunded };
+}
