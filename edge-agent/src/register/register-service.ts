@@ -49,6 +49,15 @@ export interface Recorded<T> {
   replayed: boolean;
 }
 
+/** A return's event id (reserved at the cloud under it, when the cloud was asked) and what the cloud said of its originals. */
+interface CloudSource {
+  eventId: string;
+  /** Originals not on this register, by the ref the items named them with. */
+  cloud?: ReadonlyMap<string, ReturnOriginal>;
+  /** The cloud's view of this register's own originals, by transaction id. */
+  cloudView?: ReadonlyMap<string, ReturnOriginal>;
+}
+
 /** What the register answers for a recorded return (ReturnRecordedSchema). */
 export type ReturnAnswer = ReturnRecorded;
 
@@ -141,34 +150,44 @@ export class RegisterService {
   }
 
   /**
-   * Records a return. Originals on this register are verified by its ledger, in the caller's
-   * transaction (nothing awaited). For an original it does not hold, the cloud is asked first
-   * (the sync engine's region, a short timeout): found, the return is planned against the
-   * cloud's remaining units and tenders and reserved there under the return's event id (minted
-   * first, the outbox records it) before it is recorded, verified by the cloud; a refused
-   * reservation refuses the return, a failed recording releases it. No answer (offline, timeout,
-   * no region, or the cloud does not know the original either): refunded to store credit,
-   * unverified, within the caps or with a manager's approval.
+   * Records a return. With a region configured, the cloud is asked first about every original
+   * (the sync engine's region, a short timeout). An original it does not hold is planned against
+   * the cloud's remaining units and tenders, and recorded verified by the cloud; one it holds is
+   * planned against the larger of what its ledger and the cloud say is gone (another register
+   * may have returned units of it). Whatever the cloud knows is reserved there under the
+   * return's event id (minted first, the outbox records it) before anything is recorded; a
+   * refused reservation refuses the return, a failed recording releases it. No answer (offline,
+   * timeout, no region, or the cloud knows none of them): this register's originals by its ledger
+   * alone, the others to store credit, unverified, within the caps or with a manager's approval.
    */
   async recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
     const replay = this.replay<ReturnAnswer>(options);
     if (replay) return replay;
-    const missing = [...new Set(request.items.map((i) => i.transactionId))].filter((ref) => this.ledger.get(ref) === undefined);
-    if (missing.length === 0 || !this.returns.cloud) return this.recordReturnNow(request, options, { eventId: mintId() });
-    const lookup = await this.returns.cloud.findOriginals(missing);
+    const refs = [...new Set(request.items.map((i) => i.transactionId))];
+    if (!this.returns.cloud) return this.recordReturnNow(request, options, { eventId: mintId() });
+    // Every original is looked up, this register's own too: a unit of its own sale may have been
+    // returned at another register, which only the cloud knows.
+    const lookup = await this.returns.cloud.findOriginals(refs);
     const eventId = mintId();
-    // A 404 (the cloud does not know the original either: a sale still offline at its register)
-    // is treated like offline: the unknown items go to store credit, unverified and capped.
+    // Offline, or the cloud knows none of them (a 404: sales still offline at their registers):
+    // this register's originals by its ledger alone, the others to store credit, unverified and capped.
     if (lookup.kind === "offline" || lookup.originals.size === 0) return this.recordReturnNow(request, options, { eventId });
-    const cloud = lookup.originals;
+    const cloud = new Map<string, ReturnOriginal>();
+    const cloudView = new Map<string, ReturnOriginal>();
+    for (const [ref, original] of lookup.originals) {
+      const local = this.ledger.get(ref);
+      if (local) cloudView.set(local.transactionId, original);
+      else cloud.set(ref, original);
+    }
     const region = lookup.region;
-    const planned = planReturn(this.ledger, request.items, { allowUnverified: true, cloud });
+    const planned = planReturn(this.ledger, request.items, { allowUnverified: true, cloud, cloudView });
     const allocation = allocate(planned, planned.perOriginal);
+    const held = [...planned.cloudOriginals, ...planned.viewedOriginals];
     const outcome = await this.returns.cloud.reserve(region, {
       returnEventId: eventId,
       storeId: this.outbox.storeId,
       registerId: this.outbox.registerId,
-      originals: planned.cloudOriginals.map((o) => ({
+      originals: held.map((o) => ({
         transactionId: o.transactionId,
         items: planned.cloudItems
           .filter((i) => i.transactionId === o.transactionId)
@@ -189,7 +208,7 @@ export class RegisterService {
     if (outcome.kind === "offline") return this.recordReturnNow(request, options, { eventId });
     let recorded: Recorded<ReturnAnswer>;
     try {
-      recorded = await this.recordReturnNow(request, options, { eventId, cloud });
+      recorded = await this.recordReturnNow(request, options, { eventId, cloud, cloudView });
     } catch (error) {
       await this.returns.cloud.release(region, eventId);
       throw error;
@@ -215,25 +234,18 @@ export class RegisterService {
     return undefined;
   }
 
-  private recordReturnNow(
-    request: ReturnRequest,
-    options: RecordOptions,
-    source: { eventId: string; cloud?: ReadonlyMap<string, ReturnOriginal> },
-  ): Promise<Recorded<ReturnAnswer>> {
+  private recordReturnNow(request: ReturnRequest, options: RecordOptions, source: CloudSource): Promise<Recorded<ReturnAnswer>> {
     const record = () => this.recordReturnInTransaction(request, options, source);
     return options.commit ? options.commit(record) : Promise.resolve().then(record);
   }
 
-  private recordReturnInTransaction(
-    request: ReturnRequest,
-    options: RecordOptions,
-    source: { eventId: string; cloud?: ReadonlyMap<string, ReturnOriginal> },
-  ): Recorded<ReturnAnswer> {
+  private recordReturnInTransaction(request: ReturnRequest, options: RecordOptions, source: CloudSource): Recorded<ReturnAnswer> {
     return this.once(options, () => {
       const occurredAt = options.occurredAt ?? new Date(this.returns.clock()).toISOString();
       const plan = planReturn(this.ledger, request.items, {
         allowUnverified: true,
         ...(source.cloud ? { cloud: source.cloud } : {}),
+        ...(source.cloudView ? { cloudView: source.cloudView } : {}),
       });
       const allocation = allocate(plan, plan.perOriginal);
       const transactionId = mintId();

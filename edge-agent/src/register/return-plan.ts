@@ -36,8 +36,10 @@ export interface PlannedReturn {
   originals: LedgerTransaction[];
   /** Originals the cloud verified (not on this register), in the order the items named them. */
   cloudOriginals: ReturnOriginal[];
-  /** Units taken from each cloud original, per sku: what the return reserves at the cloud. */
+  /** Units taken, per original and sku, from every original the cloud knows (its own or this register's): what the return reserves at the cloud. */
   cloudItems: Array<{ transactionId: string; sku: string; quantity: number }>;
+  /** What the cloud knows of this register's own originals in the return (cloudView), in the order the items named them. */
+  viewedOriginals: ReturnOriginal[];
 }
 
 export interface PlanOptions {
@@ -47,6 +49,12 @@ export interface PlanOptions {
    * hold: planned against the cloud's remaining units (returned and reserved units are taken).
    */
   cloud?: ReadonlyMap<string, ReturnOriginal>;
+  /**
+   * What the cloud knows of originals this register does hold, by transaction id: units and
+   * refunds other registers took (or hold right now) count as gone too, so a sale returned at
+   * another register cannot be returned again here. Without it (offline), the local ledger alone.
+   */
+  cloudView?: ReadonlyMap<string, ReturnOriginal>;
 }
 
 /** One line of an original, wherever it was read: what itemRefund needs and the units already gone. */
@@ -57,8 +65,33 @@ interface PlanLine {
   gone: number;
 }
 
-function ledgerLines(tx: LedgerTransaction): PlanLine[] {
-  return tx.lines.map((l) => ({ lineNo: l.lineNo, sale: Ledger.lineAsSale(l), gone: l.returned }));
+function ledgerLines(tx: LedgerTransaction, view?: ReturnOriginal): PlanLine[] {
+  return tx.lines.map((l) => {
+    const seen = view?.lines.find((c) => c.lineNo === l.lineNo && c.sku === l.sku);
+    // The larger of the two: this register's unsent returns are only here, other registers' only there.
+    const gone = Math.max(l.returned, seen ? seen.returned + seen.reserved : 0);
+    return { lineNo: l.lineNo, sale: Ledger.lineAsSale(l), gone };
+  });
+}
+
+/** A local original as the allocator sees it, with the cloud's refunds and holds on each tender when it knows them. */
+function localAsOriginal(tx: LedgerTransaction, view?: ReturnOriginal): OriginalTransaction {
+  const original = Ledger.asOriginal(tx);
+  if (!view) return original;
+  const local = new Map(original.priorRefunds.map((p) => [p.tenderId, p.amount.amount]));
+  return {
+    ...original,
+    priorRefunds: original.tenders
+      .map((t) => {
+        const seen = view.tenders.find((c) => c.tenderId === t.tenderId);
+        const cloud = seen ? seen.refunded.amount + seen.reserved.amount : 0;
+        return {
+          tenderId: t.tenderId,
+          amount: { amount: Math.max(local.get(t.tenderId) ?? 0, cloud), currency: t.amount.currency },
+        };
+      })
+      .filter((p) => p.amount.amount > 0),
+  };
 }
 
 function cloudLines(original: ReturnOriginal): PlanLine[] {
@@ -112,6 +145,7 @@ export function planReturn(
 ): PlannedReturn {
   const originals = new Map<string, LedgerTransaction | null>();
   const cloudOriginals = new Map<string, ReturnOriginal>();
+  const viewedOriginals = new Map<string, ReturnOriginal>();
   const cloudItems = new Map<string, { transactionId: string; sku: string; quantity: number }>();
   const extra = new Map<string, number>();
   const items: ReturnedItem[] = [];
@@ -163,8 +197,10 @@ export function planReturn(
         `transaction ${req.transactionId} is itself a return; items can only be returned from a sale or exchange`,
       );
     }
+    const view = local ? options.cloudView?.get(local.transactionId) : undefined;
+    if (view) viewedOriginals.set(view.transactionId, view);
     const original = local
-      ? { transactionId: local.transactionId, currency: local.currency, lines: ledgerLines(local) }
+      ? { transactionId: local.transactionId, currency: local.currency, lines: ledgerLines(local, view) }
       : (() => {
           const c = cloud as ReturnOriginal;
           cloudOriginals.set(c.transactionId, c);
@@ -197,7 +233,7 @@ export function planReturn(
       if (local) returnedLines.push({ transactionId: original.transactionId, lineNo: line.lineNo, quantity: take });
       left -= take;
     }
-    if (!local) {
+    if (!local || view) {
       const key = `${original.transactionId}:${req.sku}`;
       const held = cloudItems.get(key) ?? { transactionId: original.transactionId, sku: req.sku, quantity: 0 };
       held.quantity += req.quantity;
@@ -220,6 +256,7 @@ export function planReturn(
     originals: [...originals.values()].filter((o): o is LedgerTransaction => o !== null),
     cloudOriginals: [...cloudOriginals.values()],
     cloudItems: [...cloudItems.values()],
+    viewedOriginals: [...viewedOriginals.values()],
   };
 }
 
@@ -230,12 +267,16 @@ export function planReturn(
  * refunds a card it never saw by them.
  */
 export function allocate(
-  plan: Pick<PlannedReturn, "originals" | "cloudOriginals">,
+  plan: Pick<PlannedReturn, "originals" | "cloudOriginals"> & Partial<Pick<PlannedReturn, "viewedOriginals">>,
   requests: ReadonlyArray<{ transactionId: string; amount: Money }>,
 ): RefundAllocationLine[] {
   const wanted = requests.filter((r) => r.amount.amount > 0);
   if (wanted.length === 0) return [];
-  const lines = allocateRefund([...plan.originals.map(Ledger.asOriginal), ...plan.cloudOriginals.map(cloudAsOriginal)], wanted);
+  const views = new Map((plan.viewedOriginals ?? []).map((v) => [v.transactionId, v]));
+  const lines = allocateRefund(
+    [...plan.originals.map((o) => localAsOriginal(o, views.get(o.transactionId))), ...plan.cloudOriginals.map(cloudAsOriginal)],
+    wanted,
+  );
   const cloudCards = new Map(
     plan.cloudOriginals.flatMap((o) =>
       o.tenders.flatMap((t) => (t.card ? [[`${o.transactionId}:${t.tenderId}`, t.card] as const] : [])),

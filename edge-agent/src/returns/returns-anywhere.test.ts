@@ -340,3 +340,49 @@ describe("the manager screen's unverified returns", () => {
     expect(panel).toMatch(new RegExp(`data-transaction-id="${b.transactionId}" data-cloud-status="verified"`));
   });
 });
+
+describe("returns of this register's own sale while a region answers", () => {
+  it("count units another register returned through the cloud, and hold what they take at the cloud", async () => {
+    const fake = await fakeRegion();
+    const reg1 = agentAt("reg-1", async () => fake.region());
+    const original = await saleKnownToCloud(reg1, fake, tees(2));
+    // One of the two tees came back at another register: only the cloud knows.
+    fake.markReturned(original.transactionId, 0, 1);
+
+    const both = await post(reg1.app, "/api/v1/returns", returnOf(original.transactionId, "TEE", 2));
+    expect(both.status).toBe(422);
+    expect(both.error().error).toBe("over_return");
+    expect(returnEvents(reg1)).toHaveLength(0);
+
+    const one = await post(reg1.app, "/api/v1/returns", returnOf(original.transactionId, "TEE", 1));
+    expect(one.status, JSON.stringify(one.body)).toBe(201);
+    const recorded = one.parse(ReturnRecordedSchema);
+    // Verified by the register's own ledger, and held at the cloud under the return's event id.
+    expect(recorded.verified).toBe(true);
+    expect(recorded.verifiedBy).toBeUndefined();
+    expect(fake.reservations.get(recorded.eventId)?.originals).toEqual([
+      {
+        transactionId: original.transactionId,
+        items: [{ sku: "TEE", quantity: 1 }],
+        refunds: [{ tenderId: original.tenders[0]?.tenderId, amount: { amount: 1050, currency: "USD" } }],
+      },
+    ]);
+  });
+
+  it("go by the register's ledger alone when the cloud does not know the sale yet, or cannot be reached", async () => {
+    const fake = await fakeRegion();
+    const reg1 = agentAt("reg-1", async () => fake.region());
+    const sale = await post(reg1.app, "/api/v1/sales", tees(1));
+    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const here = await post(reg1.app, "/api/v1/returns", returnOf(transactionId));
+    expect(here.status, JSON.stringify(here.body)).toBe(201);
+    expect(here.parse(ReturnRecordedSchema).verified).toBe(true);
+    expect(fake.reservations.size).toBe(0);
+
+    const offline = agentAt("reg-9", await deadRegion());
+    const again = await post(offline.app, "/api/v1/sales", tees(1));
+    const returned = await post(offline.app, "/api/v1/returns", returnOf(again.parse(SaleRecordedSchema).transactionId));
+    expect(returned.status, JSON.stringify(returned.body)).toBe(201);
+    expect(returned.parse(ReturnRecordedSchema).verified).toBe(true);
+  });
+});
