@@ -106,8 +106,7 @@ function defaultReturnsRegion(
         return config.regions;
       },
     );
-    const first = choice[0];
-    return first ? regionNamed(first) : null;
+    return choice.map(regionNamed);
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkRefunds, checkTenderRefunds } from "./refund-checks.ts";
+import { checkRefunds, checkTenderRefunds, describeOverRefund } from "./refund-checks.ts";
 import type { FeedEventItem } from "./region-reader.ts";
 
 const usd = (amount: number) => ({ amount, currency: "USD" });
@@ -55,11 +55,13 @@ describe("the drill's refund checks", () => {
 
   it("name a tender refunded more than it paid across registers", () => {
     const feed = [sale("r1", 1, "T1"), refund("r2", 1, "T1", 1500, "cloud"), refund("r3", 1, "T1", 1000, "cloud")];
-    expect(checkTenderRefunds(feed).overRefunded).toEqual(["T1/t1: refunded 2500 of 2000"]);
+    const [over] = checkTenderRefunds(feed).overRefunded;
+    expect(over).toEqual({ originalTransactionId: "T1", tenderId: "t1", paid: 2000, refunded: 2500 });
+    expect(describeOverRefund(over as NonNullable<typeof over>)).toBe("T1/t1: refunded 2500 of 2000");
   });
 
   it("name a refund to a tender no sale in the feed paid", () => {
-    expect(checkTenderRefunds([refund("r2", 1, "GHOST", 100, "cloud")]).overRefunded).toEqual([
+    expect(checkTenderRefunds([refund("r2", 1, "GHOST", 100, "cloud")]).overRefunded.map(describeOverRefund)).toEqual([
       "GHOST/t1: refunded 100 of nothing paid",
     ]);
   });

@@ -120,7 +120,18 @@ export function checkRefunds(items: readonly FeedEventItem[]): string[] {
  * tender of any sale, exchange or order was refunded more than it paid, whichever registers and
  * regions the refunds went through. Lists every tender that was.
  */
-export function checkTenderRefunds(items: readonly FeedEventItem[]): { tenders: number; overRefunded: string[] } {
+export interface OverRefundedTender {
+  originalTransactionId: string;
+  tenderId: string;
+  paid: number;
+  refunded: number;
+}
+
+export function describeOverRefund(t: OverRefundedTender): string {
+  return `${t.originalTransactionId}/${t.tenderId}: refunded ${t.refunded} of ${t.paid || "nothing paid"}`;
+}
+
+export function checkTenderRefunds(items: readonly FeedEventItem[]): { tenders: number; overRefunded: OverRefundedTender[] } {
   const paid = new Map<string, { amount: number; currency: string }>();
   const refunds = new Map<string, number>();
   for (const e of feedEvents(items)) {
@@ -143,6 +154,9 @@ export function checkTenderRefunds(items: readonly FeedEventItem[]): { tenders: 
   }
   const overRefunded = [...refunds]
     .filter(([key, amount]) => amount > (paid.get(key)?.amount ?? 0))
-    .map(([key, amount]) => `${key}: refunded ${amount} of ${paid.get(key)?.amount ?? "nothing paid"}`);
+    .map(([key, refunded]) => {
+      const [originalTransactionId = "", tenderId = ""] = key.split("/");
+      return { originalTransactionId, tenderId, paid: paid.get(key)?.amount ?? 0, refunded };
+    });
   return { tenders: refunds.size, overRefunded };
 }

@@ -74,3 +74,23 @@ export async function acceptedCount(baseUrl: string, adminToken: string): Promis
   }
   return total;
 }
+
+/** The over_refund exception's detail, as far as the drill reads it. */
+const OverRefundDetailSchema = z.looseObject({
+  originalTransactionId: z.string(),
+  overdrawnTenders: z.array(z.looseObject({ tenderId: z.string() })),
+});
+
+/** The tenders a region raised over_refund for: original transaction id -> its overdrawn tender ids. */
+export async function readOverRefunds(baseUrl: string, adminToken: string): Promise<Map<string, Set<string>>> {
+  const list = await new RegionClient(baseUrl, adminToken, { timeoutMs: READ_TIMEOUT_MS }).exceptions({
+    kind: "over_refund",
+    limit: 1000,
+  });
+  const raised = new Map<string, Set<string>>();
+  for (const item of list.items) {
+    const detail = OverRefundDetailSchema.parse(item.detail);
+    raised.set(detail.originalTransactionId, new Set(detail.overdrawnTenders.map((t) => t.tenderId)));
+  }
+  return raised;
+}

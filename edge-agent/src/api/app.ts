@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(ExchangeRequestSchema, raw);
     const idempotency = idempotencyOf(c, "exchanges", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.commits.run(() => deps.service.recordExchange(request, { idempotency, approver }));
+    const result = await deps.service.recordExchange(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

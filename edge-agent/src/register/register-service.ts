@@ -1,11 +1,13 @@
 import {
   computeTotals,
+  type ExchangeRecorded,
   type ExchangeRequest,
   exchangeCreditTender,
   type ManagerApproval,
   type Money,
   PAYLOAD_SCHEMAS,
   type RefundAllocationLine,
+  type ReservationRequest,
   type ReturnOriginal,
   type ReturnRecorded,
   type ReturnRequest,
@@ -22,7 +24,7 @@ import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import { RegisterRefusal } from "./refusal.ts";
-import { allocate, originalRef, planReturn } from "./return-plan.ts";
+import { allocate, originalRef, type PlannedReturn, planReturn } from "./return-plan.ts";
 import { applyApproval, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
@@ -57,6 +59,9 @@ interface CloudSource {
   /** The cloud's view of this register's own originals, by transaction id. */
   cloudView?: ReadonlyMap<string, ReturnOriginal>;
 }
+
+/** What the register answers for a recorded exchange (ExchangeRecordedSchema). */
+export type ExchangeAnswer = ExchangeRecorded;
 
 /** What the register answers for a recorded return (ReturnRecordedSchema). */
 export type ReturnAnswer = ReturnRecorded;
@@ -182,28 +187,8 @@ export class RegisterService {
     const region = lookup.region;
     const planned = planReturn(this.ledger, request.items, { allowUnverified: true, cloud, cloudView });
     const allocation = allocate(planned, planned.perOriginal);
-    const held = [...planned.cloudOriginals, ...planned.viewedOriginals];
-    const outcome = await this.returns.cloud.reserve(region, {
-      returnEventId: eventId,
-      storeId: this.outbox.storeId,
-      registerId: this.outbox.registerId,
-      originals: held.map((o) => ({
-        transactionId: o.transactionId,
-        items: planned.cloudItems
-          .filter((i) => i.transactionId === o.transactionId)
-          .map(({ sku, quantity }) => ({ sku, quantity })),
-        refunds: allocation
-          .filter((a) => a.originalTransactionId === o.transactionId)
-          .map((a) => ({ tenderId: a.tenderId, amount: a.amount })),
-      })),
-    });
-    if (outcome.kind === "already_returned") {
-      throw new RegisterRefusal(
-        409,
-        "already_returned",
-        `these units were already returned (or are being returned right now at another register): ${outcome.message}. Nothing was recorded; look the receipt up again to see what is still returnable.`,
-      );
-    }
+    const outcome = await this.returns.cloud.reserve(region, this.reservation(eventId, planned, allocation));
+    if (outcome.kind === "already_returned") throw alreadyReturned(outcome.message);
     // Found but no reservation answered: nothing is held, so the return cannot be verified; offline.
     if (outcome.kind === "offline") return this.recordReturnNow(request, options, { eventId });
     let recorded: Recorded<ReturnAnswer>;
@@ -305,10 +290,70 @@ export class RegisterService {
     });
   }
 
-  recordExchange(request: ExchangeRequest, options: RecordOptions = {}) {
+  /**
+   * Records an exchange: the returned items must be this register's own (another register's sale
+   * is returned, then sold again). With a region answering, what the cloud knows of those
+   * originals counts (units or refunds another register took) and what the exchange takes is
+   * reserved there first, as for a return.
+   */
+  async recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
+    const replay = this.replay<ExchangeAnswer>(options);
+    if (replay) return replay;
+    const now = (source: CloudSource) => {
+      const record = () => this.recordExchangeInTransaction(request, options, source);
+      return options.commit ? options.commit(record) : Promise.resolve().then(record);
+    };
+    const refs = [...new Set(request.returnItems.map((i) => i.transactionId))].filter((ref) => this.ledger.get(ref));
+    if (!this.returns.cloud || refs.length === 0) return now({ eventId: mintId() });
+    const lookup = await this.returns.cloud.findOriginals(refs);
+    const eventId = mintId();
+    if (lookup.kind === "offline" || lookup.originals.size === 0) return now({ eventId });
+    const cloudView = new Map<string, ReturnOriginal>();
+    for (const [ref, original] of lookup.originals) {
+      const local = this.ledger.get(ref);
+      if (local) cloudView.set(local.transactionId, original);
+    }
+    const planned = planReturn(this.ledger, request.returnItems, { allowUnverified: false, cloudView });
+    const allocation = exchangeRefunds(planned, request);
+    const outcome = await this.returns.cloud.reserve(lookup.region, this.reservation(eventId, planned, allocation));
+    if (outcome.kind === "already_returned") throw alreadyReturned(outcome.message);
+    if (outcome.kind === "offline") return now({ eventId });
+    let recorded: Recorded<ExchangeAnswer>;
+    try {
+      recorded = await now({ eventId, cloudView });
+    } catch (error) {
+      await this.returns.cloud.release(lookup.region, eventId);
+      throw error;
+    }
+    if (recorded.replayed) await this.returns.cloud.release(lookup.region, eventId);
+    return recorded;
+  }
+
+  /** What a return or exchange holds at the cloud: units and refunds of every original the cloud knows. */
+  private reservation(eventId: string, planned: PlannedReturn, allocation: readonly RefundAllocationLine[]): ReservationRequest {
+    return {
+      returnEventId: eventId,
+      storeId: this.outbox.storeId,
+      registerId: this.outbox.registerId,
+      originals: [...planned.cloudOriginals, ...planned.viewedOriginals].map((o) => ({
+        transactionId: o.transactionId,
+        items: planned.cloudItems
+          .filter((i) => i.transactionId === o.transactionId)
+          .map(({ sku, quantity }) => ({ sku, quantity })),
+        refunds: allocation
+          .filter((a) => a.originalTransactionId === o.transactionId)
+          .map((a) => ({ tenderId: a.tenderId, amount: a.amount })),
+      })),
+    };
+  }
+
+  private recordExchangeInTransaction(request: ExchangeRequest, options: RecordOptions, source: CloudSource) {
     return this.once(options, () => {
       const occurredAt = options.occurredAt ?? new Date().toISOString();
-      const plan = planReturn(this.ledger, request.returnItems, { allowUnverified: false });
+      const plan = planReturn(this.ledger, request.returnItems, {
+        allowUnverified: false,
+        ...(source.cloudView ? { cloudView: source.cloudView } : {}),
+      });
       const totals = computeTotals(request.lines);
       if (totals.total.currency !== plan.currency) {
         throw new RegisterRefusal(
@@ -356,7 +401,7 @@ export class RegisterService {
         ...(change ? { change } : {}),
         verified: true,
       });
-      const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload });
+      const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload, eventId: source.eventId });
       this.risk.record(recorded.seq, offlineCards, recorded.recordedAt);
       // The returned value that paid for the new items is refundable later as store credit.
       const credit = exchangeCreditTender(payload);
@@ -393,6 +438,23 @@ export class RegisterService {
   ): void {
     this.ledger.applyReturn(transactionId, lines, allocation);
   }
+}
+
+/** A refused reservation: another register returned (or is returning) these units. */
+function alreadyReturned(detail: string): RegisterRefusal {
+  return new RegisterRefusal(
+    409,
+    "already_returned",
+    `these units were already returned (or are being returned right now at another register): ${detail}. Nothing was recorded; look the receipt up again to see what is still returnable.`,
+  );
+}
+
+/** What an exchange refunds to the originals' tenders: the returned value beyond the new items' total. */
+function exchangeRefunds(plan: PlannedReturn, request: ExchangeRequest): RefundAllocationLine[] {
+  const totals = computeTotals(request.lines);
+  const returnedValue = plan.perOriginal.reduce((s, p) => s + p.amount.amount, 0);
+  if (totals.total.amount - returnedValue > 0) return [];
+  return allocate(plan, refundsAfterNewSale(plan.perOriginal, totals.total));
 }
 
 /** Who approved, for the event: the manager's id and when, never their PIN. */

@@ -14,10 +14,16 @@ export interface ReturnsRegion {
 }
 
 /**
- * Where the agent gets the region for a return: the sync engine's current choice (agent.ts), or a
- * region a test hands in. null when none is configured or usable right now.
+ * Where the agent gets the regions for a return: the sync engine's current choice, in its order
+ * (agent.ts), or a region a test hands in. null or empty when none is configured or usable now.
  */
-export type ReturnsRegionSource = () => Promise<ReturnsRegion | null>;
+export type ReturnsRegionSource = () => Promise<ReturnsRegion | readonly ReturnsRegion[] | null>;
+
+async function regionsOf(source: ReturnsRegionSource): Promise<readonly ReturnsRegion[]> {
+  const found = await source();
+  if (found === null) return [];
+  return Array.isArray(found) ? found : [found as ReturnsRegion];
+}
 
 /** What the cloud said about the originals a return needs. */
 export type OriginalsLookup =
@@ -57,10 +63,24 @@ export class CloudReturns {
     private readonly logger: Logger,
   ) {}
 
-  /** Looks each ref up (a transaction id or receipt number) at one region: the sync engine's choice. */
+  /**
+   * Looks each ref up (a transaction id or receipt number) at the sync engine's choice of region;
+   * one that does not answer in time (restarting, overloaded, cut off) is passed over for the
+   * next, so a return is taken on the register's word only when no region answers at all.
+   */
   async findOriginals(refs: readonly string[]): Promise<OriginalsLookup> {
-    const region = await this.source();
-    if (!region) return { kind: "offline", reason: "no region is configured or reachable" };
+    const regions = await regionsOf(this.source);
+    if (regions.length === 0) return { kind: "offline", reason: "no region is configured or reachable" };
+    const reasons: string[] = [];
+    for (const region of regions) {
+      const answer = await this.findAt(region, refs);
+      if (answer.kind === "found") return answer;
+      reasons.push(answer.reason);
+    }
+    return { kind: "offline", reason: reasons.join("; ") };
+  }
+
+  private async findAt(region: ReturnsRegion, refs: readonly string[]): Promise<OriginalsLookup> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const found = new Map<string, ReturnOriginal>();
     const unknown: string[] = [];
@@ -123,7 +143,7 @@ export class CloudReturns {
 
   /** The store's unverified returns as the cloud sees them; null when no region answers. */
   async unverifiedReturns(storeId: string): Promise<{ region: string; list: UnverifiedReturnList } | { unavailable: string }> {
-    const region = await this.source();
+    const [region] = await regionsOf(this.source);
     if (!region) return { unavailable: "offline: the cloud's status shows when a region is reachable" };
     try {
       return { region: region.name, list: await region.client.unverifiedReturns(storeId, {}, { timeoutMs: this.timeoutMs }) };

@@ -1,6 +1,13 @@
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { PAYLOAD_SCHEMAS, RegionClient, ReturnRecordedSchema, SaleRecordedSchema, type SaleRequest } from "@tenderline/shared";
+import {
+  ExchangeRecordedSchema,
+  PAYLOAD_SCHEMAS,
+  RegionClient,
+  ReturnRecordedSchema,
+  SaleRecordedSchema,
+  type SaleRequest,
+} from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { AgentConfigInput } from "../config/config.ts";
@@ -384,5 +391,51 @@ describe("returns of this register's own sale while a region answers", () => {
     const returned = await post(offline.app, "/api/v1/returns", returnOf(again.parse(SaleRecordedSchema).transactionId));
     expect(returned.status, JSON.stringify(returned.body)).toBe(201);
     expect(returned.parse(ReturnRecordedSchema).verified).toBe(true);
+  });
+});
+
+describe("exchanges of this register's own sale while a region answers", () => {
+  it("refuse units another register returned through the cloud, and hold what they take at the cloud", async () => {
+    const fake = await fakeRegion();
+    const reg1 = agentAt("reg-1", async () => fake.region());
+    const original = await saleKnownToCloud(reg1, fake, tees(1));
+    const exchange = (transactionId: string) => ({
+      cashierId: "c-2",
+      reason: "wrong size",
+      returnItems: [{ transactionId, sku: "TEE", quantity: 1 }],
+      lines: [line("TEE-L", 1, 1000, 100)],
+      tenders: [],
+    });
+    fake.markReturned(original.transactionId, 0, 1);
+    const refused = await post(reg1.app, "/api/v1/exchanges", exchange(original.transactionId));
+    expect(refused.status).toBe(422);
+    expect(refused.error().error).toBe("over_return");
+    expect(events(reg1, "exchange.completed")).toHaveLength(0);
+
+    const other = await saleKnownToCloud(reg1, fake, tees(1));
+    const ok = await post(reg1.app, "/api/v1/exchanges", exchange(other.transactionId));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    const recorded = ok.parse(ExchangeRecordedSchema);
+    expect(fake.reservations.get(recorded.eventId)?.originals).toEqual([
+      { transactionId: other.transactionId, items: [{ sku: "TEE", quantity: 1 }], refunds: [] },
+    ]);
+    expect(events(reg1, "exchange.completed").map((e) => e.eventId)).toEqual([recorded.eventId]);
+  });
+});
+
+describe("the regions a return asks", () => {
+  it("are tried in the sync engine's order: one that does not answer is passed over for the next", async () => {
+    const gone = await startFakeReturnsRegion("gone");
+    const dead = gone.region();
+    await gone.close();
+    const fake = await fakeRegion();
+    const reg1 = agentAt("reg-1", async () => null);
+    const reg2 = agentAt("reg-2", async () => [dead, fake.region()]);
+    const original = await saleKnownToCloud(reg1, fake, tees(1));
+    const res = await post(reg2.app, "/api/v1/returns", returnOf(original.transactionId));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const recorded = res.parse(ReturnRecordedSchema);
+    expect(recorded.verifiedBy).toBe("cloud");
+    expect([...fake.reservations.keys()]).toEqual([recorded.eventId]);
   });
 });
