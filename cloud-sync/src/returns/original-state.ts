@@ -1,4 +1,5 @@
 import { normalizeReceiptNumber, type ReturnOriginal } from "@tenderline/shared";
+import type { OriginalRow } from "../ledger/derive.ts";
 import type { Queryable } from "../storage/database.ts";
 
 /** An original as the merged ledger holds it, with what is returned, refunded and held of it now. */
@@ -11,15 +12,7 @@ export interface OriginalState {
   channel: string | null;
   occurredAt: string;
   currency: string;
-  lines: Array<{
-    lineNo: number;
-    sku: string;
-    description: string;
-    quantity: number;
-    unitPrice: number;
-    tax: number;
-    currency: string;
-  }>;
+  lines: OriginalRow["lines"];
   tenders: Array<{
     tenderId: string;
     type: string;

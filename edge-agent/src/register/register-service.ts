@@ -24,7 +24,7 @@ import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
 import { RegisterRefusal } from "./refusal.ts";
-import { allocate, originalRef, type PlannedReturn, planReturn } from "./return-plan.ts";
+import { allocate, originalRef, type PlannedReturn, planReturn, splitCloudOriginals } from "./return-plan.ts";
 import { applyApproval, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
@@ -90,18 +90,9 @@ export class RegisterService {
   /** Runs `record` unless the key already answered; saves the first answer with the event. */
   private once<T>(options: RecordOptions, record: () => T): Recorded<T> {
     return this.outbox.transaction(() => {
+      const replayed = this.replay<T>(options);
+      if (replayed) return replayed;
       const ctx = options.idempotency;
-      if (ctx) {
-        const found = this.idempotency.lookup(ctx.key, ctx.hash);
-        if (found.kind === "conflict") {
-          throw new RegisterRefusal(
-            409,
-            "idempotency_conflict",
-            "this Idempotency-Key was already used for a different request; use a new key for a new transaction",
-          );
-        }
-        if (found.kind === "replay") return { status: found.answer.status as 201, body: found.answer.body as T, replayed: true };
-      }
       const body = record();
       if (ctx) this.idempotency.save(ctx.key, ctx.hash, { status: 201, body } satisfies StoredAnswer);
       return { status: 201 as const, body, replayed: false };
@@ -177,13 +168,7 @@ export class RegisterService {
     // Offline, or the cloud knows none of them (a 404: sales still offline at their registers):
     // this register's originals by its ledger alone, the others to store credit, unverified and capped.
     if (lookup.kind === "offline" || lookup.originals.size === 0) return this.recordReturnNow(request, options, { eventId });
-    const cloud = new Map<string, ReturnOriginal>();
-    const cloudView = new Map<string, ReturnOriginal>();
-    for (const [ref, original] of lookup.originals) {
-      const local = this.ledger.get(ref);
-      if (local) cloudView.set(local.transactionId, original);
-      else cloud.set(ref, original);
-    }
+    const { cloud, cloudView } = splitCloudOriginals(this.ledger, lookup.originals);
     const region = lookup.region;
     const planned = planReturn(this.ledger, request.items, { allowUnverified: true, cloud, cloudView });
     const allocation = allocate(planned, planned.perOriginal);

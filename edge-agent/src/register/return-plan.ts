@@ -119,6 +119,25 @@ export function cloudAsOriginal(original: ReturnOriginal): OriginalTransaction {
   };
 }
 
+/**
+ * Splits what the cloud found (by the refs the items named) into originals this register does not
+ * hold (`cloud`, by ref) and the cloud's view of its own (`cloudView`, by transaction id), as
+ * planReturn takes them: the recording and the cashier screen's preview split it alike.
+ */
+export function splitCloudOriginals(
+  ledger: Pick<Ledger, "get">,
+  found: ReadonlyMap<string, ReturnOriginal>,
+): { cloud: Map<string, ReturnOriginal>; cloudView: Map<string, ReturnOriginal> } {
+  const cloud = new Map<string, ReturnOriginal>();
+  const cloudView = new Map<string, ReturnOriginal>();
+  for (const [ref, original] of found) {
+    const local = ledger.get(ref);
+    if (local) cloudView.set(local.transactionId, original);
+    else cloud.set(ref, original);
+  }
+  return { cloud, cloudView };
+}
+
 /** Where a cloud-verified original was sold, for the return's payload (`originals`). */
 export function originalRef(original: ReturnOriginal): ReturnOriginalRef {
   return {
