@@ -1,6 +1,6 @@
 import { checkEventArithmetic, containsPan, describeIssues, type EventResult, type TenderEvent } from "@tenderline/shared";
 import { checkEvent } from "./event-schema.ts";
-import { type BatchWriter, orderProblem, typeRefusal } from "./writer-scope.ts";
+import { type BatchWriter, typeRefusal } from "./writer-scope.ts";
 
 /** An event that passed validation and may be new: stored unless the database already holds its id or seq. */
 export interface Candidate {
@@ -69,7 +69,7 @@ export function classifyBatch(registerId: string, events: readonly unknown[], wr
       return;
     }
     // The register (or the order channel) computes these figures; the cloud does not take them on its word.
-    const arithmetic = orderProblem(event) ?? checkEventArithmetic(event);
+    const arithmetic = checkEventArithmetic(event);
     if (arithmetic) {
       results[index] = {
         index,

@@ -1,4 +1,4 @@
-import { checkEventArithmetic, type TenderEvent } from "@tenderline/shared";
+import type { TenderEvent } from "@tenderline/shared";
 import type { TokenKind } from "../auth/tokens.ts";
 
 /**
@@ -35,32 +35,4 @@ export function typeRefusal(writer: BatchWriter, type: TenderEvent["type"]): { r
     };
   }
   return null;
-}
-
-/**
- * What is wrong with an online order beyond its schema: its money must add up as a sale's does
- * (lines, tax, totals, tenders), and its card tenders were taken by the channel's payment gateway
- * (`entryMode: "ecommerce"`), approved online with the processor's authCode and processorRef,
- * never offline: an order leaves no reconciliation work. null for any other type, or a good order.
- */
-export function orderProblem(event: TenderEvent): { reason: string; detail: string } | null {
-  if (event.type !== ORDER_EVENT_TYPE) return null;
-  for (const [i, tender] of event.payload.tenders.entries()) {
-    if (tender.type !== "card") continue;
-    const field = `payload.tenders[${i}]`;
-    if (tender.offline) {
-      return { reason: "invalid", detail: `${field} is offline; an online order's card tender is approved online` };
-    }
-    if (tender.card.entryMode !== "ecommerce") {
-      return { reason: "invalid", detail: `${field}.card.entryMode must be ecommerce for an online order` };
-    }
-    if (tender.card.authCode === null || tender.card.processorRef === null) {
-      return {
-        reason: "invalid",
-        detail: `${field}.card needs the processor's authCode and processorRef: an online order's card is refunded by them`,
-      };
-    }
-  }
-  // The order's lines, totals and tenders add up exactly as a sale's do.
-  return checkEventArithmetic({ ...event, type: "sale.completed" });
 }

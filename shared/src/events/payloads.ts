@@ -30,6 +30,21 @@ export const OrderCompletedSchema = SaleCompletedSchema.extend({
   orderId: id,
   /** Which channel took it: `web`, `app`, `marketplace` … */
   channel: id,
+}).superRefine((order, ctx) => {
+  // Its cards were taken by the channel's payment gateway and approved online, with the
+  // processor's references (what a refund in a store goes back by): an order leaves no
+  // reconciliation work.
+  order.tenders.forEach((tender, i) => {
+    if (tender.type !== "card") return;
+    const problem: [string[], string] | null = tender.offline
+      ? [["offline"], "is true, but an online order's card tender is approved online"]
+      : tender.card.entryMode !== "ecommerce"
+        ? [["card", "entryMode"], "entryMode must be ecommerce for an online order"]
+        : tender.card.authCode === null || tender.card.processorRef === null
+          ? [["card"], "needs the processor's authCode and processorRef: an online order's card is refunded by them"]
+          : null;
+    if (problem) ctx.addIssue({ code: "custom", path: ["tenders", i, ...problem[0]], message: problem[1] });
+  });
 });
 export type OrderCompleted = z.infer<typeof OrderCompletedSchema>;
 

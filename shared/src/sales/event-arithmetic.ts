@@ -21,6 +21,9 @@ export function checkEventArithmetic(event: TenderEvent): ArithmeticProblem | nu
   switch (event.type) {
     case "sale.completed":
       return checkSale(event);
+    case "order.completed":
+      // An online order's money adds up exactly as a sale's does.
+      return checkSale({ ...event, type: "sale.completed" });
     case "return.completed":
       return checkReturn(event);
     case "exchange.completed":
