@@ -184,6 +184,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       retryDeadLetter: (seq, managerId) => outbox.requeueDead(seq, `retried by manager ${managerId}`),
       credential: () => credential,
       unverifiedReturns: () => unverifiedBoard.read(),
+      cloudReturns,
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);

@@ -560,20 +560,47 @@ export interface ReturnableLine {
   returnable: number;
 }
 
+/** Where an original this register does not hold was sold, as the cloud knows it. */
+export interface SoldElsewhere {
+  storeId: string;
+  registerId: string;
+  /** Set for an online order: the channel that took it. */
+  channel: string | null;
+  /** The region that found it. */
+  region: string;
+}
+
+/** "Sold at store S1, register S1-R1" or "Online order (web)". */
+export function soldAt(where: Pick<SoldElsewhere, "storeId" | "registerId" | "channel">): string {
+  return where.channel ? `Online order (${where.channel})` : `Sold at store ${where.storeId}, register ${where.registerId}`;
+}
+
 /** The original receipt in return mode: how many of each item can still come back, with a quantity field each. */
 export function ReturnOriginalView(props: {
   transactionId: string;
   receiptNumber?: string | undefined;
   lines: ReturnableLine[];
   total: Money;
+  /** Set for an original sold at another register or store, or online: where, and which region verified it. */
+  soldElsewhere?: SoldElsewhere | undefined;
 }) {
+  const elsewhere = props.soldElsewhere;
   return (
-    <div data-transaction-id={props.transactionId} data-receipt-number={props.receiptNumber ?? ""}>
+    <div
+      data-transaction-id={props.transactionId}
+      data-receipt-number={props.receiptNumber ?? ""}
+      data-verified-by={elsewhere ? "cloud" : "register"}
+    >
       <h2>Original receipt</h2>
       <p class="mono">
         {props.receiptNumber ? `${props.receiptNumber} · ` : ""}
         {props.transactionId} · total {displayMoney(props.total)}
       </p>
+      {elsewhere ? (
+        <p class="note" id="sold-elsewhere">
+          {soldAt(elsewhere)} — not on this register; verified by the cloud (region {elsewhere.region}).
+        </p>
+      ) : null}
       <table aria-label="Items on the original receipt">
         <thead>
           <tr>

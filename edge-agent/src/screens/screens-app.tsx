@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 // The pragmas keep JSX right whatever tsconfig the runner picks up (tsx applies one only to the files it includes).
 import {
+  computeTotals,
   ErrorBodySchema,
   type ErrorStatus,
   findPanFields,
@@ -9,6 +10,7 @@ import {
   type Money,
   QueueStatusSchema,
   ReceiptViewSchema,
+  type ReturnOriginal,
   type SaleLine,
   ServiceError,
   settleTenders,
@@ -16,6 +18,7 @@ import {
   TENDER_TYPES,
   type TenderInput,
   TenderInputSchema,
+  zero,
 } from "@tenderline/shared";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -23,9 +26,11 @@ import { raw } from "hono/html";
 import { z } from "zod";
 import { readJson } from "../api/read-json.ts";
 import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
-import type { Ledger } from "../ledger/ledger.ts";
+import { type Ledger, parseReceiptRef } from "../ledger/ledger.ts";
 import type { ManagerAuthority } from "../managers/manager-authority.ts";
 import { managerOf, requireManager } from "../managers/manager-routes.ts";
+import { splitCloudOriginals } from "../register/return-plan.ts";
+import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
 import type { Db } from "../storage/database.ts";
 import { receiptBarcodeSvg } from "./barcode.ts";
@@ -53,7 +58,14 @@ import { ManagerAuthBar, ManagerPanel } from "./manager-views.tsx";
 import { RecentEvents } from "./recent-events.ts";
 import { RegionExceptions } from "./region-exceptions.ts";
 import { type Connectivity, RegionProbes } from "./region-probes.ts";
-import { previewExchange, previewReturn, tenderLabel } from "./return-preview.ts";
+import {
+  cloudTenderLabels,
+  maskedAllocation,
+  type PreviewCloud,
+  previewExchange,
+  previewReturn,
+  tenderLabel,
+} from "./return-preview.ts";
 import { SCREENS_CSS } from "./styles.ts";
 import { summarizeSync } from "./sync-status-view.ts";
 
@@ -78,6 +90,12 @@ export interface ScreensDeps {
   credential?: () => string;
   /** The manager's list of this register's unverified returns with the cloud's status (UnverifiedReturnsBoard). */
   unverifiedReturns?: () => Promise<UnverifiedReturnsView>;
+  /**
+   * Asks the region about originals this register does not hold (the agent's CloudReturns, the
+   * one its returns are recorded with): a sale of another register or store, or an online order,
+   * is then found, previewed and returned on the cashier screen. Absent: the local ledger only.
+   */
+  cloudReturns?: CloudReturns;
 }
 
 const CartSchema = z.array(
@@ -107,7 +125,15 @@ const ReceiptTendersSchema = z.looseObject({
   tenders: z.array(z.looseObject({ tenderId: z.string(), type: z.enum(TENDER_TYPES) })).default([]),
 });
 const ReceiptAllocationSchema = z.looseObject({
-  allocation: z.array(z.looseObject({ originalTransactionId: z.string() })).default([]),
+  allocation: z
+    .array(
+      z.looseObject({
+        originalTransactionId: z.string(),
+        tenderId: z.string(),
+        card: z.looseObject({ last4: z.string() }).optional(),
+      }),
+    )
+    .default([]),
 });
 const ReceiptLinesSchema = z.looseObject({
   lines: z.array(z.looseObject({ sku: z.string(), description: z.string().default("") })).default([]),
@@ -384,6 +410,10 @@ export function createScreens(deps: ScreensDeps): Hono {
       c,
       allocation.map((a) => a.originalTransactionId),
     );
+    // An original sold elsewhere is not here to name its card: the slice's own last four does.
+    for (const a of allocation) {
+      if (a.card && !labels.has(a.tenderId)) labels.set(a.tenderId, `Card •••• ${a.card.last4}`);
+    }
     return { tx, labels };
   }
 
@@ -421,16 +451,70 @@ export function createScreens(deps: ScreensDeps): Hono {
     return page(c, html);
   });
 
-  app.get("/screens/cashier/return-original/:ref", async (c) => {
-    const id = c.req.param("ref").trim();
-    const tx = await transaction(c, id);
-    if (!tx) {
-      throw new ServiceError(
+  /**
+   * What the cloud said of a return's originals, split as recordReturn splits it, so a preview
+   * plans exactly what the recording will: every ref is asked (a unit of this register's own sale
+   * may have gone back at another register). Empty when no region is set, answers, or knows any.
+   */
+  async function cloudFor(refs: readonly string[]): Promise<PreviewCloud> {
+    if (!deps.cloudReturns) return {};
+    const lookup = await deps.cloudReturns.findOriginals([...new Set(refs)]);
+    if (lookup.kind === "offline" || lookup.originals.size === 0) return {};
+    return splitCloudOriginals(deps.ledger, lookup.originals);
+  }
+
+  /**
+   * The original of a return that is not on this register, as the cloud knows it (ref: a checked
+   * receipt number, in any case, or a transaction id): the same JSON as a local original, with
+   * where it was sold. 404 when no region is set, none answers, or the cloud does not know it.
+   */
+  async function cloudOriginal(ref: string) {
+    const parsed = parseReceiptRef(ref);
+    const wanted = parsed.kind === "receiptNumber" ? parsed.receiptNumber : parsed.transactionId;
+    const notFound = (why: string) =>
+      new ServiceError(
         404,
         "transaction_not_found",
-        "no receipt with that number on this register; check the number on the receipt",
+        `no receipt with that number on this register, and no region could find it (${why}); check the number on the receipt`,
       );
+    if (!deps.cloudReturns) throw notFound("no region is set up for returns");
+    const lookup = await deps.cloudReturns.findOriginals([wanted]);
+    if (lookup.kind === "offline") throw notFound("no region answered");
+    const original: ReturnOriginal | undefined = lookup.originals.get(wanted);
+    if (!original) throw notFound(`region ${lookup.region.name} does not know it`);
+    const bySku = new Map<string, ReturnableLine>();
+    for (const l of original.lines) {
+      const row = bySku.get(l.sku) ?? { sku: l.sku, description: l.description || l.sku, quantity: 0, returnable: 0 };
+      row.quantity += l.quantity;
+      row.returnable += l.returnable;
+      bySku.set(l.sku, row);
     }
+    const total = original.lines.length > 0 ? computeTotals(original.lines).total : zero(original.currency);
+    return {
+      transactionId: original.transactionId,
+      receiptNumber: original.receiptNumber,
+      html: (
+        <ReturnOriginalView
+          transactionId={original.transactionId}
+          receiptNumber={original.receiptNumber ?? undefined}
+          lines={[...bySku.values()]}
+          total={total}
+          soldElsewhere={{
+            storeId: original.storeId,
+            registerId: original.registerId,
+            channel: original.channel,
+            region: lookup.region.name,
+          }}
+        />
+      ).toString(),
+    };
+  }
+
+  app.get("/screens/cashier/return-original/:ref", async (c) => {
+    const id = c.req.param("ref").trim();
+    // A mistyped receipt number is refused here (422 invalid_receipt_number), before the cloud is asked.
+    const tx = await transaction(c, id);
+    if (!tx) return c.json(await cloudOriginal(id));
     if (tx.kind === "return")
       throw new ServiceError(422, "not_returnable", "that receipt is itself a return; scan the original sale's receipt");
     const described = new Map(ReceiptLinesSchema.parse(tx.receipt).lines.map((l) => [l.sku, l.description]));
@@ -457,12 +541,17 @@ export function createScreens(deps: ScreensDeps): Hono {
 
   app.post("/screens/api/return-preview", async (c) => {
     const input = await body(c, PreviewSchema);
+    const found = await cloudFor(input.items.map((i) => i.transactionId));
     const labels = await labelsFor(
       c,
       input.items.map((i) => i.transactionId),
     );
+    // The cloud's originals are not on this register: their tenders are named from the cloud's masked card.
+    for (const [tenderId, label] of cloudTenderLabels(found.cloud?.values() ?? [])) {
+      if (!labels.has(tenderId)) labels.set(tenderId, label);
+    }
     if (input.exchangeItems.length === 0) {
-      const preview = previewReturn(deps.ledger, input.items);
+      const preview = previewReturn(deps.ledger, input.items, found);
       const allocation = preview.allocation.map((a) => ({
         ...a,
         label: labels.get(a.tenderId) ?? tenderLabel({ type: a.tenderType }),
@@ -470,12 +559,14 @@ export function createScreens(deps: ScreensDeps): Hono {
       return c.json({
         kind: "return",
         net: null,
-        preview,
+        // A cloud card's token and processor reference stay with the recording: the screen holds its last four.
+        preview: { ...preview, allocation: maskedAllocation(preview.allocation) },
         html: (<ReturnPreviewView preview={{ ...preview, allocation }} />).toString(),
       });
     }
     const lines = quote(input.exchangeItems)?.lines ?? [];
-    const preview = previewExchange(deps.ledger, input.items, lines);
+    // An exchange takes this register's own originals only (as recordExchange): the cloud's view of them counts.
+    const preview = previewExchange(deps.ledger, input.items, lines, found.cloudView ? { cloudView: found.cloudView } : {});
     const allocation = preview.allocation.map((a) => ({
       ...a,
       label: labels.get(a.tenderId) ?? tenderLabel({ type: a.tenderType }),
@@ -484,7 +575,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       kind: "exchange",
       net: preview.net,
       lines,
-      preview,
+      preview: { ...preview, allocation: maskedAllocation(preview.allocation) },
       html: (<ExchangePreviewView preview={{ ...preview, allocation }} />).toString(),
     });
   });
