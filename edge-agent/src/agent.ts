@@ -17,11 +17,13 @@ import { CloudReturns, type ReturnsRegion, type ReturnsRegionSource } from "./re
 import { UnverifiedReturnsLedger } from "./returns/unverified-returns.ts";
 import { UnverifiedReturnsBoard } from "./returns/unverified-view.ts";
 import { OfflineCardRisk } from "./risk/offline-card-limits.ts";
+import { OfflineStoredValueRisk } from "./risk/offline-stored-value-limits.ts";
 import { createScreens } from "./screens/screens-app.tsx";
 import { startCheckpointer, useFallbackAutocheckpoint } from "./storage/checkpointer.ts";
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type DataDirLock, lockDataDir } from "./storage/data-dir-lock.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
+import { CloudStoredValue, type StoredValueRegion, type StoredValueRegionSource } from "./stored-value/cloud-stored-value.ts";
 import { type SyncHandle, startSync } from "./sync/sync-host.ts";
 
 const CHECKPOINT_EVERY_MS = 50;
@@ -38,6 +40,8 @@ export interface AgentOptions {
    * engine's current choice of region, else the first configured, with the register's credential).
    */
   returnsRegion?: ReturnsRegionSource;
+  /** Where gift card and store credit holds and inquiries go (default: the same choice of region as returns). */
+  storedValueRegion?: StoredValueRegionSource;
 }
 
 export interface Agent {
@@ -49,6 +53,8 @@ export interface Agent {
   service: RegisterService;
   queue: QueueStatusReader;
   risk: OfflineCardRisk;
+  /** Offline gift card and store credit redemptions and their caps (exposure() for the manager screen). */
+  storedValueRisk: OfflineStoredValueRisk;
   managers: ManagerAuthority;
   logger: Logger;
   prune(now?: number): PruneResult;
@@ -74,40 +80,73 @@ function bindIdentity(db: Db, config: AgentConfig): void {
   })();
 }
 
+type ConfiguredRegion = AgentConfig["regions"][number];
+
 /**
- * The region a return asks: the one the sync engine would send its next batch to (its current
- * healthy choice), or, with no engine running, the first configured region. Clients are kept per
- * region and read the register's credential at each call, so a replaced credential is used at once.
+ * The regions a return or a redemption asks, in order: the sync engine's current choice (its
+ * healthy region first), or, with no engine running, the first configured region.
  */
-function defaultReturnsRegion(
-  config: AgentConfig,
-  sync: () => SyncHandle | undefined,
-  credential: () => string,
-  logger: Logger,
-): ReturnsRegionSource {
-  const clients = new Map<string, ReturnsRegion>();
-  const regionNamed = (r: { name: string; url: string }): ReturnsRegion => {
-    const key = `${r.name} ${r.url}`;
-    let region = clients.get(key);
-    if (!region) {
-      region = { name: r.name, client: new RegionClient(r.url, credential, { timeoutMs: config.returnLookupTimeoutMs }) };
-      clients.set(key, region);
-    }
-    return region;
-  };
-  return async () => {
-    if (config.regions.length === 0) return null;
+function regionChoice(config: AgentConfig, sync: () => SyncHandle | undefined, logger: Logger) {
+  return async (): Promise<readonly ConfiguredRegion[]> => {
+    if (config.regions.length === 0) return [];
     const engine = sync();
-    if (!engine) return regionNamed(config.regions[0] as AgentConfig["regions"][number]);
-    const choice = await engine.regionChoice().then(
+    if (!engine) return [config.regions[0] as ConfiguredRegion];
+    return engine.regionChoice().then(
       (regions) => regions,
       (error: unknown) => {
-        logger.warn({ err: error }, "the sync engine did not say which region to use; returns ask the first configured");
+        logger.warn(
+          { err: error },
+          "the sync engine did not say which region to use; returns and redemptions ask the first configured",
+        );
         return config.regions;
       },
     );
-    return choice.map(regionNamed);
   };
+}
+
+/** Clients kept per region (name and url); each reads the register's credential at each call, so a replaced one is used at once. */
+function perRegion<T>(make: (r: ConfiguredRegion) => T): (r: ConfiguredRegion) => T {
+  const made = new Map<string, T>();
+  return (r) => {
+    const key = `${r.name} ${r.url}`;
+    let found = made.get(key);
+    if (found === undefined) {
+      found = make(r);
+      made.set(key, found);
+    }
+    return found;
+  };
+}
+
+function defaultReturnsRegion(
+  config: AgentConfig,
+  choice: () => Promise<readonly ConfiguredRegion[]>,
+  credential: () => string,
+): ReturnsRegionSource {
+  const regionNamed = perRegion(
+    (r): ReturnsRegion => ({
+      name: r.name,
+      client: new RegionClient(r.url, credential, { timeoutMs: config.returnLookupTimeoutMs }),
+    }),
+  );
+  return async () => {
+    const regions = await choice();
+    return regions.length === 0 ? null : regions.map(regionNamed);
+  };
+}
+
+function defaultStoredValueRegion(
+  config: AgentConfig,
+  choice: () => Promise<readonly ConfiguredRegion[]>,
+  credential: () => string,
+): StoredValueRegionSource {
+  const regionNamed = perRegion(
+    (r): StoredValueRegion => ({
+      name: r.name,
+      client: new RegionClient(r.url, credential, { timeoutMs: config.storedValueTimeoutMs }),
+    }),
+  );
+  return async () => (await choice()).map(regionNamed);
 }
 
 /** Wires the agent core (no network needed): the outbox, ledger, limits and the HTTP app. */
@@ -140,22 +179,36 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   let credential = config.storeToken;
   // Filled in below once the sync engine is started: returns ask the region it would send to.
   let sync: SyncHandle | undefined;
-  const returnsRegion =
-    options.returnsRegion ??
-    defaultReturnsRegion(
-      config,
-      () => sync,
-      () => credential,
-      logger,
-    );
+  const choice = regionChoice(config, () => sync, logger);
+  const returnsRegion = options.returnsRegion ?? defaultReturnsRegion(config, choice, () => credential);
+  const storedValueRegion = options.storedValueRegion ?? defaultStoredValueRegion(config, choice, () => credential);
+  const storedValueLogger = logger.child({ component: "stored-value" });
+  const cloudStoredValue =
+    options.storedValueRegion || config.regions.length > 0
+      ? new CloudStoredValue(storedValueRegion, storedValueLogger)
+      : undefined;
+  const storedValueRisk = new OfflineStoredValueRisk(db, config);
   const cloudReturns = new CloudReturns(returnsRegion, config.returnLookupTimeoutMs, logger.child({ component: "returns" }));
   const unverifiedReturns = new UnverifiedReturnsLedger(db, config.unverifiedReturnLimit);
   const unverifiedBoard = new UnverifiedReturnsBoard(config.storeId, unverifiedReturns, cloudReturns, clock);
-  const service = new RegisterService(outbox, ledger, risk, new IdempotencyStore(db, clock), {
-    cloud: cloudReturns,
-    unverified: unverifiedReturns,
-    clock,
-  });
+  const service = new RegisterService(
+    outbox,
+    ledger,
+    risk,
+    new IdempotencyStore(db, clock),
+    {
+      cloud: cloudReturns,
+      unverified: unverifiedReturns,
+      clock,
+    },
+    {
+      ...(cloudStoredValue ? { cloud: cloudStoredValue } : {}),
+      risk: storedValueRisk,
+      sealKey: config.storedValueSealKey,
+      storeCreditPrefix: config.storeCreditPrefix,
+      logger: storedValueLogger,
+    },
+  );
   const queue = new QueueStatusReader(db, risk, clock);
   let syncStatus = options.syncStatus;
   const managers = new ManagerAuthority(db, config.managers, config.managerAuth, clock);
@@ -171,6 +224,10 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
     syncControl: () => sync,
+    storedValue: {
+      ...(cloudStoredValue ? { cloud: cloudStoredValue } : {}),
+      sealing: { sealKey: config.storedValueSealKey, giftCardPrefixes: config.giftCardPrefixes },
+    },
   });
   // The cashier and store-manager screens, served by this same app (see src/screens).
   app.route(
@@ -219,6 +276,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     service,
     queue,
     risk,
+    storedValueRisk,
     managers,
     logger,
     prune,

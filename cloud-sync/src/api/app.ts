@@ -23,6 +23,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { returnsRoutes } from "../returns/returns-routes.ts";
 import type { Database } from "../storage/database.ts";
+import { type StoredValueRouteDeps, storedValueRoutes } from "../stored-value/stored-value-routes.ts";
 import { type AuthEnv, bearer, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
 import { refusePansInAddress } from "./pan-in-address.ts";
@@ -40,6 +41,8 @@ export interface AppDeps {
   parseBatch?: BatchParser;
   /** How bearer credentials become principals; by default, this region's bootstrap tokens only. */
   principals?: PrincipalResolver;
+  /** The stored-value ledger's keys (and, in tests, its clock and hold expiry). */
+  storedValue?: Omit<StoredValueRouteDeps, "region" | "db" | "principals">;
   /** Routes added by later modules (replication, exceptions…), with the app's token resolver. */
   extend?: (app: Hono<AuthEnv>, principals: PrincipalResolver) => void;
 }
@@ -207,6 +210,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
 
   app.route("/", returnsRoutes({ region, db, principals }));
+  app.route("/", storedValueRoutes({ region, db, principals, ...deps.storedValue }));
 
   deps.extend?.(app, principals);
   return app;

@@ -20,6 +20,10 @@ import {
   RotatedCredentialSchema,
   receiptNumber,
   regionOpenApi,
+  StoredValueAccountSchema,
+  StoredValueBalanceSchema,
+  StoredValueBalancesSchema,
+  StoredValueHoldSchema,
   StoreRevocationSchema,
   UnverifiedReturnListSchema,
 } from "@tenderline/shared";
@@ -37,6 +41,7 @@ import { createMetrics } from "../metrics/metrics.ts";
 import { Replicator } from "../replication/replicator.ts";
 import { record, returned, sale } from "../returns/test-events.ts";
 import type { Database } from "../storage/database.ts";
+import { newCard, recordSv, KEYS as STORED_VALUE_KEYS, svSale } from "../stored-value/test-events.ts";
 import { saleEvent } from "../testing/events.ts";
 import { seedTestTokens, TOKENS } from "../testing/test-app.ts";
 import { type TestStore, testStore } from "../testing/test-databases.ts";
@@ -97,6 +102,7 @@ describe("the region's wire matches its OpenAPI document", () => {
       bodyLimitBytes: 1 << 20,
       replication: replicator,
       principals,
+      storedValue: { keys: STORED_VALUE_KEYS },
       healthDetails: async () => ({
         degraded: false,
         details: { replication: "ok", peers: await replicator.refreshLagMetrics(), reconciler: "off (no --processor-url)" },
@@ -318,6 +324,65 @@ describe("the region's wire matches its OpenAPI document", () => {
     });
     expect(list.items.map((i) => i.transactionId)).toEqual(["OA-RET-U"]);
     await call("GET", unverified, ErrorBodySchema, { path: "/v1/stores/s1/unverified-returns", token: TOKENS.s2, status: 403 });
+  });
+
+  it("answers stored-value holds, inquiries, accounts and balances", async () => {
+    const card = newCard();
+    await recordSv(db, [svSale({ storeId: "s1", registerId: "osv1", activate: [{ card, amount: 2000 }] })]);
+    const hold = (holdId: string, amount: number) => ({
+      holdId,
+      storeId: "s1",
+      registerId: "r-own",
+      kind: "gift_card",
+      sealed: card.sealed(),
+      amount: { amount, currency: "USD" },
+    });
+    const holds = "/v1/stored-value/holds";
+    await call("POST", holds, StoredValueHoldSchema, { token: TOKENS.register, body: hold("osv-h1", 1500), status: 201 });
+    await call("POST", holds, StoredValueHoldSchema, { token: TOKENS.register, body: hold("osv-h1", 1500) });
+    const refused = await call("POST", holds, ErrorBodySchema, {
+      token: TOKENS.register,
+      body: hold("osv-h2", 1000),
+      status: 409,
+    });
+    expect(refused.details).toMatchObject({ available: { amount: 500, currency: "USD" } });
+    await call("POST", holds, ErrorBodySchema, { token: TOKENS.register, body: { holdId: "x" }, status: 400 });
+    await call("POST", holds, ErrorBodySchema, {
+      token: TOKENS.register,
+      body: { ...hold("osv-h3", 1), sealed: newCard().sealed() },
+      status: 404,
+    });
+    const release = "/v1/stored-value/holds/{holdId}";
+    await call("DELETE", release, null, { path: "/v1/stored-value/holds/osv-h1", token: TOKENS.register });
+    await call("DELETE", release, ErrorBodySchema, {
+      path: "/v1/stored-value/holds/osv-h1",
+      token: TOKENS.register,
+      status: 404,
+    });
+    const balance = await call("POST", "/v1/stored-value/inquiries", StoredValueBalanceSchema, {
+      token: TOKENS.register,
+      body: { kind: "gift_card", sealed: card.sealed() },
+    });
+    expect(balance.available.amount).toBe(2000);
+    await call("POST", "/v1/stored-value/inquiries", ErrorBodySchema, {
+      token: TOKENS.register,
+      body: { kind: "gift_card", sealed: newCard().sealed() },
+      status: 404,
+    });
+    const account = "/v1/stored-value/accounts/{token}";
+    const read = await call("GET", account, StoredValueAccountSchema, {
+      path: `/v1/stored-value/accounts/${card.token}`,
+      token: TOKENS.s1,
+    });
+    expect(read.entries).toHaveLength(1);
+    await call("GET", account, ErrorBodySchema, {
+      path: `/v1/stored-value/accounts/${card.token}`,
+      token: TOKENS.s2,
+      status: 404,
+    });
+    const all = await call("GET", "/v1/stored-value/balances", StoredValueBalancesSchema, { token: TOKENS.consumer });
+    expect(all.accounts.map((a) => a.token)).toContain(card.token);
+    await call("GET", "/v1/stored-value/balances", ErrorBodySchema, { token: TOKENS.s1, status: 403 });
   });
 
   it("answers metrics as text and refusals as the one error body", async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateStoredValueKeys } from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, RegionConfigSchema, regionFlagsUsage } from "./config.ts";
 
@@ -76,6 +77,26 @@ describe("loadConfig", () => {
     expect(() => loadConfig(["--config", configFile({ region: "B", port: "x" })], {})).toThrow(/port/);
     expect(() => loadConfig(["--config", configFile("{ nope")], {})).toThrow(/cannot read the region config file/);
     expect(() => loadConfig(["--config", join(tmpdir(), "no-such-region.json")], {})).toThrow(/cannot read/);
+  });
+
+  it("takes the stored-value keys from the environment or the config file as JSON, never as a flag", () => {
+    const keys = generateStoredValueKeys();
+    expect(loadConfig(["--region", "A"], { TENDERLINE_STORED_VALUE_KEYS: JSON.stringify(keys) }).storedValueKeys).toEqual(keys);
+    expect(loadConfig(["--region", "A", "--config", configFile({ storedValueKeys: keys })], {}).storedValueKeys).toEqual(keys);
+    expect(loadConfig(["--region", "A"], {}).storedValueKeys).toBeUndefined();
+    let error: unknown;
+    try {
+      loadConfig(["--region", "A", "--stored-value-keys", JSON.stringify(keys)], {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/TENDERLINE_STORED_VALUE_KEYS/);
+    // A refusal never repeats the secret.
+    expect((error as Error).message).not.toContain(keys.tokenKey);
+    expect(() =>
+      loadConfig(["--region", "A"], { TENDERLINE_STORED_VALUE_KEYS: JSON.stringify({ ...keys, tokenKey: "short" }) }),
+    ).toThrow(/tokenKey/);
   });
 
   it("ignores a leading -- (the npm habit) and names an unknown flag in one line", () => {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { AnomalyThresholdsSchema } from "../anomalies/thresholds.ts";
 import { PrivateJwkSchema, PublicJwkSchema } from "../auth/credential-keys.ts";
 import { BootstrapTokensSchema } from "../auth/tokens.ts";
+import { StoredValueKeysSchema } from "../stored-value/keys.ts";
 
 const jsonText = <T extends z.ZodType>(schema: T, what: string) =>
   z
@@ -57,6 +58,12 @@ export const RegionConfigSchema = z.object({
   bootstrapTokens: jsonText(BootstrapTokensSchema, "bootstrap tokens").optional(),
   /** The retailer's Ed25519 private key (a JWK): a region holding it issues credentials. A secret. */
   credentialIssuerKey: jsonText(PrivateJwkSchema, "the credential issuer key").optional(),
+  /**
+   * The regions' stored-value keys `{ sealPrivateKey, sealPublicKey, tokenKey }` (the same at every
+   * region): open sealed gift card and credit numbers and name their accounts. A secret. Without
+   * them the region keeps no stored-value ledger and refuses sealed numbers.
+   */
+  storedValueKeys: jsonText(StoredValueKeysSchema, "the stored-value keys").optional(),
   /** Public keys (JWKs) whose credentials this region accepts; the issuer key's own is always among them. */
   credentialTrustedKeys: jsonText(z.array(PublicJwkSchema), "the trusted credential keys").default([]),
   /** How stale an instance's view of revocations may be. */
@@ -100,6 +107,7 @@ const FLAGS = {
   "ingest-workers": { env: "TENDERLINE_INGEST_WORKERS" },
   "bootstrap-tokens": { env: "TENDERLINE_BOOTSTRAP_TOKENS" },
   "credential-issuer-key": { env: "TENDERLINE_CREDENTIAL_ISSUER_KEY" },
+  "stored-value-keys": { env: "TENDERLINE_STORED_VALUE_KEYS" },
   "credential-trusted-keys": { env: "TENDERLINE_CREDENTIAL_TRUSTED_KEYS" },
   "credential-refresh-ms": { env: "TENDERLINE_CREDENTIAL_REFRESH_MS" },
   peers: { env: "TENDERLINE_PEERS" },
@@ -125,6 +133,7 @@ const KEYS: Record<Exclude<keyof typeof FLAGS, "config">, keyof RegionConfig> = 
   "ingest-workers": "ingestWorkers",
   "bootstrap-tokens": "bootstrapTokens",
   "credential-issuer-key": "credentialIssuerKey",
+  "stored-value-keys": "storedValueKeys",
   "credential-trusted-keys": "credentialTrustedKeys",
   "credential-refresh-ms": "credentialRefreshMs",
   peers: "peers",
@@ -152,7 +161,13 @@ export function parseConfig(input: Record<string, unknown>): RegionConfig {
  * where every user of the machine reads them in `ps`. They come from the config file or the
  * environment (a process's environment is readable by its owner only).
  */
-const SECRET_FLAGS: ReadonlyArray<keyof typeof KEYS> = ["database-url", "bootstrap-tokens", "peers", "credential-issuer-key"];
+const SECRET_FLAGS: ReadonlyArray<keyof typeof KEYS> = [
+  "database-url",
+  "bootstrap-tokens",
+  "peers",
+  "credential-issuer-key",
+  "stored-value-keys",
+];
 /** Config file fields whose flag form is JSON text: the file gives them as JSON values. */
 const JSON_FIELDS = new Set<string>([
   "bootstrapTokens",
@@ -160,6 +175,7 @@ const JSON_FIELDS = new Set<string>([
   "anomalyThresholds",
   "credentialIssuerKey",
   "credentialTrustedKeys",
+  "storedValueKeys",
 ]);
 
 /**

@@ -11,6 +11,12 @@ export function describeException(kind: string, subject: string, d: Record<strin
       return `refunds of ${d.refunded} on transaction ${subject} exceed the ${d.paid} paid (${(d.returns as unknown[] | undefined)?.length ?? 0} returns)`;
     case "unverified_return_mismatch":
       return `unverified return ${subject} (store ${d.storeId}, register ${d.registerId}${d.managerId ? `, approved by manager ${d.managerId}` : ""}) does not match its original: ${d.reason}`;
+    case "stored_value_overdrawn": {
+      const r = (d.redemptions as Array<{ online?: boolean }> | undefined) ?? [];
+      return `${d.accountKind === "store_credit" ? "store credit" : "gift card"} ending ${d.last4} (${subject}) is overdrawn: balance ${d.balanceText}, ${r.length} redemptions (${r.filter((x) => !x.online).length} offline)`;
+    }
+    case "stored_value_unreadable":
+      return `the ${d.accountKind === "store_credit" ? "store credit" : "gift card"} number of ${subject}${d.last4 ? ` (ending ${d.last4})` : ""} could not be opened: nothing was entered in its account (${d.reason})`;
     case "replication_conflict":
       return `record ${subject} from region ${d.peer} clashes with what this region holds (${d.reason})`;
     case "conflicts":

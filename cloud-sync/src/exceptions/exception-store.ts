@@ -9,6 +9,8 @@ const FACT_KINDS = [
   "over_refund",
   "replication_conflict",
   "unverified_return_mismatch",
+  "stored_value_overdrawn",
+  "stored_value_unreadable",
 ] as const;
 
 /**

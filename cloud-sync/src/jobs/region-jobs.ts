@@ -8,6 +8,8 @@ import type { Reconciler, ReconcileSummary } from "../reconcile/reconciler.ts";
 import { validateRefunds } from "../refunds/refund-validator.ts";
 import type { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
+import type { SealedResolver } from "../stored-value/derive-stored-value.ts";
+import { indexStoredValue } from "../stored-value/stored-value-indexer.ts";
 
 export interface JobsSummary {
   indexed: number;
@@ -32,6 +34,8 @@ export class RegionJobs {
       reconciler: Reconciler | null;
       thresholds: AnomalyThresholds;
       intervalMs: number;
+      /** The stored-value ledger follows the log when the region holds its keys (else it waits for them). */
+      storedValue?: SealedResolver | null;
       logger?: Logger;
       metrics?: Metrics;
     },
@@ -42,6 +46,7 @@ export class RegionJobs {
     let indexed = await indexLog(db, parts.regions);
     const reconcile = parts.reconciler ? await parts.reconciler.runOnce(now) : null;
     indexed += await indexLog(db, parts.regions);
+    if (parts.storedValue) await indexStoredValue(db, parts.storedValue);
     const refunds = await validateRefunds(db);
     const found = await evaluateAnomalies(db, parts.thresholds, await parts.replicator.peerStatus(now.getTime()));
     await db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { StoredValueKeys } from "@tenderline/shared";
 import { ServiceProcess } from "@tenderline/shared/process";
 import type { PrivateJwk, PublicJwk } from "../auth/credential-keys.ts";
 import type { BootstrapToken } from "../auth/tokens.ts";
@@ -19,6 +20,8 @@ export interface RegionProcessOptions {
   /** Public keys whose credentials this region accepts. */
   credentialTrustedKeys?: PublicJwk[];
   peers?: Peer[];
+  /** The regions' stored-value keys (a secret: passed in the child's environment). */
+  storedValueKeys?: StoredValueKeys;
   processorUrl?: string;
   /** Any further flags, e.g. ["--replication-interval-ms", "200"]. */
   extraArgs?: string[];
@@ -46,6 +49,8 @@ export async function startRegionProcess(options: RegionProcessOptions): Promise
   delete env.TENDERLINE_PEERS;
   delete env.TENDERLINE_CREDENTIAL_ISSUER_KEY;
   delete env.TENDERLINE_CREDENTIAL_TRUSTED_KEYS;
+  delete env.TENDERLINE_STORED_VALUE_KEYS;
+  if (options.storedValueKeys) env.TENDERLINE_STORED_VALUE_KEYS = JSON.stringify(options.storedValueKeys);
   if (options.credentialIssuerKey) env.TENDERLINE_CREDENTIAL_ISSUER_KEY = JSON.stringify(options.credentialIssuerKey);
   if (options.credentialTrustedKeys) env.TENDERLINE_CREDENTIAL_TRUSTED_KEYS = JSON.stringify(options.credentialTrustedKeys);
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

@@ -18,6 +18,7 @@ import { pullCredentials } from "../replication/credential-pull.ts";
 import { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
 import { openDatabase } from "../storage/open-database.ts";
+import { sealedResolver } from "../stored-value/keys.ts";
 
 export interface RunningRegion {
   port: number;
@@ -80,6 +81,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     reconciler,
     thresholds: config.anomalyThresholds,
     intervalMs: config.reconcileIntervalMs,
+    storedValue: config.storedValueKeys ? sealedResolver(config.storedValueKeys) : null,
     logger,
     metrics,
   });
@@ -94,6 +96,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     ...(pool ? { parseBatch: pool.parse } : {}),
     replication: replicator,
     principals,
+    storedValue: { keys: config.storedValueKeys },
     healthDetails: async () => {
       const peers = await replicator.refreshLagMetrics();
       // A lagging peer does not stop this region taking writes (registers keep sending here), so

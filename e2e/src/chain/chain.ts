@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { generateStoredValueKeys } from "@tenderline/shared";
 import { z } from "zod";
 import { CredentialKeysSchema, generateKeys, issueAt, signOffline } from "./credentials.ts";
 import { freePort } from "./free-port.ts";
@@ -68,6 +69,8 @@ export const ChainTokensSchema = z.object({
   regions: z.record(z.string(), z.string()),
   /** Each order channel instance's credential (by its registerId): it records online orders only. */
   channels: z.record(z.string(), z.string()).default({}),
+  /** The regions' stored-value keys: registers get the public half to seal gift card and credit numbers. */
+  storedValue: z.object({ sealPrivateKey: z.string(), sealPublicKey: z.string(), tokenKey: z.string() }).optional(),
 });
 export type ChainTokens = z.infer<typeof ChainTokensSchema>;
 
@@ -98,7 +101,8 @@ export class Chain {
     this.options = { ...options, dataDir: resolve(options.dataDir) };
     this.regionNames = options.regionNames ?? ["A", "B"];
     // Tokens kept from a run before signed credentials (no keys) are replaced.
-    if (options.tokens?.keys) this.issued = options.tokens;
+    if (options.tokens?.keys)
+      this.issued = { ...options.tokens, storedValue: options.tokens.storedValue ?? generateStoredValueKeys() };
   }
 
   get tokens(): ChainTokens {
@@ -122,6 +126,7 @@ export class Chain {
       registers: {},
       regions: Object.fromEntries(this.regionNames.map((r, i) => [r, regionCredentials[i] as string])),
       channels: {},
+      storedValue: generateStoredValueKeys(),
     };
   }
 
@@ -230,7 +235,16 @@ export class Chain {
     mkdirSync(join(options.dataDir, "regions"), { recursive: true });
     writeFileSync(
       configFile,
-      `${JSON.stringify({ ...this.tokens.keys, peers, ...(databaseUrl ? { databaseUrl } : {}) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          ...this.tokens.keys,
+          peers,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          ...(this.tokens.storedValue ? { storedValueKeys: this.tokens.storedValue } : {}),
+        },
+        null,
+        2,
+      )}\n`,
       { mode: 0o600 },
     );
     const storage = databaseUrl ? [] : ["--data-dir", join(options.dataDir, "regions", name)];
@@ -259,6 +273,7 @@ export class Chain {
         TENDERLINE_REGION_CONFIG: "",
         TENDERLINE_CREDENTIAL_ISSUER_KEY: "",
         TENDERLINE_CREDENTIAL_TRUSTED_KEYS: "",
+        TENDERLINE_STORED_VALUE_KEYS: "",
       },
       startTimeoutMs: 60_000,
       onLine: (line) => options.onLine?.(`region-${name}`, line),
@@ -293,6 +308,8 @@ export class Chain {
       logFile: join(dir, "agent.log"),
       logLevel: this.options.logLevel ?? "info",
       managers: [{ id: DEMO_MANAGER.id, name: DEMO_MANAGER.name, pinHash: DEMO_MANAGER.pinHash }],
+      // Not a secret: registers seal gift card and credit numbers with it; only regions open them.
+      ...(this.issued?.storedValue ? { storedValueSealKey: this.issued.storedValue.sealPublicKey } : {}),
       ...this.options.agentConfig,
     };
     const file = join(dir, "agent.json");

@@ -14,8 +14,9 @@ import { type ClientOp, checkHistory, countIds, type HistoryVerdict } from "./hi
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
 import { checkRefunds, checkTenderRefunds, describeOverRefund } from "./refund-checks.ts";
 import { acceptedCount, type FeedEventItem, readDigest, readOverRefunds, readRegister, readWholeFeed } from "./region-reader.ts";
+import { checkStoredValue } from "./stored-value-check.ts";
 import { notYetSynced, type QueueView, warmupFailure } from "./warmup.ts";
-import { DRILL_CATALOGUE, prng, RegisterClient, SalesBoard } from "./workload.ts";
+import { DRILL_CATALOGUE, DRILL_GIFT_PREFIX, prng, RegisterClient, SalesBoard } from "./workload.ts";
 
 /** The drill's online shop: its orders are returned in the stores. */
 const WEB_CHANNEL = { storeId: "online", registerId: "web-1", channel: "web" };
@@ -122,6 +123,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     databaseUrls: options.databaseUrls,
     logLevel: "warn",
     agentConfig: {
+      giftCardPrefixes: [DRILL_GIFT_PREFIX],
       // A killed region fails fast (connection refused or reset), so failover needs no short
       // timeout; generous timeouts keep a region that is merely busy (many registers on two
       // cores) from being abandoned mid-batch and retried into collapse.
@@ -486,6 +488,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             : `${tenders} refunded tenders (every register, store and the online channel); ${overRefunded.length} over across a partition, each raised as over_refund`,
       });
     }
+    const storedValue = await checkStoredValue(chain);
+    checks.push({
+      name: "stored value: both regions hold the same balances, each the sum of its entries",
+      passed: storedValue.problems.length === 0 && storedValue.accounts > 0,
+      detail:
+        storedValue.problems.length > 0
+          ? storedValue.problems.slice(0, 3).join("; ")
+          : `${storedValue.accounts} gift card and store credit accounts (${board.giftCards.length} cards sold), A = B`,
+    });
     const acceptedOrders = shopOps.filter((o) => o.outcome.kind === "acked").length;
     const crossReturns = (Object.values(feeds)[0] ?? []).filter(
       (i) => i.event?.type === "return.completed" && ReturnCompletedSchema.parse(i.event.payload).verifiedBy === "cloud",

@@ -4,7 +4,7 @@
  * posted with an Idempotency-Key so an unanswered request can be resolved later.
  */
 import { randomUUID } from "node:crypto";
-import { itemRefund, money, RecordedTransactionSchema } from "@tenderline/shared";
+import { itemRefund, money, RecordedTransactionSchema, type Sealed, SealedSchema } from "@tenderline/shared";
 import { z } from "zod";
 import type { ClientOp, OpOutcome } from "./history-checker.ts";
 
@@ -51,6 +51,8 @@ interface KnownSale {
  */
 export class SalesBoard {
   private readonly sales: KnownSale[] = [];
+  /** Gift cards sold in the drill, redeemable and reloadable at any register; balances as the drill expects them. */
+  readonly giftCards: Array<{ number: string; balance: number }> = [];
 
   publish(sale: KnownSale): void {
     this.sales.push(sale);
@@ -68,6 +70,9 @@ export class SalesBoard {
     return undefined;
   }
 }
+
+/** The drill's gift card range: numbers in it pass the register's card-number guard as gift cards. */
+export const DRILL_GIFT_PREFIX = "603571";
 
 /** A small deterministic PRNG so a drill's workload can be replayed from its seed. */
 export function prng(seed: number): () => number {
@@ -182,6 +187,10 @@ export class RegisterClient {
       });
       return;
     }
+    if (r >= 0.19 && r < 0.23 && this.options.board) {
+      await this.giftCardStep(this.options.board, r);
+      return;
+    }
     const candidate = this.returnable();
     if (r < 0.1 && candidate) {
       const { sale, line } = candidate;
@@ -223,6 +232,73 @@ export class RegisterClient {
       this.sales.push(sale);
       this.options.board?.publish(sale);
       if (this.sales.length > 200) this.sales.shift();
+    }
+  }
+
+  /** Sells, reloads or redeems a gift card: at any register, whichever sold it. */
+  private async giftCardStep(board: SalesBoard, r: number): Promise<void> {
+    const cashier = `c-${this.options.registerId}`;
+    const card = board.giftCards[Math.floor(this.options.random() * board.giftCards.length)];
+    if (!card || r < 0.2) {
+      const number = `${DRILL_GIFT_PREFIX}${String(Math.floor(this.options.random() * 1e13)).padStart(13, "0")}`;
+      const amount = 2000 + 500 * Math.floor(this.options.random() * 7);
+      const sealed = await this.seal(number);
+      if (!sealed) return;
+      const sold = await this.send("/api/v1/sales", {
+        cashierId: cashier,
+        lines: [this.giftCardLine("activate", amount, sealed)],
+        tenders: [{ type: "cash", amount: money(amount, "USD") }],
+      });
+      if (sold) board.giftCards.push({ number, balance: amount });
+      return;
+    }
+    const sealed = await this.seal(card.number);
+    if (!sealed) return;
+    if (r < 0.21) {
+      const reloaded = await this.send("/api/v1/sales", {
+        cashierId: cashier,
+        lines: [this.giftCardLine("load", 1000, sealed)],
+        tenders: [{ type: "cash", amount: money(1000, "USD") }],
+      });
+      if (reloaded) card.balance += 1000;
+      return;
+    }
+    const amount = Math.min(card.balance, 650 + Math.floor(this.options.random() * 2000));
+    if (amount <= 0) return;
+    const paid = await this.send("/api/v1/sales", {
+      cashierId: cashier,
+      lines: [{ sku: "PEN-SET", description: "Pen set", quantity: 1, unitPrice: money(amount, "USD"), tax: money(0, "USD") }],
+      tenders: [{ type: "gift_card", amount: money(amount, "USD"), giftCard: { sealed: sealed.sealed, last4: sealed.last4 } }],
+    });
+    if (paid) card.balance -= amount;
+  }
+
+  private giftCardLine(action: "activate" | "load", amount: number, sealed: Sealed) {
+    return {
+      sku: "GIFT-CARD",
+      description: action === "activate" ? "Gift card" : "Gift card reload",
+      quantity: 1,
+      unitPrice: money(amount, "USD"),
+      tax: money(0, "USD"),
+      storedValue: { action, last4: sealed.last4, sealed: sealed.sealed },
+    };
+  }
+
+  /** The card's number sealed by the register (the only call that carries a number); undefined if the agent does not answer. */
+  private async seal(number: string): Promise<Sealed | undefined> {
+    try {
+      const response = await fetch(`${this.options.baseUrl()}/api/v1/stored-value/seal`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ kind: "gift_card", number }),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+      });
+      if (response.status !== 200 && response.status !== 201) return undefined;
+      return SealedSchema.parse(await response.json());
+    } catch (error) {
+      // A killed agent does not answer: the cashier tries another action. A wrong answer stops the drill.
+      if (!(error instanceof Error) || error instanceof z.ZodError) throw error;
+      return undefined;
     }
   }
 

@@ -29,6 +29,7 @@ import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
 import { receiptView } from "./receipt-view.ts";
 import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
+import { type StoredValueRoutesDeps, storedValueRoutes } from "./stored-value-routes.ts";
 
 export interface AppDeps {
   service: RegisterService;
@@ -45,6 +46,8 @@ export interface AppDeps {
   syncStatus?: () => Promise<AgentSyncStatus>;
   /** The sync engine's controls (pause, resume, sync now); absent when sync is off. */
   syncControl?: () => SyncControl | undefined;
+  /** Gift card and store credit numbers: sealing and balance inquiries (absent: the seal route refuses, naming storedValueSealKey). */
+  storedValue?: StoredValueRoutesDeps;
 }
 
 export interface SyncControl {
@@ -103,7 +106,9 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(SaleRequestSchema, raw);
     const idempotency = idempotencyOf(c, "sales", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.commits.run(() => deps.service.recordSale(request, { idempotency, approver }));
+    // A gift card or store credit tender is held at the region first, so the service awaits and
+    // hands its recording to the group commit itself.
+    const result = await deps.service.checkout(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -129,6 +134,11 @@ export function createApp(deps: AppDeps): Hono {
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
+
+  app.route(
+    "/api/v1/stored-value",
+    storedValueRoutes(deps.storedValue ?? { sealing: { sealKey: undefined, giftCardPrefixes: [] } }),
+  );
 
   app.get("/api/v1/transactions/:id", (c) => {
     const tx = deps.ledger.get(c.req.param("id"));

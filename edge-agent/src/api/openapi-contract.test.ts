@@ -4,12 +4,14 @@ import {
   DeadLetterRetriedSchema,
   ErrorBodySchema,
   ExchangeRecordedSchema,
+  generateStoredValueKeys,
   ManagerSessionSchema,
   ManagerSignedOutSchema,
   QueueStatusSchema,
   ReceiptViewSchema,
   ReturnRecordedSchema,
   SaleRecordedSchema,
+  SealedSchema,
   SyncNowSchema,
   SyncPausedSchema,
   type SyncStatus,
@@ -79,11 +81,11 @@ describe("the agent's wire matches its OpenAPI document", () => {
     method: "GET" | "POST" | "DELETE",
     template: string,
     schema: z.ZodType<T>,
-    o: { path?: string; body?: unknown; status?: number; cookie?: string } = {},
+    o: { path?: string; body?: unknown; status?: number; cookie?: string; on?: ReturnType<typeof testAgent> } = {},
   ): Promise<T> {
     const operation = doc.paths[template]?.[method.toLowerCase()];
     expect(operation, `${method} ${template} is documented`).toBeDefined();
-    const res = await agent.app.request(o.path ?? template, {
+    const res = await (o.on ?? agent).app.request(o.path ?? template, {
       method,
       headers: {
         ...(o.cookie ? { cookie: o.cookie } : {}),
@@ -188,6 +190,30 @@ describe("the agent's wire matches its OpenAPI document", () => {
     await send("/api/v1/sync/pause", SyncPausedSchema);
     await send("/api/v1/sync/resume", SyncPausedSchema);
     await send("/api/v1/sync/now", SyncNowSchema);
+  });
+
+  it("gift card numbers sealed for the regions, and a balance asked of them", async () => {
+    const keys = generateStoredValueKeys();
+    const sealing = testAgent(
+      { storedValueSealKey: keys.sealPublicKey, giftCardPrefixes: ["603571"] },
+      { startSync: false, storedValueRegion: async () => null },
+    );
+    try {
+      const sealed = await call("POST", "/api/v1/stored-value/seal", SealedSchema, {
+        body: { kind: "gift_card", number: "6035710000000000001" },
+        on: sealing,
+      });
+      expect(sealed.last4).toBe("0001");
+      // No region here: the balance cannot be known, and the agent says so.
+      const offline = await call("POST", "/api/v1/stored-value/inquiry", ErrorBodySchema, {
+        body: { kind: "gift_card", sealed: sealed.sealed },
+        status: 503,
+        on: sealing,
+      });
+      expect(offline.error).toBe("region_unavailable");
+    } finally {
+      await sealing.done();
+    }
   });
 
   it("called every documented route", () => {

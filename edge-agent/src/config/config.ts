@@ -20,6 +20,28 @@ export const DEFAULT_OFFLINE_CARD_LIMITS: Record<string, OfflineCardLimit> = {
   "*": { perTender: 25_000, outstanding: 250_000 },
 };
 
+const StoredValueLimitSchema = z.object({
+  /** Largest single gift card or store credit redemption taken while no region answers, in minor units. */
+  perTender: z.number().int().nonnegative(),
+  /** Largest total of such offline redemptions on this register not yet acked by a region, in minor units. */
+  outstanding: z.number().int().nonnegative(),
+});
+export type OfflineStoredValueLimit = z.infer<typeof StoredValueLimitSchema>;
+
+/**
+ * Offline stored-value defaults: lower than the card floor limits, as a gift card spent offline
+ * twice is the store's own loss (no issuer stands behind it).
+ */
+export const DEFAULT_OFFLINE_STORED_VALUE_LIMITS: Record<string, OfflineStoredValueLimit> = {
+  USD: { perTender: 10_000, outstanding: 50_000 },
+  EUR: { perTender: 10_000, outstanding: 50_000 },
+  GBP: { perTender: 8_000, outstanding: 40_000 },
+  CAD: { perTender: 12_000, outstanding: 60_000 },
+  "*": { perTender: 10_000, outstanding: 50_000 },
+};
+
+const PUBLIC_KEY_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
+
 export const UnverifiedReturnLimitSchema = z.object({
   /** Largest unverified return (store credit without the original) one return may refund without a manager, in minor units. */
   perReturn: z.number().int().nonnegative().default(10_000),
@@ -109,6 +131,24 @@ export const AgentConfigSchema = z.object({
     )
     .default([]),
   returnsWindowDays: z.number().int().positive().default(90),
+  /**
+   * The regions' public key for gift card and store credit numbers (SPKI PEM, from the region
+   * operator; not a secret). Without it the register cannot seal a number, so gift card and sealed
+   * store credit tenders are refused, and store credit is issued without a number.
+   */
+  storedValueSealKey: z
+    .string()
+    .regex(PUBLIC_KEY_PEM, "storedValueSealKey must be the regions' public key as SPKI PEM (-----BEGIN PUBLIC KEY----- …)")
+    .optional(),
+  /** Caps on gift card and store credit redemptions taken while no region answers (per currency; "*" for the rest). */
+  offlineStoredValueLimits: z.record(z.string(), StoredValueLimitSchema).default(DEFAULT_OFFLINE_STORED_VALUE_LIMITS),
+  /** How long a redemption waits for a region's hold (or an inquiry for its balance) before it counts as offline. */
+  storedValueTimeoutMs: z.number().int().positive().max(30_000).default(1500),
+  /** The first digits of the store credit numbers this register issues (the rest of the 16 are random). */
+  storeCreditPrefix: z
+    .string()
+    .regex(/^\d{1,6}$/, "storeCreditPrefix is 1 to 6 digits")
+    .default("9"),
   /**
    * How long a return waits for the cloud to find an original that is not on this register (and to
    * reserve or release it) before it goes ahead as offline: unverified, store credit only, capped.
@@ -228,5 +268,17 @@ export function offlineCardLimit(config: Pick<AgentConfig, "offlineCardLimits">,
     config.offlineCardLimits["*"] ??
     DEFAULT_OFFLINE_CARD_LIMITS[currency] ??
     (DEFAULT_OFFLINE_CARD_LIMITS["*"] as OfflineCardLimit)
+  );
+}
+
+export function offlineStoredValueLimit(
+  config: Pick<AgentConfig, "offlineStoredValueLimits">,
+  currency: string,
+): OfflineStoredValueLimit {
+  return (
+    config.offlineStoredValueLimits[currency] ??
+    config.offlineStoredValueLimits["*"] ??
+    DEFAULT_OFFLINE_STORED_VALUE_LIMITS[currency] ??
+    (DEFAULT_OFFLINE_STORED_VALUE_LIMITS["*"] as OfflineStoredValueLimit)
   );
 }

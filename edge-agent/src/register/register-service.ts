@@ -12,7 +12,9 @@ import {
   type ReturnRecorded,
   type ReturnRequest,
   receiptNumber,
+  type SaleRecorded,
   type SaleRequest,
+  sealNumber,
   subtract,
   zero,
 } from "@tenderline/shared";
@@ -23,8 +25,20 @@ import type { Outbox } from "../outbox/outbox.ts";
 import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
+import { mintStoreCreditNumber } from "../stored-value/seal.ts";
 import { RegisterRefusal } from "./refusal.ts";
 import { allocate, originalRef, type PlannedReturn, planReturn, splitCloudOriginals } from "./return-plan.ts";
+import {
+  applyRedemption,
+  applyStoredValueApproval,
+  authorize,
+  checkStoredValueLines,
+  checkStoredValueTenders,
+  hasStoredValue,
+  type Redemption,
+  release,
+  type StoredValueContext,
+} from "./stored-value-tenders.ts";
 import { applyApproval, prepareTenders } from "./tenders.ts";
 
 /** Ties a POST to its Idempotency-Key: the answer is saved in the same transaction as the event. */
@@ -58,13 +72,24 @@ interface CloudSource {
   cloud?: ReadonlyMap<string, ReturnOriginal>;
   /** The cloud's view of this register's own originals, by transaction id. */
   cloudView?: ReadonlyMap<string, ReturnOriginal>;
+  /** The exchange's stored-value tenders as the region held them (or not: offline). */
+  redemption?: Redemption;
 }
 
 /** What the register answers for a recorded exchange (ExchangeRecordedSchema). */
 export type ExchangeAnswer = ExchangeRecorded;
 
-/** What the register answers for a recorded return (ReturnRecordedSchema). */
-export type ReturnAnswer = ReturnRecorded;
+/**
+ * What the register answers for a recorded return (ReturnRecordedSchema). Store credit issued with
+ * a number carries its last four and, in the first answer only (for the receipt), the number: it
+ * is not in the event, the ledger or the saved answer an Idempotency-Key replays.
+ */
+export type ReturnAnswer = Omit<ReturnRecorded, "storeCredit"> & {
+  storeCredit?: NonNullable<ReturnRecorded["storeCredit"]> & { last4?: string; number?: string };
+};
+
+/** What the register answers for a recorded sale (SaleRecordedSchema). */
+export type SaleAnswer = SaleRecorded;
 
 /** What returns of originals this register does not hold need: the cloud, the caps, a clock. */
 export interface ReturnsContext {
@@ -85,27 +110,107 @@ export class RegisterService {
     private readonly risk: OfflineCardRisk,
     private readonly idempotency: IdempotencyStore,
     private readonly returns: ReturnsContext,
+    private readonly storedValue?: StoredValueContext,
   ) {}
 
-  /** Runs `record` unless the key already answered; saves the first answer with the event. */
-  private once<T>(options: RecordOptions, record: () => T): Recorded<T> {
+  /**
+   * Runs `record` unless the key already answered; saves the first answer with the event
+   * (`saved` drops what may be answered once but never kept, a store credit number).
+   */
+  private once<T>(options: RecordOptions, record: () => T, saved: (body: T) => T = (b) => b): Recorded<T> {
     return this.outbox.transaction(() => {
       const replayed = this.replay<T>(options);
       if (replayed) return replayed;
       const ctx = options.idempotency;
       const body = record();
-      if (ctx) this.idempotency.save(ctx.key, ctx.hash, { status: 201, body } satisfies StoredAnswer);
+      if (ctx) this.idempotency.save(ctx.key, ctx.hash, { status: 201, body: saved(body) } satisfies StoredAnswer);
       return { status: 201 as const, body, replayed: false };
     });
   }
 
-  recordSale(request: SaleRequest, options: RecordOptions = {}) {
+  private get sv(): StoredValueContext | undefined {
+    return this.storedValue;
+  }
+
+  /**
+   * Records a checkout (POST /api/v1/sales). A gift card or store credit tender is held at the
+   * region first, under the tender's id (minted here), so the balance cannot be spent twice; the
+   * sale is then recorded with the hold's token, last4 and id. A refused hold refuses the sale and
+   * nothing is recorded; a recording that fails after holding releases the holds. No region
+   * answering: the tender is recorded sealed, within the offline caps. An Idempotency-Key already
+   * answered replays before anything is held, so a retry after a lost answer charges once.
+   */
+  async checkout(request: SaleRequest, options: RecordOptions = {}): Promise<Recorded<SaleAnswer>> {
+    const commit = <T>(fn: () => T): Promise<T> => (options.commit ? options.commit(fn) : Promise.resolve().then(fn));
+    if (!hasStoredValue(request.tenders)) return commit(() => this.recordSale(request, options));
+    const replay = this.replay<SaleAnswer>(options);
+    if (replay) return replay;
+    const ctx = this.storedValueContext();
+    checkStoredValueTenders(request.tenders, ctx.sealKey);
+    checkStoredValueLines(request.lines, ctx.sealKey);
+    // Everything that can be refused without the region is refused before anything is held.
+    const ids = request.tenders.map(() => mintId());
+    prepareTenders(computeTotals(request.lines).total, request.tenders, ids);
+    const redemption = await authorize(ctx, this.where(), request.tenders, ids);
+    return this.afterHolds(redemption, () => commit(() => this.recordSale(request, options, redemption)));
+  }
+
+  /** Runs the recording; releases the holds when it fails or another request with the same key was recorded first. */
+  private async afterHolds<T>(redemption: Redemption | undefined, run: () => Promise<Recorded<T>>): Promise<Recorded<T>> {
+    let recorded: Recorded<T>;
+    try {
+      recorded = await run();
+    } catch (error) {
+      if (this.sv) await release(this.sv, redemption);
+      throw error;
+    }
+    if (recorded.replayed && this.sv) await release(this.sv, redemption);
+    return recorded;
+  }
+
+  private storedValueContext(): StoredValueContext {
+    if (this.sv) return this.sv;
+    throw new RegisterRefusal(
+      409,
+      "stored_value_not_configured",
+      "this register takes no gift cards or store credit (no stored-value settings: storedValueSealKey)",
+    );
+  }
+
+  private where() {
+    return { storeId: this.outbox.storeId, registerId: this.outbox.registerId };
+  }
+
+  /**
+   * Checks the offline stored-value tenders against the caps; returns the tenders with who
+   * approved on those past them, and what to record in the risk table after the event.
+   */
+  private storedValueTenders(
+    tenders: ReturnType<typeof prepareTenders>["tenders"],
+    redemption: Redemption | undefined,
+    options: RecordOptions,
+    occurredAt: string,
+  ) {
+    if (!tenders.some((t) => t.type === "gift_card" || t.type === "store_credit") || !this.sv) {
+      return { tenders, offline: [], approvals: new Map<string, string>() };
+    }
+    const applied = applyRedemption(tenders, redemption);
+    const overridden = this.sv.risk.check(applied.offline, options.approver);
+    const approval = approvalOf(options, occurredAt);
+    const approvals = new Map([...overridden].map((id) => [id, approval?.managerId ?? ""]));
+    return { tenders: applyStoredValueApproval(applied.tenders, overridden, approval), offline: applied.offline, approvals };
+  }
+
+  recordSale(request: SaleRequest, options: RecordOptions = {}, redemption?: Redemption): Recorded<SaleAnswer> {
     return this.once(options, () => {
       const occurredAt = options.occurredAt ?? new Date().toISOString();
+      checkStoredValueLines(request.lines, this.sv?.sealKey);
+      if (hasStoredValue(request.tenders)) checkStoredValueTenders(request.tenders, this.sv?.sealKey);
       const totals = computeTotals(request.lines);
-      const prepared = prepareTenders(totals.total, request.tenders);
+      const prepared = prepareTenders(totals.total, request.tenders, redemption?.ids);
       const overridden = this.risk.check(prepared.offlineCards, options.approver);
-      const tenders = applyApproval(prepared.tenders, overridden, approvalOf(options, occurredAt));
+      const sv = this.storedValueTenders(prepared.tenders, redemption, options, occurredAt);
+      const tenders = applyApproval(sv.tenders, overridden, approvalOf(options, occurredAt));
       const transactionId = mintId();
       // The receipt number is made from the seq this sale's event gets, reserved here in the same transaction.
       const seq = this.outbox.nextSeq();
@@ -122,6 +227,7 @@ export class RegisterService {
       const recorded = this.outbox.append({ type: "sale.completed", occurredAt, payload });
       if (recorded.seq !== seq) throw new Error(`sale recorded at seq ${recorded.seq}, not the reserved ${seq}`);
       this.risk.record(recorded.seq, prepared.offlineCards, recorded.recordedAt);
+      this.sv?.risk.record(recorded.seq, sv.offline, recorded.recordedAt, sv.approvals);
       this.ledger.insert({
         transactionId,
         kind: "sale",
@@ -210,69 +316,92 @@ export class RegisterService {
   }
 
   private recordReturnInTransaction(request: ReturnRequest, options: RecordOptions, source: CloudSource): Recorded<ReturnAnswer> {
-    return this.once(options, () => {
-      const occurredAt = options.occurredAt ?? new Date(this.returns.clock()).toISOString();
-      const plan = planReturn(this.ledger, request.items, {
-        allowUnverified: true,
-        ...(source.cloud ? { cloud: source.cloud } : {}),
-        ...(source.cloudView ? { cloudView: source.cloudView } : {}),
-      });
-      const allocation = allocate(plan, plan.perOriginal);
-      const transactionId = mintId();
-      const refund = plan.items.reduce(
-        (s, i) => ({ amount: s.amount + i.refund.amount, currency: s.currency }),
-        zero(plan.currency),
-      );
-      const storeCredit = plan.verified ? undefined : { creditId: mintId(), amount: plan.unverified };
-      const approved = storeCredit
-        ? this.returns.unverified.check(storeCredit.amount, this.returns.clock(), options.approver)
-        : false;
-      const approvedBy = approved ? approvalOf(options, occurredAt) : undefined;
-      const byCloud = plan.cloudOriginals.length > 0;
-      const payload = PAYLOAD_SCHEMAS["return.completed"].parse({
-        transactionId,
-        cashierId: request.cashierId,
-        reason: request.reason,
-        items: plan.items,
-        refund,
-        allocation,
-        verified: plan.verified,
-        // Who verified the verified part: the cloud when it found any original, naming where each was sold.
-        ...(byCloud ? { verifiedBy: "cloud", originals: plan.cloudOriginals.map(originalRef) } : {}),
-        ...(storeCredit ? { storeCredit } : {}),
-        ...(approvedBy ? { approvedBy } : {}),
-      });
-      const recorded = this.outbox.append({ type: "return.completed", occurredAt, payload, eventId: source.eventId });
-      this.ledger.insert({
-        transactionId,
-        kind: "return",
-        seq: recorded.seq,
-        recordedAt: recorded.recordedAt,
-        total: refund,
-        lines: [],
-        tenders: [],
-        // A return's payload has items, not lines, and allocation, not tenders: nothing to return or refund later.
-        asInReceipt: true,
-      });
-      // The cloud's originals are not in this ledger: the cloud applies their part when the event reaches it.
-      const local = new Set(plan.originals.map((o) => o.transactionId));
-      this.applyReturnedLines(
-        transactionId,
-        plan.returnedLines,
-        allocation.filter((a) => local.has(a.originalTransactionId)),
-      );
-      return {
-        transactionId,
-        eventId: recorded.eventId,
-        seq: recorded.seq,
-        refund,
-        allocation,
-        verified: plan.verified,
-        ...(byCloud ? { verifiedBy: "cloud" as const, originals: plan.cloudOriginals.map(originalRef) } : {}),
-        ...(storeCredit ? { storeCredit } : {}),
-        items: plan.items,
-      };
-    });
+    return this.once(
+      options,
+      () => {
+        const occurredAt = options.occurredAt ?? new Date(this.returns.clock()).toISOString();
+        const plan = planReturn(this.ledger, request.items, {
+          allowUnverified: true,
+          ...(source.cloud ? { cloud: source.cloud } : {}),
+          ...(source.cloudView ? { cloudView: source.cloudView } : {}),
+        });
+        const allocation = allocate(plan, plan.perOriginal);
+        const transactionId = mintId();
+        const refund = plan.items.reduce(
+          (s, i) => ({ amount: s.amount + i.refund.amount, currency: s.currency }),
+          zero(plan.currency),
+        );
+        const issued = plan.verified ? undefined : this.issueStoreCredit();
+        // With the seal key the credit gets a number (printed once, recorded sealed); without it, the register's id only.
+        const storeCredit = plan.verified ? undefined : { creditId: mintId(), amount: plan.unverified, ...issued?.recorded };
+        const approved = storeCredit
+          ? this.returns.unverified.check(storeCredit.amount, this.returns.clock(), options.approver)
+          : false;
+        const approvedBy = approved ? approvalOf(options, occurredAt) : undefined;
+        const byCloud = plan.cloudOriginals.length > 0;
+        const payload = PAYLOAD_SCHEMAS["return.completed"].parse({
+          transactionId,
+          cashierId: request.cashierId,
+          reason: request.reason,
+          items: plan.items,
+          refund,
+          allocation,
+          verified: plan.verified,
+          // Who verified the verified part: the cloud when it found any original, naming where each was sold.
+          ...(byCloud ? { verifiedBy: "cloud", originals: plan.cloudOriginals.map(originalRef) } : {}),
+          ...(storeCredit ? { storeCredit } : {}),
+          ...(approvedBy ? { approvedBy } : {}),
+        });
+        const recorded = this.outbox.append({ type: "return.completed", occurredAt, payload, eventId: source.eventId });
+        this.ledger.insert({
+          transactionId,
+          kind: "return",
+          seq: recorded.seq,
+          recordedAt: recorded.recordedAt,
+          total: refund,
+          lines: [],
+          tenders: [],
+          // A return's payload has items, not lines, and allocation, not tenders: nothing to return or refund later.
+          asInReceipt: true,
+        });
+        // The cloud's originals are not in this ledger: the cloud applies their part when the event reaches it.
+        const local = new Set(plan.originals.map((o) => o.transactionId));
+        this.applyReturnedLines(
+          transactionId,
+          plan.returnedLines,
+          allocation.filter((a) => local.has(a.originalTransactionId)),
+        );
+        return {
+          transactionId,
+          eventId: recorded.eventId,
+          seq: recorded.seq,
+          refund,
+          allocation,
+          verified: plan.verified,
+          ...(byCloud ? { verifiedBy: "cloud" as const, originals: plan.cloudOriginals.map(originalRef) } : {}),
+          // The number goes to the receipt in this answer only; the event has it sealed.
+          ...(storeCredit
+            ? { storeCredit: { creditId: storeCredit.creditId, amount: storeCredit.amount, ...issued?.answered } }
+            : {}),
+          items: plan.items,
+        };
+      },
+      withoutCreditNumber,
+    );
+  }
+
+  /**
+   * A new store credit number, sealed for the regions (they open the account when the event
+   * arrives); without the seal key, the credit has the register's id only, as before.
+   */
+  private issueStoreCredit():
+    | { recorded: { last4: string; sealed: string }; answered: { last4: string; number: string } }
+    | undefined {
+    const key = this.sv?.sealKey;
+    if (!key || !this.sv) return undefined;
+    const number = mintStoreCreditNumber(this.sv.storeCreditPrefix);
+    const last4 = number.slice(-4);
+    return { recorded: { last4, sealed: sealNumber(key, number) }, answered: { last4, number } };
   }
 
   /**
@@ -284,8 +413,24 @@ export class RegisterService {
   async recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
     const replay = this.replay<ExchangeAnswer>(options);
     if (replay) return replay;
+    if (!hasStoredValue(request.tenders)) return this.recordExchangeHeld(request, options, undefined);
+    // Gift card and store credit tenders are held first, as for a sale; a failure after releases them.
+    const ctx = this.storedValueContext();
+    checkStoredValueTenders(request.tenders, ctx.sealKey);
+    checkStoredValueLines(request.lines, ctx.sealKey);
+    const ids = request.tenders.map(() => mintId());
+    const redemption = await authorize(ctx, this.where(), request.tenders, ids);
+    return this.afterHolds(redemption, () => this.recordExchangeHeld(request, options, redemption));
+  }
+
+  private async recordExchangeHeld(
+    request: ExchangeRequest,
+    options: RecordOptions,
+    redemption: Redemption | undefined,
+  ): Promise<Recorded<ExchangeAnswer>> {
     const now = (source: CloudSource) => {
-      const record = () => this.recordExchangeInTransaction(request, options, source);
+      const record = () =>
+        this.recordExchangeInTransaction(request, options, { ...source, ...(redemption ? { redemption } : {}) });
       return options.commit ? options.commit(record) : Promise.resolve().then(record);
     };
     const refs = [...new Set(request.returnItems.map((i) => i.transactionId))].filter((ref) => this.ledger.get(ref));
@@ -356,10 +501,13 @@ export class RegisterService {
       let change: Money | undefined;
       let allocation: RefundAllocationLine[] = [];
       let offlineCards: ReturnType<typeof prepareTenders>["offlineCards"] = [];
+      let sv: ReturnType<RegisterService["storedValueTenders"]> | undefined;
+      checkStoredValueLines(request.lines, this.sv?.sealKey);
       if (net.amount > 0) {
-        const prepared = prepareTenders(net, request.tenders);
+        const prepared = prepareTenders(net, request.tenders, source.redemption?.ids);
         const overridden = this.risk.check(prepared.offlineCards, options.approver);
-        tenders = applyApproval(prepared.tenders, overridden, approvalOf(options, occurredAt));
+        sv = this.storedValueTenders(prepared.tenders, source.redemption, options, occurredAt);
+        tenders = applyApproval(sv.tenders, overridden, approvalOf(options, occurredAt));
         change = prepared.change;
         offlineCards = prepared.offlineCards;
       } else {
@@ -388,6 +536,7 @@ export class RegisterService {
       });
       const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload, eventId: source.eventId });
       this.risk.record(recorded.seq, offlineCards, recorded.recordedAt);
+      if (sv) this.sv?.risk.record(recorded.seq, sv.offline, recorded.recordedAt, sv.approvals);
       // The returned value that paid for the new items is refundable later as store credit.
       const credit = exchangeCreditTender(payload);
       const ledgerTenders = [...(credit ? [credit] : []), ...tenders];
@@ -423,6 +572,13 @@ export class RegisterService {
   ): void {
     this.ledger.applyReturn(transactionId, lines, allocation);
   }
+}
+
+/** The answer as an Idempotency-Key replays it: a store credit number is answered once, never kept. */
+function withoutCreditNumber(answer: ReturnAnswer): ReturnAnswer {
+  if (!answer.storeCredit?.number) return answer;
+  const { number: _printedOnce, ...storeCredit } = answer.storeCredit;
+  return { ...answer, storeCredit };
 }
 
 /** A refused reservation: another register returned (or is returning) these units. */

@@ -21,8 +21,9 @@ export interface PreparedTenders {
  * change) and picks out offline card approvals. Throws the shared SaleValidationError when the
  * tenders do not cover the amount.
  */
-export function prepareTenders(owed: Money, inputs: readonly TenderInput[]): PreparedTenders {
-  const withIds = inputs.map((t) => ({ ...t, tenderId: mintId() }));
+export function prepareTenders(owed: Money, inputs: readonly TenderInput[], ids?: readonly string[]): PreparedTenders {
+  // A stored-value tender's id is minted before the sale is recorded: the region's hold is keyed by it.
+  const withIds = inputs.map((t, i) => ({ ...t, tenderId: ids?.[i] ?? mintId() }));
   const settled = settleTenders(owed, withIds);
   const offlineCards: OfflineCardCandidate[] = [];
   const tenders = settled.tenders.map((t): Tender => {
@@ -44,7 +45,15 @@ export function prepareTenders(owed: Money, inputs: readonly TenderInput[]): Pre
       case "gift_card":
         return { tenderId: t.tenderId, type: "gift_card", amount: t.amount, giftCard: t.giftCard };
       default:
-        return { tenderId: t.tenderId, type: "store_credit", amount: t.amount, creditId: t.creditId };
+        // A credit named by its sealed number has no account token until a region holds it: the register's own id until then.
+        return {
+          tenderId: t.tenderId,
+          type: "store_credit",
+          amount: t.amount,
+          creditId: t.creditId ?? mintId(),
+          ...(t.last4 !== undefined ? { last4: t.last4 } : {}),
+          ...(t.sealed !== undefined ? { sealed: t.sealed } : {}),
+        };
     }
   });
   return { tenders, change: settled.change, offlineCards };

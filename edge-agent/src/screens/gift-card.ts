@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { containsPan } from "@tenderline/shared";
+import { type SealedNumber, StoredValueNumberError, sealStoredValueNumber } from "../stored-value/seal.ts";
 
 export class GiftCardCodeError extends Error {
   constructor(message: string) {
@@ -8,27 +7,21 @@ export class GiftCardCodeError extends Error {
   }
 }
 
-const CODE = /^[A-Za-z0-9-]{6,32}$/;
-
 /**
- * Turns a scanned gift card code into what a tender records: a stable token (a hash, so the code
- * itself is not stored) and the last four digits. A payment card number scanned by mistake is
- * refused, unless it is in the retailer's gift card range (`giftCardPrefixes`).
+ * Turns a scanned or typed gift card code into what a tender carries: the number sealed for the
+ * regions (only they can open it, and they name the account by a keyed hash of it) and the last
+ * four digits; the code itself is dropped here. A payment card number scanned by mistake is
+ * refused, unless it is in the retailer's gift card range (`giftCardPrefixes`). Without the
+ * regions' key (`storedValueSealKey`) nothing is sealed: a RegisterRefusal naming the setting.
+ * (The name is kept for the screens that call it; it seals, it no longer hashes.)
  */
-export function tokenizeGiftCard(code: string, giftCardPrefixes: readonly string[] = []): { token: string; last4: string } {
-  const trimmed = code.trim();
-  // The retailer's own gift card range can look like a payment card (19 digits, Luhn-valid): it is not one.
-  const inGiftRange = (digits: string) => giftCardPrefixes.some((p) => digits.startsWith(p));
-  if (containsPan(trimmed, { exempt: inGiftRange })) {
-    throw new GiftCardCodeError(
-      "that looks like a payment card number, not a gift card; use the card terminal for payment cards",
-    );
+export function tokenizeGiftCard(code: string, giftCardPrefixes: readonly string[] = [], sealKey?: string): SealedNumber {
+  try {
+    return sealStoredValueNumber("gift_card", code, { sealKey, giftCardPrefixes });
+  } catch (error) {
+    if (error instanceof StoredValueNumberError) throw new GiftCardCodeError(error.message);
+    throw error;
   }
-  if (!CODE.test(trimmed)) throw new GiftCardCodeError("a gift card code is 6 to 32 letters, digits or dashes");
-  const digits = trimmed.replace(/\D/g, "");
-  if (digits.length < 4) throw new GiftCardCodeError("a gift card code has at least four digits");
-  return {
-    token: `gc_${createHash("sha256").update(trimmed.toUpperCase()).digest("hex").slice(0, 32)}`,
-    last4: digits.slice(-4),
-  };
 }
+
+export { tokenizeGiftCard as sealGiftCard };

@@ -5,6 +5,7 @@ import {
   CardDetailsSchema,
   ErrorBodySchema,
   GiftCardTenderSchema,
+  generateStoredValueKeys,
   MoneySchema,
   QueueStatusSchema,
   RefundAllocationLineSchema,
@@ -12,6 +13,7 @@ import {
   SaleLineSchema,
   SaleRecordedSchema,
   type SyncStatus,
+  unsealNumber,
 } from "@tenderline/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -30,8 +32,11 @@ afterEach(async () => {
  * An agent on a fresh data directory: agent.ts mounts the screens on its app. Its sync engine is
  * off, so these tests see the screens' own probes (the browser tests run the real engine).
  */
+/** The regions' stored-value keys: the screens seal gift card numbers with the public half. */
+const STORED_VALUE_KEYS = generateStoredValueKeys();
+
 function screensAgent(overrides: Partial<AgentConfigInput> = {}) {
-  const agent = testAgent(overrides, { startSync: false });
+  const agent = testAgent({ storedValueSealKey: STORED_VALUE_KEYS.sealPublicKey, ...overrides }, { startSync: false });
   open.push(agent.done);
   return agent;
 }
@@ -235,14 +240,16 @@ describe("card terminal and gift cards", () => {
     expect(online.tender.card.last4).toBe("0005");
   });
 
-  it("tokenizes a gift card code and refuses a payment card number without echoing it", async () => {
+  it("seals a gift card code for the regions and refuses a payment card number without echoing it", async () => {
     const agent = screensAgent();
     const ok = GiftCardBodySchema.parse(
       await (await agent.app.request("/screens/api/gift-card", json({ code: "GC-2024-0042" }))).json(),
     );
     expect(ok.giftCard.last4).toBe("0042");
-    expect(ok.giftCard.token).toMatch(/^gc_[0-9a-f]{32}$/);
-    expect(ok.giftCard.token).not.toContain("2024");
+    expect(ok.giftCard.token).toBeUndefined();
+    expect(ok.giftCard.sealed).not.toContain("2024");
+    // Only the regions' private key opens it.
+    expect(unsealNumber(STORED_VALUE_KEYS.sealPrivateKey, ok.giftCard.sealed ?? "")).toBe("GC20240042");
     const pan = await agent.app.request("/screens/api/gift-card", json({ code: "5555555555554444" }));
     expect(pan.status).toBe(422);
     expect(await pan.text()).not.toContain("5555555555554444");

@@ -75,7 +75,10 @@ export interface RegisterApi {
 }
 
 export interface ScreensDeps {
-  config: Pick<AgentConfig, "storeId" | "registerId" | "regions" | "storeToken" | "offlineCardLimits" | "giftCardPrefixes">;
+  config: Pick<
+    AgentConfig,
+    "storeId" | "registerId" | "regions" | "storeToken" | "offlineCardLimits" | "giftCardPrefixes" | "storedValueSealKey"
+  >;
   api: RegisterApi;
   ledger: Ledger;
   db: Db;
@@ -380,7 +383,7 @@ export function createScreens(deps: ScreensDeps): Hono {
   app.post("/screens/api/gift-card", async (c) => {
     const input = await body(c, z.object({ code: z.string().max(64) }), ["code"]);
     try {
-      return c.json({ giftCard: tokenizeGiftCard(input.code, config.giftCardPrefixes) });
+      return c.json({ giftCard: tokenizeGiftCard(input.code, config.giftCardPrefixes, config.storedValueSealKey) });
     } catch (error) {
       if (error instanceof GiftCardCodeError) throw new ServiceError(422, "invalid_gift_card", error.message);
       throw error;

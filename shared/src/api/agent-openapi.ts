@@ -4,10 +4,12 @@ import { DeadLetterRetriedSchema, QueueStatusSchema } from "./agent-queue.ts";
 import { ExchangeBodySchema, ReturnBodySchema, SaleBodySchema } from "./agent-requests.ts";
 import { ReturnRecordedSchema } from "./agent-returns.ts";
 import { SaleRecordedSchema } from "./agent-sales.ts";
+import { InquiryRequestSchema, SealedSchema, SealRequestSchema } from "./agent-stored-value.ts";
 import { AgentHealthSchema, SyncNowSchema, SyncPausedSchema } from "./agent-sync-controls.ts";
 import { ReceiptViewSchema } from "./agent-transactions.ts";
 import { ErrorBodySchema } from "./error-body.ts";
 import { componentSchemas, errorResponses, jsonContent, pathParam, schemaRef } from "./openapi-helpers.ts";
+import { StoredValueBalanceSchema } from "./region-stored-value.ts";
 
 /** Every body the agent sends or reads, by the name the document gives it (components.schemas). */
 const RESPONSES = {
@@ -23,12 +25,16 @@ const RESPONSES = {
   SyncNow: SyncNowSchema,
   DeadLetterRetried: DeadLetterRetriedSchema,
   AgentHealth: AgentHealthSchema,
+  Sealed: SealedSchema,
+  StoredValueBalance: StoredValueBalanceSchema,
 } as const;
 const REQUESTS = {
   SaleRequest: SaleBodySchema,
   ReturnRequest: ReturnBodySchema,
   ExchangeRequest: ExchangeBodySchema,
   ManagerSignIn: ManagerSignInSchema,
+  SealRequest: SealRequestSchema,
+  InquiryRequest: InquiryRequestSchema,
 } as const;
 type SchemaName = keyof typeof RESPONSES | keyof typeof REQUESTS;
 
@@ -110,6 +116,23 @@ export function agentOpenApi(): Record<string, unknown> {
           summary: "A receipt, with what is still returnable and refundable; works offline.",
           parameters: [pathParam("id")],
           responses: { ...ok("The receipt.", "ReceiptView"), ...errors(404) },
+        },
+      },
+      "/api/v1/stored-value/seal": {
+        post: {
+          operationId: "sealStoredValueNumber",
+          summary:
+            "Seals a gift card or store credit number for the regions (the one request that carries a number; it is never kept or logged). A payment card number outside the gift card ranges is refused.",
+          requestBody: body("SealRequest"),
+          responses: { ...ok("Sealed.", "Sealed"), ...errors(400, 403, 409, 422) },
+        },
+      },
+      "/api/v1/stored-value/inquiry": {
+        post: {
+          operationId: "storedValueInquiry",
+          summary: "A gift card's or store credit's balance, from the region (503 region_unavailable when none answers).",
+          requestBody: body("InquiryRequest"),
+          responses: { ...ok("The balance.", "StoredValueBalance"), ...errors(400, 403, 404, 409, 503) },
         },
       },
       "/api/v1/queue": {

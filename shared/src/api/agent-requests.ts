@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { rejectPans } from "../events/envelope.ts";
 import { SaleLineSchema } from "../events/lines.ts";
-import { CardDetailsSchema } from "../events/tenders.ts";
+import { CardDetailsSchema, SealedNumberSchema } from "../events/tenders.ts";
 import { NonNegativeMoneySchema } from "../money/money.ts";
 
 /**
@@ -30,9 +30,33 @@ export const TenderInputSchema = z.discriminatedUnion(
     z.object({
       type: z.literal("gift_card"),
       amount: NonNegativeMoneySchema,
-      giftCard: z.object({ token: z.string().min(1).max(128), last4: z.string().regex(/^\d{4}$/) }),
+      /**
+       * The card: sealed for the regions (POST /api/v1/stored-value/seal gives it from the number),
+       * or its token from an inquiry; never the number. Online, the agent holds the amount at the
+       * region before it records the sale; offline, within the register's stored-value caps.
+       */
+      giftCard: z
+        .object({
+          token: z.string().min(1).max(128).optional(),
+          sealed: SealedNumberSchema.optional(),
+          last4: z.string().regex(/^\d{4}$/),
+        })
+        .refine((g) => g.token !== undefined || g.sealed !== undefined, {
+          message: "give the gift card's sealed number (POST /api/v1/stored-value/seal) or its token",
+          path: ["sealed"],
+        }),
     }),
-    z.object({ type: z.literal("store_credit"), amount: NonNegativeMoneySchema, creditId: z.string().min(1).max(64) }),
+    z.object({
+      type: z.literal("store_credit"),
+      amount: NonNegativeMoneySchema,
+      /** The credit account's token (from an inquiry), or, with `sealed` and `last4`, the register's own id for it. */
+      creditId: z.string().min(1).max(64).optional(),
+      sealed: SealedNumberSchema.optional(),
+      last4: z
+        .string()
+        .regex(/^\d{4}$/)
+        .optional(),
+    }),
   ],
   { error: "tender type must be card, cash, gift_card or store_credit" },
 );

@@ -13,7 +13,18 @@ export const ReturnRecordedSchema = RecordedTransactionSchema.extend({
   verifiedBy: z.enum(["register", "cloud"]).optional(),
   /** Where each original the cloud verified was sold: store, register or online channel. */
   originals: z.array(ReturnOriginalRefSchema).optional(),
-  storeCredit: z.object({ creditId: z.string(), amount: NonNegativeMoneySchema }).optional(),
+  /**
+   * Store credit issued by this return: `number` is printed on the receipt and shown only in this
+   * first answer (the register never keeps it; a replay of the request leaves it out).
+   */
+  storeCredit: z
+    .object({
+      creditId: z.string(),
+      amount: NonNegativeMoneySchema,
+      last4: z.string().optional(),
+      number: z.string().optional(),
+    })
+    .optional(),
   items: z.array(ReturnedItemSchema),
 });
 export type ReturnRecorded = z.infer<typeof ReturnRecordedSchema>;

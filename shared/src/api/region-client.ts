@@ -30,6 +30,18 @@ import {
   type UnverifiedReturnList,
   UnverifiedReturnListSchema,
 } from "./region-returns.ts";
+import {
+  type StoredValueAccount,
+  StoredValueAccountSchema,
+  type StoredValueBalance,
+  StoredValueBalanceSchema,
+  type StoredValueBalances,
+  StoredValueBalancesSchema,
+  type StoredValueHold,
+  type StoredValueHoldRequest,
+  StoredValueHoldSchema,
+  type StoredValueInquiry,
+} from "./region-stored-value.ts";
 import { type LogPage, LogPageSchema } from "./replication-log.ts";
 
 /**
@@ -50,6 +62,8 @@ export interface RegionApiErrorDetails {
   code?: string;
   /** The region's `message`, else the start of whatever it answered, else why there was no answer. */
   detail: string;
+  /** The error body's `details`, when it sent some. */
+  facts?: Record<string, unknown>;
 }
 
 /** The one error of RegionClient: every failed call throws this, never anything else. */
@@ -59,6 +73,8 @@ export class RegionApiError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly detail: string;
+  /** The refusal's facts (ErrorBody.details: the balance left, the units left …); empty when it gave none. */
+  readonly facts: Record<string, unknown>;
 
   constructor(
     readonly kind: RegionApiErrorKind,
@@ -71,6 +87,7 @@ export class RegionApiError extends Error {
     this.status = details.status;
     this.code = details.code;
     this.detail = details.detail;
+    this.facts = details.facts ?? {};
   }
 
   /** The region refused the credential (401) or what it may do (403). */
@@ -210,12 +227,14 @@ export class RegionClient {
 
   private refusal(answer: Answer): RegionApiError {
     let code: string | undefined;
+    let facts: Record<string, unknown> | undefined;
     let detail = answer.text.slice(0, 300);
     try {
       const parsed = ErrorBodySchema.safeParse(JSON.parse(answer.text));
       if (parsed.success) {
         code = parsed.data.error;
         detail = parsed.data.message;
+        facts = parsed.data.details;
       }
     } catch (error) {
       // Not JSON (a proxy's page, say): the start of the text is the best description there is.
@@ -226,6 +245,7 @@ export class RegionClient {
       url: answer.url,
       status: answer.status,
       ...(code === undefined ? {} : { code }),
+      ...(facts === undefined ? {} : { facts }),
       detail: detail || "(empty body)",
     });
   }
@@ -325,6 +345,35 @@ export class RegionClient {
     return this.call("GET", `/v1/stores/${encodeURIComponent(storeId)}/unverified-returns`, UnverifiedReturnListSchema, options, {
       query,
     });
+  }
+
+  /** POST /v1/stored-value/inquiries: a balance by sealed number; null for a number never activated (404). */
+  async storedValueInquiry(inquiry: StoredValueInquiry, options: RegionCallOptions = {}): Promise<StoredValueBalance | null> {
+    const answer = await this.send("POST", "/v1/stored-value/inquiries", JSON.stringify(inquiry), options);
+    if (answer.status === 404) return null;
+    if (answer.status !== 200) throw this.refusal(answer);
+    return this.parse(answer, StoredValueBalanceSchema);
+  }
+
+  /** POST /v1/stored-value/holds: 201 held, 200 held already; 409 `insufficient_balance` and 404 `account_not_found` are RegionApiErrors. */
+  holdStoredValue(request: StoredValueHoldRequest, options: RegionCallOptions = {}): Promise<StoredValueHold> {
+    return this.call("POST", "/v1/stored-value/holds", StoredValueHoldSchema, options, { body: request, ok: [200, 201] });
+  }
+
+  /** DELETE /v1/stored-value/holds/:holdId: the sale was not recorded; releasing twice is fine. */
+  async releaseStoredValue(holdId: string, options: RegionCallOptions = {}): Promise<void> {
+    const answer = await this.send("DELETE", `/v1/stored-value/holds/${encodeURIComponent(holdId)}`, undefined, options);
+    if (answer.status !== 204 && answer.status !== 404) throw this.refusal(answer);
+  }
+
+  /** GET /v1/stored-value/accounts/:token: the balance and every entry. */
+  storedValueAccount(token: string, options: RegionCallOptions = {}): Promise<StoredValueAccount> {
+    return this.call("GET", `/v1/stored-value/accounts/${encodeURIComponent(token)}`, StoredValueAccountSchema, options);
+  }
+
+  /** GET /v1/stored-value/balances: every account's balance, to compare regions. */
+  storedValueBalances(options: RegionCallOptions = {}): Promise<StoredValueBalances> {
+    return this.call("GET", "/v1/stored-value/balances", StoredValueBalancesSchema, options);
   }
 
   /** GET /v1/health as anyone sees it; a degraded region answers 503 with the same body. */

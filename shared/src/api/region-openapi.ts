@@ -22,6 +22,14 @@ import {
   ReturnOriginalSchema,
   UnverifiedReturnListSchema,
 } from "./region-returns.ts";
+import {
+  StoredValueAccountSchema,
+  StoredValueBalanceSchema,
+  StoredValueBalancesSchema,
+  StoredValueHoldRequestSchema,
+  StoredValueHoldSchema,
+  StoredValueInquirySchema,
+} from "./region-stored-value.ts";
 import { LogPageSchema } from "./replication-log.ts";
 
 /** Every body the region sends or reads, by the name the document gives it (components.schemas). */
@@ -46,12 +54,18 @@ const RESPONSES = {
   ReturnOriginal: ReturnOriginalSchema,
   Reservation: ReservationSchema,
   UnverifiedReturnList: UnverifiedReturnListSchema,
+  StoredValueHold: StoredValueHoldSchema,
+  StoredValueBalance: StoredValueBalanceSchema,
+  StoredValueAccount: StoredValueAccountSchema,
+  StoredValueBalances: StoredValueBalancesSchema,
 } as const;
 const REQUESTS = {
   EventBatch: EventBatchSchema,
   IssueCredentialRequest: IssueCredentialRequestSchema,
   RotateCredentialRequest: RotateCredentialRequestSchema,
   ReservationRequest: ReservationRequestSchema,
+  StoredValueHoldRequest: StoredValueHoldRequestSchema,
+  StoredValueInquiry: StoredValueInquirySchema,
 } as const;
 type SchemaName = keyof typeof RESPONSES | keyof typeof REQUESTS;
 
@@ -62,10 +76,11 @@ const ERROR_TEXT: Record<number, string> = {
   401: "No credential, or one the region does not accept.",
   403: "The credential may not do this (forbidden, wrong_store, wrong_register …).",
   404: "Nothing is known here by that name.",
-  409: "The region cannot do this (cannot_issue: it holds no issuer key; already_returned: the units or amounts are gone; reservation_conflict).",
+  409: "The region cannot do this (cannot_issue: it holds no issuer key; already_returned: the units or amounts are gone; reservation_conflict; insufficient_balance: details.available; hold_conflict).",
   413: "The body is larger than the region takes.",
-  422: "The request names what is not there (not_on_original) or mixes currencies (currency_mismatch).",
+  422: "The request names what is not there (not_on_original), mixes currencies (currency_mismatch) or sends a sealed number this region cannot open (sealed_number_unreadable).",
   500: "The region could not complete the request; retry it.",
+  503: "The region cannot do this now (stored_value_unavailable: it holds no stored-value keys).",
 };
 const errors = (...statuses: number[]) => errorResponses(ERROR_TEXT, "ErrorBody", statuses);
 const ok = (description: string, name: SchemaName, status = "200") => ({ [status]: { description, content: json(ref(name)) } });
@@ -301,6 +316,56 @@ export function regionOpenApi(): Record<string, unknown> {
             query("status", "Only this status.", { type: "string", enum: ["waiting", "verified", "mismatch"] }),
           ],
           responses: { ...ok("The unverified returns, oldest first.", "UnverifiedReturnList"), ...errors(400, 401, 403) },
+        },
+      },
+      "/v1/stored-value/holds": {
+        post: {
+          operationId: "holdStoredValue",
+          summary:
+            "Authorise a gift card or store credit redemption: hold the amount against the balance, keyed by the tender's id. Captured when the sale carrying the tender (with holdId) reaches the ledger, released by DELETE, ended at expiresAt otherwise.",
+          description: by("register (its own store and register in the body)"),
+          requestBody: body("StoredValueHoldRequest"),
+          responses: {
+            ...ok("Held now.", "StoredValueHold", "201"),
+            ...ok("The same hold, asked again (also once captured).", "StoredValueHold"),
+            ...errors(400, 401, 403, 404, 409, 413, 422, 503),
+          },
+        },
+      },
+      "/v1/stored-value/holds/{holdId}": {
+        delete: {
+          operationId: "releaseStoredValueHold",
+          summary: "Release a hold: the sale was not recorded.",
+          description: by("register (the one holding it)"),
+          parameters: [path("holdId")],
+          responses: { "204": { description: "Released." }, ...errors(401, 403, 404) },
+        },
+      },
+      "/v1/stored-value/inquiries": {
+        post: {
+          operationId: "storedValueInquiry",
+          summary:
+            "A gift card's or store credit's balance by its sealed number; 404 account_not_found for a number no sale or return ever named (not_issued: known only from redemptions, never activated).",
+          description: by("register"),
+          requestBody: body("StoredValueInquiry"),
+          responses: { ...ok("The balance.", "StoredValueBalance"), ...errors(400, 401, 403, 404, 413, 422, 503) },
+        },
+      },
+      "/v1/stored-value/accounts/{token}": {
+        get: {
+          operationId: "storedValueAccount",
+          summary: "A stored-value account by its token: the balance and every entry.",
+          description: by("admin", "store (an account it has used)"),
+          parameters: [path("token")],
+          responses: { ...ok("The account.", "StoredValueAccount"), ...errors(401, 403, 404) },
+        },
+      },
+      "/v1/stored-value/balances": {
+        get: {
+          operationId: "storedValueBalances",
+          summary: "Every stored-value account's balance from its entries, by token: what two regions compare.",
+          description: by("admin", "consumer"),
+          responses: { ...ok("The balances.", "StoredValueBalances"), ...errors(401, 403) },
         },
       },
       "/metrics": {

@@ -98,7 +98,21 @@ export const ReturnCompletedSchema = z.object({
   verifiedBy: z.enum(["register", "cloud"]).optional(),
   /** The originals as the verifier found them (store, register or channel): set when the cloud verified the return. */
   originals: z.array(ReturnOriginalRefSchema).optional(),
-  storeCredit: z.object({ creditId: id, amount: NonNegativeMoneySchema }).optional(),
+  /**
+   * Store credit issued by this return: an account the region opens from the sealed number printed
+   * on the receipt (`sealed`, `last4`); `creditId` is the register's own id for it.
+   */
+  storeCredit: z
+    .object({
+      creditId: id,
+      amount: NonNegativeMoneySchema,
+      last4: z
+        .string()
+        .regex(/^\d{4}$/)
+        .optional(),
+      sealed: z.string().min(16).max(1024).optional(),
+    })
+    .optional(),
   /** The manager who let an unverified return past the register's caps: an id and a time, never a PIN. */
   approvedBy: ManagerApprovalSchema.optional(),
 });

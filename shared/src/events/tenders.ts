@@ -49,18 +49,46 @@ export const CashTenderSchema = z.object({
   change: NonNegativeMoneySchema.optional(),
 });
 
+/** A gift card or credit number sealed for the regions (shared/src/stored-value/sealing.ts): never the number itself. */
+export const SealedNumberSchema = z
+  .string()
+  .min(16)
+  .max(1024)
+  .regex(/^[A-Za-z0-9_-]+$/, "a sealed number is base64url");
+
 export const GiftCardTenderSchema = z.object({
   tenderId,
   type: z.literal("gift_card"),
+  /** The manager who let an offline redemption past the register's stored-value caps. */
+  approvedBy: ManagerApprovalSchema.optional(),
   amount: NonNegativeMoneySchema,
-  giftCard: z.object({ token: z.string().min(1).max(128), last4 }),
+  giftCard: z
+    .object({
+      /** The account's token: the region's keyed hash of the number (`sv_…`), as a hold or inquiry answered it; absent offline (then `sealed`). */
+      token: z.string().min(1).max(128).optional(),
+      last4,
+      /** Offline (no region answered): the number sealed for the regions, which name the account from it when the event arrives. */
+      sealed: SealedNumberSchema.optional(),
+      /** The region's hold this redemption captures (the tender's id), when one was taken online. */
+      holdId: z.string().min(1).max(64).optional(),
+    })
+    .refine((g) => g.token !== undefined || g.sealed !== undefined, {
+      message: "a gift card tender names its account: token (online) or sealed (the number sealed for the regions)",
+      path: ["token"],
+    }),
 });
 
 export const StoreCreditTenderSchema = z.object({
   tenderId,
   type: z.literal("store_credit"),
+  /** The manager who let an offline redemption past the register's stored-value caps. */
+  approvedBy: ManagerApprovalSchema.optional(),
   amount: NonNegativeMoneySchema,
+  /** The store credit account's token (`sv_…`), or a register's own credit id on events from before the stored-value ledger. */
   creditId: z.string().min(1).max(64),
+  last4: last4.optional(),
+  sealed: SealedNumberSchema.optional(),
+  holdId: z.string().min(1).max(64).optional(),
 });
 
 export const TenderSchema = z.discriminatedUnion("type", [

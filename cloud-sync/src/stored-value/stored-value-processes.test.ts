@@ -1,0 +1,3 @@
+import { storedValueProcessesSuite } from "./stored-value-processes.suite.ts";
+
+storedValueProcessesSuite("pglite");

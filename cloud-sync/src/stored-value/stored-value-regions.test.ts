@@ -1,0 +1,3 @@
+import { storedValueRegionsSuite } from "./stored-value-regions.suite.ts";
+
+storedValueRegionsSuite("pglite");

@@ -1,0 +1,3 @@
+import { storedValueSuite } from "./stored-value.suite.ts";
+
+storedValueSuite("postgres");

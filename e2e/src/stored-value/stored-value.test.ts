@@ -1,0 +1,174 @@
+/**
+ * Gift cards with real balances on real processes: two regions, the processor simulator, one
+ * store of two registers. Numbers are sealed at the register and named by a keyed hash in the
+ * cloud; redemptions hold the balance at the region while it answers, and are capped offline.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AgentApiError,
+  AgentClient,
+  RegionClient,
+  SaleRecordedSchema,
+  type Sealed,
+  SealedSchema,
+  StoredValueBalanceSchema,
+} from "@tenderline/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, Chain } from "../chain/chain.ts";
+
+const usd = (amount: number) => ({ amount, currency: "USD" });
+const GIFT_PREFIX = "603571";
+let serial = 1000;
+const newCardNumber = () => `${GIFT_PREFIX}${String(++serial).padStart(13, "0")}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("gift cards with real balances (one store of two registers, two regions)", () => {
+  let dir: string;
+  let chain: Chain;
+  const url = (registerId: string) => chain.agents.get(registerId)?.url ?? "";
+  const agent = (registerId: string) => new AgentClient(url(registerId), { timeoutMs: 15_000 });
+  const admin = (region = "A") => new RegionClient(chain.regionUrl(region), chain.tokens.admin);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tl-stored-value-"));
+    chain = await new Chain({
+      dataDir: dir,
+      stores: [{ storeId: "s1", registers: ["r1", "r2"] }],
+      viaStoreLinks: true,
+      logLevel: "warn",
+      agentConfig: {
+        giftCardPrefixes: [GIFT_PREFIX],
+        sync: { probeIntervalMs: 200, probeTimeoutMs: 1000, breakerFailures: 1, breakerCooldownMs: 500, idlePollMs: 100 },
+        offlineStoredValueLimits: { USD: { perTender: 5000, outstanding: 20_000 } },
+      },
+    }).start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await chain?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const seal = (registerId: string, number: string): Promise<Sealed> =>
+    api(`${url(registerId)}/api/v1/stored-value/seal`, SealedSchema, {
+      method: "POST",
+      json: { kind: "gift_card", number },
+    });
+
+  const balanceAt = async (registerId: string, number: string) => {
+    const sealed = await seal(registerId, number);
+    return api(`${url(registerId)}/api/v1/stored-value/inquiry`, StoredValueBalanceSchema, {
+      method: "POST",
+      json: { kind: "gift_card", sealed: sealed.sealed },
+    });
+  };
+
+  /** Sells a gift card loaded with `amount` at r1 for cash, and waits until the cloud activated it. */
+  async function giftCard(amount: number): Promise<string> {
+    const number = newCardNumber();
+    const sealed = await seal("r1", number);
+    await agent("r1").recordSale({
+      cashierId: "c-1",
+      lines: [
+        {
+          sku: "GIFT-CARD",
+          description: "Gift card",
+          quantity: 1,
+          unitPrice: usd(amount),
+          tax: usd(0),
+          storedValue: { action: "activate", last4: sealed.last4, sealed: sealed.sealed },
+        },
+      ],
+      tenders: [{ type: "cash", amount: usd(amount) }],
+    });
+    await until("the card activated in the cloud", async () => {
+      const b = await balanceAt("r1", number).catch(() => undefined);
+      return b?.status === "active" && b.available.amount === amount;
+    });
+    return number;
+  }
+
+  const cardSale = (sealed: Sealed, amount: number) => ({
+    cashierId: "c-1",
+    lines: [{ sku: "MUG", description: "Mug", quantity: 1, unitPrice: usd(amount), tax: usd(0) }],
+    tenders: [{ type: "gift_card" as const, amount: usd(amount), giftCard: { sealed: sealed.sealed, last4: sealed.last4 } }],
+  });
+
+  const payWithCard = async (registerId: string, number: string, amount: number) =>
+    agent(registerId).recordSale(cardSale(await seal(registerId, number), amount));
+
+  it("two registers redeeming the whole balance at once while online: one succeeds, the other is told the balance left", async () => {
+    const number = await giftCard(5000);
+    const outcomes = await Promise.allSettled([payWithCard("r1", number, 5000), payWithCard("r2", number, 5000)]);
+    const recorded = outcomes.filter((o) => o.status === "fulfilled");
+    const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
+    expect(recorded).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(AgentApiError);
+    expect(refused[0].detail).toMatch(/0\.00/);
+    const winner = recorded[0]?.status === "fulfilled" ? recorded[0].value.body : undefined;
+    const tender = SaleRecordedSchema.parse(winner).tenders[0];
+    expect(tender?.type === "gift_card" ? tender.giftCard.token : "").toMatch(/^sv_/);
+    expect(await balanceAt("r1", number)).toMatchObject({ available: usd(0) });
+  });
+
+  it("a redemption retried after its answer was lost charges the card once", async () => {
+    const number = await giftCard(3000);
+    // The register software sends the same request again, with the same key, as a retry does.
+    const request = cardSale(await seal("r1", number), 1000);
+    const first = await agent("r1").recordSale(request, { idempotencyKey: "lost-answer-1" });
+    const again = await agent("r1").recordSale(request, { idempotencyKey: "lost-answer-1" });
+    expect(again.replayed).toBe(true);
+    expect(again.body.transactionId).toBe(first.body.transactionId);
+    // Held once at once, then redeemed once when the sale reaches the ledger.
+    expect((await balanceAt("r1", number)).available).toEqual(usd(2000));
+    await until("the redemption in the ledger", async () => (await balanceAt("r1", number)).held.amount === 0);
+    expect(await balanceAt("r1", number)).toMatchObject({ balance: usd(2000), available: usd(2000) });
+  });
+
+  it("both offline within caps: both recorded; after reconnect the cloud raises stored_value_overdrawn once", async () => {
+    const number = await giftCard(3000);
+    chain.setStoreLink("s1", false);
+    let recorded: string[] = [];
+    try {
+      const [a, b] = await Promise.all([payWithCard("r1", number, 3000), payWithCard("r2", number, 3000)]);
+      recorded = [a.body.eventId, b.body.eventId];
+      for (const sale of [a, b]) {
+        const tender = sale.body.tenders[0];
+        expect(tender?.type === "gift_card" ? tender.giftCard.sealed : undefined).toBeDefined();
+      }
+    } finally {
+      chain.setStoreLink("s1", true);
+    }
+    const raised = await until("stored_value_overdrawn", async () => {
+      const list = await admin().exceptions({ kind: "stored_value_overdrawn" });
+      const found = list.items.filter((i) => recorded.every((id) => JSON.stringify(i.detail).includes(id)));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(raised).toHaveLength(1);
+    expect(JSON.stringify(raised[0]?.detail)).not.toContain(number);
+  });
+
+  it("both regions report the same balance for every account, each the sum of its entries", async () => {
+    const balances = await until("both regions converged", async () => {
+      const [a, b] = await Promise.all([admin("A").storedValueBalances(), admin("B").storedValueBalances()]);
+      const key = (x: typeof a) => JSON.stringify([...x.accounts].sort((p, q) => (p.token < q.token ? -1 : 1)));
+      return a.accounts.length >= 3 && key(a) === key(b) ? a : undefined;
+    });
+    for (const account of balances.accounts) {
+      const { entries, balance } = await admin("B").storedValueAccount(account.token);
+      expect(entries.reduce((s, e) => s + e.amount.amount, 0)).toBe(balance.amount);
+    }
+  });
+});

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { SealedNumberSchema } from "../events/tenders.ts";
+import { StoredValueKindSchema } from "./region-stored-value.ts";
+
+/**
+ * `POST /api/v1/stored-value/seal`: the one place a gift card or credit number is sent to the
+ * agent. It answers the number sealed for the regions and its last four; it never keeps or logs
+ * the number. A number that reads as a payment card is refused (422 pan_detected) unless it is in
+ * the retailer's gift card ranges (`giftCardPrefixes`).
+ */
+export const SealRequestSchema = z.object({
+  kind: StoredValueKindSchema,
+  number: z.string().min(8).max(40),
+});
+export type SealRequest = z.infer<typeof SealRequestSchema>;
+
+export const SealedSchema = z.object({
+  kind: StoredValueKindSchema,
+  sealed: SealedNumberSchema,
+  last4: z.string(),
+});
+export type Sealed = z.infer<typeof SealedSchema>;
+
+/** `POST /api/v1/stored-value/inquiry` `{ kind, sealed }`: the balance, from the region (503 `region_unavailable` offline). */
+export const InquiryRequestSchema = z.object({ kind: StoredValueKindSchema, sealed: SealedNumberSchema });
+export type InquiryRequest = z.infer<typeof InquiryRequestSchema>;
