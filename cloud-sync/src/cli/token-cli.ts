@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import {
   type CredentialRecord,
   describeIssues,
+  generateStoredValueKeys,
   type IssueCredentialRequest,
   IssueCredentialRequestSchema,
   RegionClient,
@@ -27,7 +28,7 @@ export const TOKEN_USAGE = `credentials (a running region, over HTTP, with an ad
     or --admin-credential-file FILE (never on the command line)
   A new credential is printed once on stdout; regions keep only its record.
 keys (no region needed):
-  main.ts token keygen                          a new retailer key pair, as region config fields (JSON)
+  main.ts token keygen                          a new retailer key pair and stored-value keys, as region config fields (JSON)
   main.ts token create --offline --kind K …     signs with credentialIssuerKey from --config FILE or
                                                 TENDERLINE_CREDENTIAL_ISSUER_KEY (the first admin, peers' region credentials)
                                                 (--config defaults to TENDERLINE_REGION_CONFIG)
@@ -122,9 +123,9 @@ export async function runTokenCommand(argv: readonly string[], env: NodeJS.Proce
   const { values, positionals } = parsed;
 
   if (verb === "keygen") {
-    io.out(JSON.stringify(await generateCredentialKeys(), null, 2));
+    io.out(JSON.stringify({ ...(await generateCredentialKeys()), storedValueKeys: generateStoredValueKeys() }, null, 2));
     io.err(
-      "put these fields in each region's config file (0600): every region needs credentialTrustedKeys; those that issue, credentialIssuerKey",
+      "put these fields in each region's config file (0600): every region needs credentialTrustedKeys and storedValueKeys; those that issue, credentialIssuerKey. Registers get storedValueKeys.sealPublicKey as storedValueSealKey (not a secret)",
     );
     return 0;
   }
