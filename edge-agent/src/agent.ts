@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { type AgentSyncStatus, RegionClient } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { createApp } from "./api/app.ts";
-import type { AgentConfig } from "./config/config.ts";
+import { type AgentConfig, offlineStoredValueLimit } from "./config/config.ts";
 import { IdempotencyStore } from "./idempotency/idempotency-store.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
@@ -242,6 +242,11 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       credential: () => credential,
       unverifiedReturns: () => unverifiedBoard.read(),
       cloudReturns,
+      offlineStoredValue: {
+        exposure: () => storedValueRisk.exposure(),
+        limitFor: (currency) => offlineStoredValueLimit(config, currency),
+        now: clock,
+      },
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);

@@ -56,6 +56,36 @@ export function CashierBody(props: { cashierId: string }) {
             <div class="panel" id="cart">
               <p class="empty">No items yet. Scan an item to start a sale.</p>
             </div>
+            <section class="panel" aria-labelledby="h-gift-cards">
+              <h2 id="h-gift-cards">
+                Gift cards <span class="key">F10</span>
+              </h2>
+              <form id="gift-form" autocomplete="off">
+                <div class="row">
+                  <label>
+                    Action
+                    <select id="gift-action">
+                      <option value="balance">Gift card balance</option>
+                      <option value="activate">Sell a new gift card</option>
+                      <option value="load">Reload a gift card</option>
+                    </select>
+                  </label>
+                  <label data-gift-amount hidden>
+                    Amount to put on the card
+                    <input id="gift-line-amount" inputmode="decimal" placeholder="0.00" size={8} />
+                  </label>
+                  <label class="grow">
+                    Scan or key the gift card, then Enter
+                    <input id="gift-line-code" placeholder="scan the gift card" />
+                  </label>
+                  <button type="submit" id="gift-submit">
+                    Check balance
+                  </button>
+                </div>
+              </form>
+              <p id="gift-error" class="error" role="alert" />
+              <div id="gift-balance" aria-live="polite" />
+            </section>
           </div>
           <div>
             <div class="panel" id="checkout-totals" />
@@ -219,6 +249,33 @@ export interface Settlement {
   change: Money;
   complete: boolean;
   problem: string | null;
+}
+
+/** A gift card's balance as the region answered it, or why it cannot be checked (offline). */
+export function GiftCardBalanceView(props: {
+  last4: string;
+  balance: { status: string; balance: Money; held: Money; available: Money } | null;
+  offlineMessage: string | null;
+}) {
+  if (!props.balance)
+    return (
+      <p class="warnbox" data-gift-balance="offline">
+        Gift card •••• {props.last4}: {props.offlineMessage}
+      </p>
+    );
+  const b = props.balance;
+  return (
+    <div data-gift-balance={b.status}>
+      <p>
+        Gift card •••• {props.last4}
+        {b.status === "active" ? "" : b.status === "not_issued" ? " (not activated yet)" : " (void)"}
+      </p>
+      <p>
+        Balance <strong>{displayMoney(b.balance)}</strong> · available <strong>{displayMoney(b.available)}</strong>
+        {b.held.amount > 0 ? ` · ${displayMoney(b.held)} held` : ""}
+      </p>
+    </div>
+  );
 }
 
 export function CartView(props: { lines: SaleLine[] }) {

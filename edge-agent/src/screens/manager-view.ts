@@ -20,6 +20,18 @@ export interface OfflineCardRow {
   nearLimit: boolean;
 }
 
+/** Gift card and store credit redemptions taken with no region to check them, not yet acked (OfflineStoredValueRisk). */
+export interface OfflineStoredValueRow {
+  currency: string;
+  outstanding: number;
+  /** The register's cap on outstanding offline redemptions in this currency. */
+  limit: number;
+  /** Redemptions waiting for a region. */
+  count: number;
+  oldestAgeMs: number | null;
+  nearLimit: boolean;
+}
+
 export interface ManagerView {
   storeId: string;
   registerId: string;
@@ -37,6 +49,8 @@ export interface ManagerView {
   deadLetters: LocalQueueStatus["deadLetters"];
   cloudGaps: LocalQueueStatus["cloudGaps"];
   offlineCards: OfflineCardRow[];
+  /** Empty when the agent gives the screens no stored-value exposure. */
+  offlineStoredValue: OfflineStoredValueRow[];
   exceptions: ExceptionsView;
   recent: RecentEvent[];
   managers: ManagersView;
@@ -63,6 +77,11 @@ export interface ManagerInputs {
   recent: RecentEvent[];
   managers: ManagersView;
   unverifiedReturns?: UnverifiedReturnsView;
+  offlineStoredValue?: {
+    exposure: ReadonlyArray<{ currency: string; outstanding: number; count: number; oldestRecordedAt: number | null }>;
+    limitFor: (currency: string) => { outstanding: number };
+    now: number;
+  };
 }
 
 /** Warn once the oldest offline card tender has used this share of the processor's forwarding window. */
@@ -120,6 +139,19 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     };
   });
 
+  const sv = input.offlineStoredValue;
+  const offlineStoredValue = (sv?.exposure ?? []).map((e): OfflineStoredValueRow => {
+    const limit = sv ? sv.limitFor(e.currency).outstanding : 0;
+    return {
+      currency: e.currency,
+      outstanding: e.outstanding,
+      limit,
+      count: e.count,
+      oldestAgeMs: e.oldestRecordedAt === null || !sv ? null : Math.max(0, sv.now - e.oldestRecordedAt),
+      nearLimit: limit > 0 && e.outstanding >= limit * 0.9,
+    };
+  });
+
   return {
     storeId: input.storeId,
     registerId: input.registerId,
@@ -136,6 +168,7 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     deadLetters: queue.deadLetters,
     cloudGaps: queue.cloudGaps,
     offlineCards,
+    offlineStoredValue,
     exceptions: input.exceptions,
     recent: input.recent,
     managers: input.managers,

@@ -301,6 +301,33 @@ export function ManagerPanel(props: { view: ManagerView }) {
                 ))
               )}
             </section>
+            <section class="panel" aria-labelledby="h-stored-value">
+              <h2 id="h-stored-value">Offline gift card and store credit payments</h2>
+              {v.offlineStoredValue.length === 0 ? (
+                <p class="note" id="offline-stored-value">
+                  None outstanding: every gift card and store credit payment has reached the cloud.
+                </p>
+              ) : (
+                v.offlineStoredValue.map((s) => (
+                  <div id="offline-stored-value" data-currency={s.currency}>
+                    <p>
+                      <strong>{displayMoney({ amount: s.outstanding, currency: s.currency })}</strong> of{" "}
+                      {displayMoney({ amount: s.limit, currency: s.currency })} limit · {s.count} redemption
+                      {s.count === 1 ? "" : "s"} waiting for a region · oldest {displayAge(s.oldestAgeMs)}
+                    </p>
+                    <meter min={0} max={s.limit} high={s.limit * 0.75} optimum={0} value={s.outstanding}>
+                      {Math.round((s.outstanding / Math.max(1, s.limit)) * 100)}%
+                    </meter>
+                    {s.nearLimit ? (
+                      <p class="warnbox">
+                        Close to the offline gift card and store credit limit: further redemptions need another tender or a
+                        manager's approval.
+                      </p>
+                    ) : null}
+                  </div>
+                ))
+              )}
+            </section>
             <ManagersSection managers={v.managers} />
             <UnverifiedReturnsSection returns={v.unverifiedReturns} />
             <section class="panel" aria-labelledby="h-dead">

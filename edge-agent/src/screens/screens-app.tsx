@@ -13,6 +13,7 @@ import {
   type ReturnOriginal,
   type SaleLine,
   ServiceError,
+  StoredValueBalanceSchema,
   settleTenders,
   sum,
   TENDER_TYPES,
@@ -32,6 +33,7 @@ import { managerOf, requireManager } from "../managers/manager-routes.ts";
 import { splitCloudOriginals } from "../register/return-plan.ts";
 import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
+import type { OfflineStoredValueExposure } from "../risk/offline-stored-value-limits.ts";
 import type { Db } from "../storage/database.ts";
 import { receiptBarcodeSvg } from "./barcode.ts";
 import { approveOnTerminal, ENTRY_MODES, TEST_CARDS, type TestCard } from "./card-terminal.ts";
@@ -39,6 +41,7 @@ import {
   CartView,
   CashierBody,
   ExchangePreviewView,
+  GiftCardBalanceView,
   PrintReceiptPage,
   ReceiptView,
   type ReturnableLine,
@@ -99,6 +102,15 @@ export interface ScreensDeps {
    * is then found, previewed and returned on the cashier screen. Absent: the local ledger only.
    */
   cloudReturns?: CloudReturns;
+  /**
+   * The register's offline gift card and store credit exposure (the agent's OfflineStoredValueRisk)
+   * and its cap per currency, shown on the manager screen beside the offline card exposure.
+   */
+  offlineStoredValue?: {
+    exposure: () => OfflineStoredValueExposure[];
+    limitFor: (currency: string) => { outstanding: number };
+    now?: () => number;
+  };
 }
 
 const CartSchema = z.array(
@@ -108,7 +120,21 @@ const CartSchema = z.array(
   }),
 );
 
-const CheckoutSchema = z.object({ items: CartSchema.max(200), tenders: z.array(TenderInputSchema).max(20) });
+/** A gift card sold (activate) or topped up (load) on the sale: the amount typed, the card sealed by /screens/api/gift-card. */
+const GiftCardLineSchema = z.object({
+  action: z.enum(["activate", "load"]),
+  amount: z.object({
+    amount: z.number().int().positive("the amount to put on the gift card must be above zero").max(100_000_000),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+  }),
+  giftCard: z.object({ sealed: z.string().min(16).max(1024), last4: z.string().regex(/^\d{4}$/) }),
+});
+const CheckoutSchema = z.object({
+  items: CartSchema.max(200),
+  giftCardLines: z.array(GiftCardLineSchema).max(20).default([]),
+  tenders: z.array(TenderInputSchema).max(20),
+});
+const GiftCodeSchema = z.object({ code: z.string().max(64) });
 const TerminalSchema = z.object({
   amount: z.object({
     amount: z.number().int().positive("the amount to charge must be above zero"),
@@ -198,6 +224,19 @@ function settle(total: Money, tenders: readonly TenderInput[]): Settlement {
       problem: error instanceof Error ? error.message : String(error),
     };
   }
+}
+
+/** A gift card sold or reloaded as a line of its own: one card, no tax, its sealed number for the cloud to activate or load. */
+function giftCardLine(g: z.infer<typeof GiftCardLineSchema>): SaleLine {
+  const sold = g.action === "activate";
+  return {
+    sku: sold ? "GIFT-CARD" : "GIFT-RELOAD",
+    description: `${sold ? "Gift card" : "Gift card reload"} •••• ${g.giftCard.last4}`,
+    quantity: 1,
+    unitPrice: g.amount,
+    tax: { amount: 0, currency: g.amount.currency },
+    storedValue: { action: g.action, last4: g.giftCard.last4, sealed: g.giftCard.sealed },
+  };
 }
 
 /** Security headers (CSP, nosniff, no referrer, no framing) come from secureHeaders on the agent's app. */
@@ -310,6 +349,15 @@ export function createScreens(deps: ScreensDeps): Hono {
       recent: recentRows,
       managers: managersView(c),
       ...(deps.unverifiedReturns ? { unverifiedReturns: await deps.unverifiedReturns() } : {}),
+      ...(deps.offlineStoredValue
+        ? {
+            offlineStoredValue: {
+              exposure: deps.offlineStoredValue.exposure(),
+              limitFor: deps.offlineStoredValue.limitFor,
+              now: (deps.offlineStoredValue.now ?? Date.now)(),
+            },
+          }
+        : {}),
     });
     return (<ManagerPanel view={view} />).toString();
   }
@@ -361,14 +409,19 @@ export function createScreens(deps: ScreensDeps): Hono {
   app.post("/screens/api/checkout", async (c) => {
     const input = await body(c, CheckoutSchema);
     const q = quote(input.items);
-    const lines: SaleLine[] = q?.lines ?? [];
-    const settlement = q ? settle(q.totals.total, input.tenders) : null;
+    const giftLines = input.giftCardLines.map(giftCardLine);
+    const lines: SaleLine[] = [...(q?.lines ?? []), ...giftLines];
+    const currency = q?.totals.total.currency ?? giftLines[0]?.unitPrice.currency ?? "USD";
+    if (lines.some((l) => l.unitPrice.currency !== currency))
+      throw new ServiceError(422, "currency_mismatch", `every line of a sale must be in ${currency}`);
+    const totals = lines.length > 0 ? computeTotals(lines) : null;
+    const settlement = totals ? settle(totals.total, input.tenders) : null;
     return c.json({
       lines,
-      currency: q?.totals.total.currency ?? "USD",
+      currency,
       settlement,
       cartHtml: (<CartView lines={lines} />).toString(),
-      totalsHtml: (<TotalsView totals={q?.totals ?? null} settlement={settlement} />).toString(),
+      totalsHtml: (<TotalsView totals={totals} settlement={settlement} />).toString(),
       tendersHtml: (<TendersView tenders={input.tenders} />).toString(),
     });
   });
@@ -380,14 +433,58 @@ export function createScreens(deps: ScreensDeps): Hono {
     return c.json({ tender: { type: "card", amount: approval.amount, card: approval.card, offline: approval.offline } });
   });
 
-  app.post("/screens/api/gift-card", async (c) => {
-    const input = await body(c, z.object({ code: z.string().max(64) }), ["code"]);
+  /** The typed or scanned code sealed for the regions with its last four; the code itself goes no further. */
+  function sealCode(code: string) {
     try {
-      return c.json({ giftCard: tokenizeGiftCard(input.code, config.giftCardPrefixes, config.storedValueSealKey) });
+      return tokenizeGiftCard(code, config.giftCardPrefixes, config.storedValueSealKey);
     } catch (error) {
       if (error instanceof GiftCardCodeError) throw new ServiceError(422, "invalid_gift_card", error.message);
       throw error;
     }
+  }
+
+  app.post("/screens/api/gift-card", async (c) => {
+    const input = await body(c, GiftCodeSchema, ["code"]);
+    return c.json({ giftCard: sealCode(input.code) });
+  });
+
+  /**
+   * A gift card's balance for the cashier: the code sealed here, the region asked through the
+   * register API's inquiry. Offline (503 from the API) the answer says so rather than failing:
+   * the balance cannot be checked without a region. Only the last four come back, never the token.
+   */
+  app.post("/screens/api/gift-card/balance", async (c) => {
+    const input = await body(c, GiftCodeSchema, ["code"]);
+    const sealed = sealCode(input.code);
+    const res = await deps.api.request(new URL("/api/v1/stored-value/inquiry", c.req.url).href, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "gift_card", sealed: sealed.sealed }),
+    });
+    const answer: unknown = await res.json();
+    if (res.status === 503) {
+      const message = "The balance cannot be checked offline: no region answers right now. Try again once the link is back.";
+      return c.json({
+        online: false,
+        last4: sealed.last4,
+        message,
+        html: (<GiftCardBalanceView last4={sealed.last4} balance={null} offlineMessage={message} />).toString(),
+      });
+    }
+    if (res.status !== 200) {
+      const refusal = ErrorBodySchema.safeParse(answer);
+      if (!refusal.success)
+        throw new ServiceError(502, "bad_answer", `the register API answered ${res.status} without an error body`);
+      throw new ServiceError(res.status as ErrorStatus, refusal.data.error, refusal.data.message);
+    }
+    const b = StoredValueBalanceSchema.parse(answer);
+    const balance = { status: b.status, balance: b.balance, held: b.held, available: b.available };
+    return c.json({
+      online: true,
+      last4: b.last4,
+      ...balance,
+      html: (<GiftCardBalanceView last4={b.last4} balance={balance} offlineMessage={null} />).toString(),
+    });
   });
 
   app.get("/screens/api/status", async (c) => {

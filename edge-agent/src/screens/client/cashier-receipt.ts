@@ -1,11 +1,42 @@
+import type { Money } from "@tenderline/shared";
+import { formatAmount } from "./amount.ts";
 import { call } from "./api.ts";
 import { setMode } from "./cashier-mode.ts";
 import { state } from "./cashier-state.ts";
 import { el } from "./dom.ts";
 
-export async function showReceipt(transactionId: string): Promise<void> {
+/** Store credit a return just issued, as the return's answer carried it (the number only in that first answer). */
+export interface IssuedStoreCredit {
+  amount: Money;
+  last4?: string;
+  number?: string;
+}
+
+/**
+ * The new store credit's number, on this return's receipt only: written from the return's answer
+ * into the page (text, never kept in the state or sent back), so it is printed with the receipt.
+ * The register keeps no copy, so a receipt shown again later carries the last four only.
+ */
+function storeCreditNote(credit: IssuedStoreCredit): HTMLElement {
+  const note = document.createElement("div");
+  note.id = "store-credit-number";
+  note.className = "receipt-credit";
+  const title = document.createElement("p");
+  title.textContent = `Store credit issued: ${formatAmount(credit.amount)} ${credit.amount.currency}`;
+  const number = document.createElement("p");
+  number.className = "mono big";
+  number.textContent = credit.number ?? "";
+  const hint = document.createElement("p");
+  hint.className = "note";
+  hint.textContent = "Keep this receipt: the number is shown only on it, and spends the credit.";
+  note.append(title, number, hint);
+  return note;
+}
+
+export async function showReceipt(transactionId: string, storeCredit?: IssuedStoreCredit): Promise<void> {
   const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(transactionId)}`);
   el("receipt").innerHTML = r.html;
+  if (storeCredit?.number) el("receipt").append(storeCreditNote(storeCredit));
   state.receiptId = transactionId;
   setMode("receipt");
   el("new-sale").focus();
@@ -16,7 +47,11 @@ export async function refreshReceiptSync(): Promise<void> {
   if (el("receipt-mode").hidden || !state.receiptId) return;
   if (document.querySelector("#receipt-sync .tag.acked")) return;
   const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(state.receiptId)}`);
-  if (!el("receipt-mode").hidden) el("receipt").innerHTML = r.html;
+  if (el("receipt-mode").hidden) return;
+  // The store credit number was never the agent's to render again: it stays on the receipt as it was.
+  const credit = document.getElementById("store-credit-number");
+  el("receipt").innerHTML = r.html;
+  if (credit) el("receipt").append(credit);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Money, TenderInput } from "@tenderline/shared";
 import { ApiProblem, call } from "./api.ts";
-import { showReceipt } from "./cashier-receipt.ts";
+import { type IssuedStoreCredit, showReceipt } from "./cashier-receipt.ts";
 import { type CheckoutAnswer, newKey, type ReturnItem, state } from "./cashier-state.ts";
 import { el, input, problem, show } from "./dom.ts";
 
@@ -84,7 +84,7 @@ export async function confirmReturn(): Promise<void> {
     const items = returnItems();
     const cashierId = input("cashier-id").value;
     const reason = input("return-reason").value || "customer return";
-    let recorded: { transactionId: string };
+    let recorded: { transactionId: string; storeCredit?: IssuedStoreCredit };
     if (state.previewKind === "return") {
       recorded = await call("/api/v1/returns", { body: { cashierId, items, reason }, key: state.returnKey });
     } else {
@@ -111,7 +111,7 @@ export async function confirmReturn(): Promise<void> {
     el("return-original").innerHTML = '<p class="empty">Find the original receipt to choose what comes back.</p>';
     el("return-preview").innerHTML = "";
     invalidatePreview();
-    await showReceipt(recorded.transactionId);
+    await showReceipt(recorded.transactionId, recorded.storeCredit);
   } catch (error) {
     show("return-error", problem(error));
     button.disabled = false;

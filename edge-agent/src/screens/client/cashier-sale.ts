@@ -8,8 +8,10 @@ import { el, input, problem, show } from "./dom.ts";
 
 /** Sends the cart and tenders to the agent and paints what it quotes and renders. */
 export async function refreshCheckout(): Promise<void> {
-  const answer = await call<CheckoutAnswer>("/screens/api/checkout", { body: { items: state.items, tenders: state.tenders } });
-  state.items = answer.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+  const answer = await call<CheckoutAnswer>("/screens/api/checkout", {
+    body: { items: state.items, giftCardLines: state.giftLines, tenders: state.tenders },
+  });
+  state.items = answer.lines.filter((l) => !l.storedValue).map((l) => ({ sku: l.sku, quantity: l.quantity }));
   state.lines = answer.lines;
   state.currency = answer.currency;
   state.remaining = answer.settlement?.remaining ?? null;
@@ -65,7 +67,7 @@ export async function addTender(): Promise<void> {
   } else if (state.tenderType === "cash") {
     state.tenders.push({ type: "cash", amount, tendered: amount });
   } else {
-    const gift = await call<{ giftCard: { token: string; last4: string } }>("/screens/api/gift-card", {
+    const gift = await call<{ giftCard: { sealed: string; last4: string } }>("/screens/api/gift-card", {
       body: { code: input("gift-code").value },
     });
     state.tenders.push({ type: "gift_card", amount, giftCard: gift.giftCard });
@@ -124,6 +126,7 @@ export async function completeSale(): Promise<void> {
 
 export function resetSale(): void {
   state.items = [];
+  state.giftLines = [];
   state.tenders = [];
   state.saleKey = "";
   el("override-row").hidden = true;

@@ -10,11 +10,20 @@ export interface CheckoutAnswer {
   settlement: { remaining: Money; complete: boolean } | null;
 }
 
+/** A gift card sold or reloaded on this sale: the card as /screens/api/gift-card sealed it, never its number. */
+export type GiftCardLine = {
+  action: "activate" | "load";
+  amount: Money;
+  giftCard: { sealed: string; last4: string };
+};
+
 export type ReturnItem = { transactionId: string; sku: string; quantity: number };
 
 /** The cashier screen's state, all of it: the views are rendered by the agent from what is sent here. */
 export const state = {
   items: [] as Array<{ sku: string; quantity: number }>,
+  /** After the items in the cart's lines (the agent quotes them last). */
+  giftLines: [] as GiftCardLine[],
   tenders: [] as TenderInput[],
   lines: [] as SaleLine[],
   currency: "USD",

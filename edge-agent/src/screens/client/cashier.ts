@@ -4,6 +4,8 @@
  * rendered by the agent as HTML fragments. It never handles a card number: the terminal route
  * returns tokens.
  */
+
+import { startBalanceCheck, wireGiftCards } from "./cashier-gift.ts";
 import { setMode } from "./cashier-mode.ts";
 import { printReceipt } from "./cashier-receipt.ts";
 import { addExchangeItem, confirmReturn, invalidatePreview, lookup, preview } from "./cashier-returns.ts";
@@ -12,7 +14,7 @@ import { state } from "./cashier-state.ts";
 import { pollStatus } from "./cashier-status.ts";
 import { el, focusField, input, problem, show, whenReady } from "./dom.ts";
 
-/** F7 card, F8 cash, F9 gift card. */
+/** F7 card, F8 cash, F9 gift card (F10: the gift card panel's balance check). */
 const TENDER_KEYS: Record<string, string> = { F7: "card", F8: "cash", F9: "gift_card" };
 
 /** Clears the error line, runs the task, and shows its error there if it fails. */
@@ -47,8 +49,12 @@ function wireSale(): void {
   el("cart").addEventListener("click", (e) => {
     const target = (e.target as HTMLElement).closest<HTMLElement>("button");
     if (!target) return;
-    if (target.dataset.removeLine !== undefined) state.items.splice(Number(target.dataset.removeLine), 1);
-    else if (target.dataset.qtyStep !== undefined) {
+    // Gift card lines come after the items in the cart (one card each: no quantity to step).
+    if (target.dataset.removeLine !== undefined) {
+      const index = Number(target.dataset.removeLine);
+      if (index < state.items.length) state.items.splice(index, 1);
+      else state.giftLines.splice(index - state.items.length, 1);
+    } else if (target.dataset.qtyStep !== undefined) {
       const item = state.items[Number(target.dataset.index)];
       if (!item) return;
       item.quantity += Number(target.dataset.qtyStep);
@@ -138,6 +144,10 @@ function wireKeyboard(): void {
       const type = TENDER_KEYS[e.key] as string;
       selectTender(type);
       focusField(type === "gift_card" ? "gift-code" : "tender-amount");
+    } else if (e.key === "F10" && !el("sale-mode").hidden) {
+      // The balance check: a scanner then types the code and presses Enter.
+      e.preventDefault();
+      startBalanceCheck();
     } else if (e.key === "F4" && !el("receipt-mode").hidden) {
       e.preventDefault();
       printReceipt();
@@ -150,6 +160,7 @@ function wireKeyboard(): void {
 
 function start(): void {
   wireSale();
+  wireGiftCards();
   wireReturns();
   wireKeyboard();
   selectTender("card");
