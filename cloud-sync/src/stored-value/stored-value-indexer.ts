@@ -1,7 +1,7 @@
 import { formatMoney } from "@tenderline/shared";
 import { type RaisedException, raiseExceptions } from "../exceptions/exception-store.ts";
-import { committedHorizon } from "../ingest/log-order.ts";
 import type { LogRow } from "../ledger/derive.ts";
+import { followLog } from "../ledger/follow-log.ts";
 import type { Database, Queryable } from "../storage/database.ts";
 import { type DerivedEntry, deriveStoredValue, type SealedResolver } from "./derive-stored-value.ts";
 
@@ -16,31 +16,8 @@ const SV_INDEXER_LOCK = 74_310_020;
  * `stored_value_overdrawn` when a balance goes below zero. Idempotent (entry ids are
  * `eventId:part`); reads up to the committed horizon only. Returns the number of records read.
  */
-export async function indexStoredValue(db: Database, resolve: SealedResolver | null, pageSize = 1000): Promise<number> {
-  let total = 0;
-  const horizon = await committedHorizon(db);
-  for (;;) {
-    const read = await db.transaction(async (tx) => {
-      const [lock] = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS ok", [SV_INDEXER_LOCK]);
-      if (!lock?.ok) return 0;
-      const [cur] = await tx.query<{ cursor: number }>("SELECT cursor FROM job_cursors WHERE job = $1", [JOB]);
-      const cursor = Number(cur?.cursor ?? 0);
-      const rows = await tx.query<LogRow>(
-        "SELECT pos, record_id::text, kind, store_id, body FROM records WHERE pos > $1 AND pos <= $3 ORDER BY pos LIMIT $2",
-        [cursor, pageSize, horizon],
-      );
-      if (rows.length === 0) return 0;
-      await applyStoredValuePage(tx, rows, resolve);
-      await tx.query(
-        `INSERT INTO job_cursors (job, cursor) VALUES ($1, $2)
-         ON CONFLICT (job) DO UPDATE SET cursor = GREATEST(job_cursors.cursor, EXCLUDED.cursor)`,
-        [JOB, Number((rows.at(-1) as LogRow).pos)],
-      );
-      return rows.length;
-    });
-    if (read === 0) return total;
-    total += read;
-  }
+export function indexStoredValue(db: Database, resolve: SealedResolver | null, pageSize = 1000): Promise<number> {
+  return followLog(db, { job: JOB, lock: SV_INDEXER_LOCK, pageSize }, (tx, rows) => applyStoredValuePage(tx, rows, resolve));
 }
 
 /** One page of the log into the stored-value ledger, inside the caller's transaction. */

@@ -6,32 +6,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AgentApiError,
-  AgentClient,
-  RegionClient,
-  SaleRecordedSchema,
-  type Sealed,
-  SealedSchema,
-  StoredValueBalanceSchema,
-} from "@tenderline/shared";
+import { AgentApiError, AgentClient, RegionClient, SaleRecordedSchema, type Sealed } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, Chain } from "../chain/chain.ts";
+import { Chain } from "../chain/chain.ts";
+import { activateGiftCard, giftCardBalance, sealGiftCard } from "../chain/gift-cards.ts";
+import { until } from "../chain/until.ts";
 
 const usd = (amount: number) => ({ amount, currency: "USD" });
 const GIFT_PREFIX = "603571";
 let serial = 1000;
 const newCardNumber = () => `${GIFT_PREFIX}${String(++serial).padStart(13, "0")}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("gift cards with real balances (one store of two registers, two regions)", () => {
   let dir: string;
@@ -60,42 +44,14 @@ describe("gift cards with real balances (one store of two registers, two regions
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const seal = (registerId: string, number: string): Promise<Sealed> =>
-    api(`${url(registerId)}/api/v1/stored-value/seal`, SealedSchema, {
-      method: "POST",
-      json: { kind: "gift_card", number },
-    });
+  const seal = (registerId: string, number: string): Promise<Sealed> => sealGiftCard(url(registerId), number);
 
-  const balanceAt = async (registerId: string, number: string) => {
-    const sealed = await seal(registerId, number);
-    return api(`${url(registerId)}/api/v1/stored-value/inquiry`, StoredValueBalanceSchema, {
-      method: "POST",
-      json: { kind: "gift_card", sealed: sealed.sealed },
-    });
-  };
+  const balanceAt = (registerId: string, number: string) => giftCardBalance(url(registerId), number);
 
   /** Sells a gift card loaded with `amount` at r1 for cash, and waits until the cloud activated it. */
   async function giftCard(amount: number): Promise<string> {
     const number = newCardNumber();
-    const sealed = await seal("r1", number);
-    await agent("r1").recordSale({
-      cashierId: "c-1",
-      lines: [
-        {
-          sku: "GIFT-CARD",
-          description: "Gift card",
-          quantity: 1,
-          unitPrice: usd(amount),
-          tax: usd(0),
-          storedValue: { action: "activate", last4: sealed.last4, sealed: sealed.sealed },
-        },
-      ],
-      tenders: [{ type: "cash", amount: usd(amount) }],
-    });
-    await until("the card activated in the cloud", async () => {
-      const b = await balanceAt("r1", number).catch(() => undefined);
-      return b?.status === "active" && b.available.amount === amount;
-    });
+    await activateGiftCard(url("r1"), number, amount);
     return number;
   }
 
