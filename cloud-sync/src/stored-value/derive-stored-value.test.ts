@@ -76,6 +76,37 @@ describe("stored-value entries derived from the log", () => {
     ]);
   });
 
+  it("a slice the customer took as store credit goes to the new credit, not back to the gift card it came from; an exchange's credit issues too", () => {
+    const credit = newCard("store_credit");
+    const base = svRefund({ originalTransactionId: "S-2", tenderId: "S-2-sv1", tenderType: "gift_card", amount: 900 });
+    const p = base.payload as Record<string, unknown> & { allocation: Array<Record<string, unknown>> };
+    const asCredit = {
+      ...base,
+      payload: {
+        ...p,
+        allocation: p.allocation.map((a) => ({ ...a, paidAs: "store_credit" })),
+        storeCredit: { creditId: "sc-1", amount: usd(900), last4: credit.last4, sealed: credit.sealed() },
+      },
+    };
+    const exchangeCredit = newCard("store_credit");
+    const exchange = {
+      ...base,
+      eventId: `${base.eventId.slice(0, -2)}ee`,
+      type: "exchange.completed",
+      payload: {
+        transactionId: "X-1",
+        allocation: [],
+        storeCredit: { creditId: "sc-2", amount: usd(400), last4: exchangeCredit.last4, sealed: exchangeCredit.sealed() },
+      },
+    } as unknown as TenderEvent;
+    const d = deriveStoredValue([row(asCredit as TenderEvent, 1), row(exchange, 2)], resolver);
+    expect(d.refunds).toEqual([]);
+    expect(d.entries.map((e) => [e.kind, e.token, e.amount, e.accountKind])).toEqual([
+      ["issue", credit.token, 900, "store_credit"],
+      ["issue", exchangeCredit.token, 400, "store_credit"],
+    ]);
+  });
+
   it("old events are accounted under their token or credit id as they are", () => {
     const legacy = {
       eventId: "0192f000-0000-7000-8000-000000000001",

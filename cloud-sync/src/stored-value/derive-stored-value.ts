@@ -74,7 +74,13 @@ interface EventBody {
       sealed?: string;
       holdId?: string;
     }>;
-    allocation?: Array<{ originalTransactionId: string; tenderId: string; tenderType: string; amount: Money }>;
+    allocation?: Array<{
+      originalTransactionId: string;
+      tenderId: string;
+      tenderType: string;
+      amount: Money;
+      paidAs?: "store_credit";
+    }>;
     storeCredit?: { creditId: string; amount: Money; last4?: string; sealed?: string };
   };
 }
@@ -189,7 +195,8 @@ export function deriveStoredValue(rows: readonly LogRow[], resolve: SealedResolv
     }
     if (REFUNDING.has(e.type)) {
       (p.allocation ?? []).forEach((line, lineNo) => {
-        if (!STORED_TENDERS.has(line.tenderType) || line.tenderId.endsWith(":exchange-credit")) return;
+        // A slice taken as store credit goes to the new credit (below), not back to the card it came from.
+        if (!STORED_TENDERS.has(line.tenderType) || line.tenderId.endsWith(":exchange-credit") || line.paidAs) return;
         d.refunds.push({
           entryId: `${e.eventId}:refund:${lineNo}`,
           originalTransactionId: line.originalTransactionId,
@@ -200,7 +207,7 @@ export function deriveStoredValue(rows: readonly LogRow[], resolve: SealedResolv
         });
       });
     }
-    if (e.type === "return.completed" && p.storeCredit) {
+    if (REFUNDING.has(e.type) && p.storeCredit) {
       const sc = p.storeCredit;
       const acct = sc.sealed
         ? account("store_credit", "credit", { sealed: sc.sealed, ...(sc.last4 ? { last4: sc.last4 } : {}) })

@@ -495,7 +495,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       detail:
         storedValue.problems.length > 0
           ? storedValue.problems.slice(0, 3).join("; ")
-          : `${storedValue.accounts} gift card and store credit accounts (${board.giftCards.length} cards sold), A = B`,
+          : `${storedValue.accounts} gift card and store credit accounts (${board.giftCards.length} cards sold, ${board.storeCredits.length} store credits issued, ${board.storeCreditSpent} sales paid with store credit), A = B`,
     });
     const acceptedOrders = shopOps.filter((o) => o.outcome.kind === "acked").length;
     const crossReturns = (Object.values(feeds)[0] ?? []).filter(

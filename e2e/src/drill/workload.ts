@@ -4,11 +4,21 @@
  * posted with an Idempotency-Key so an unanswered request can be resolved later.
  */
 import { randomUUID } from "node:crypto";
-import { itemRefund, money, RecordedTransactionSchema, type Sealed, SealedSchema } from "@tenderline/shared";
+import {
+  itemRefund,
+  money,
+  RecordedTransactionSchema,
+  type Sealed,
+  SealedSchema,
+  StoreCreditAnswerSchema,
+  type StoredValueKind,
+} from "@tenderline/shared";
 import { z } from "zod";
 import type { ClientOp, OpOutcome } from "./history-checker.ts";
 
-type RecordedTransaction = z.infer<typeof RecordedTransactionSchema>;
+/** A recorded answer as the drill reads it: a return's or exchange's store credit number is printed once, in it. */
+const AnsweredSchema = RecordedTransactionSchema.extend({ storeCredit: StoreCreditAnswerSchema.optional() });
+type RecordedTransaction = z.infer<typeof AnsweredSchema>;
 
 export interface CatalogueItem {
   sku: string;
@@ -53,6 +63,17 @@ export class SalesBoard {
   private readonly sales: KnownSale[] = [];
   /** Gift cards sold in the drill, redeemable and reloadable at any register; balances as the drill expects them. */
   readonly giftCards: Array<{ number: string; balance: number }> = [];
+  /** Store credit the drill's returns issued (numbers off their receipts), spendable at any register. */
+  readonly storeCredits: Array<{ number: string; balance: number }> = [];
+  /** Sales paid (in part) with store credit that a register recorded. */
+  storeCreditSpent = 0;
+
+  /** Keeps the store credit a recorded return or exchange printed, for a later sale to spend. */
+  keepCredit(answer: RecordedTransaction | undefined): void {
+    const credit = answer?.storeCredit;
+    if (credit?.number && credit.amount.amount > 0)
+      this.storeCredits.push({ number: credit.number, balance: credit.amount.amount });
+  }
 
   publish(sale: KnownSale): void {
     this.sales.push(sale);
@@ -180,11 +201,12 @@ export class RegisterClient {
       const { sale, line } = elsewhere;
       sale.returned.set(line.sku, (sale.returned.get(line.sku) ?? 0) + 1);
       const unitPrice = money(line.unitPrice.amount + Math.floor(line.tax.amount / line.quantity), line.unitPrice.currency);
-      await this.send("/api/v1/returns", {
+      const answer = await this.send("/api/v1/returns", {
         cashierId: `c-${this.options.registerId}`,
         items: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1, unitPrice }],
         reason: "customer return, bought elsewhere",
       });
+      this.options.board?.keepCredit(answer);
       return;
     }
     if (r >= 0.19 && r < 0.23 && this.options.board) {
@@ -195,11 +217,14 @@ export class RegisterClient {
     if (r < 0.1 && candidate) {
       const { sale, line } = candidate;
       sale.returned.set(line.sku, (sale.returned.get(line.sku) ?? 0) + 1);
-      await this.send("/api/v1/returns", {
+      // Some customers take store credit instead of their money back.
+      const answer = await this.send("/api/v1/returns", {
         cashierId: `c-${this.options.registerId}`,
         items: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1 }],
         reason: "customer return",
+        ...(r < 0.03 && this.options.board ? { refundTo: "store_credit" } : {}),
       });
+      this.options.board?.keepCredit(answer);
       return;
     }
     if (r < 0.15 && candidate) {
@@ -210,13 +235,15 @@ export class RegisterClient {
       const newLine = this.line(this.pick(DRILL_CATALOGUE), 1);
       const newTotal = newLine.unitPrice.amount + newLine.tax.amount;
       const net = newTotal - refund;
-      await this.send("/api/v1/exchanges", {
+      const answer = await this.send("/api/v1/exchanges", {
         cashierId: `c-${this.options.registerId}`,
         returnItems: [{ transactionId: sale.transactionId, sku: line.sku, quantity: 1 }],
         lines: [newLine],
         tenders: net > 0 ? [{ type: "cash", amount: money(net, "USD"), tendered: money(net + 100, "USD") }] : [],
         reason: "exchange",
+        ...(net < 0 && r < 0.12 && this.options.board ? { refundTo: "store_credit" } : {}),
       });
+      this.options.board?.keepCredit(answer);
       return;
     }
     const body = this.saleBody();
@@ -252,6 +279,11 @@ export class RegisterClient {
       if (sold) board.giftCards.push({ number, balance: amount });
       return;
     }
+    const credit = board.storeCredits[Math.floor(this.options.random() * board.storeCredits.length)];
+    if (r >= 0.22 && credit && credit.balance > 0) {
+      await this.spendStoreCredit(board, credit);
+      return;
+    }
     const sealed = await this.seal(card.number);
     if (!sealed) return;
     if (r < 0.21) {
@@ -273,6 +305,29 @@ export class RegisterClient {
     if (paid) card.balance -= amount;
   }
 
+  /** Pays for a sale with store credit by its printed number (the rest, if any, in cash). */
+  private async spendStoreCredit(board: SalesBoard, credit: { number: string; balance: number }): Promise<void> {
+    const sealed = await this.seal(credit.number, "store_credit");
+    if (!sealed) return;
+    const item = this.pick(DRILL_CATALOGUE);
+    const total = item.price;
+    const amount = Math.min(credit.balance, total);
+    const paid = await this.send("/api/v1/sales", {
+      cashierId: `c-${this.options.registerId}`,
+      lines: [
+        { sku: item.sku, description: item.description, quantity: 1, unitPrice: money(total, "USD"), tax: money(0, "USD") },
+      ],
+      tenders: [
+        { type: "store_credit", amount: money(amount, "USD"), sealed: sealed.sealed, last4: sealed.last4 },
+        ...(total > amount ? [{ type: "cash", amount: money(total - amount, "USD") }] : []),
+      ],
+    });
+    if (paid) {
+      credit.balance -= amount;
+      board.storeCreditSpent += 1;
+    }
+  }
+
   private giftCardLine(action: "activate" | "load", amount: number, sealed: Sealed) {
     return {
       sku: "GIFT-CARD",
@@ -285,12 +340,12 @@ export class RegisterClient {
   }
 
   /** The card's number sealed by the register (the only call that carries a number); undefined if the agent does not answer. */
-  private async seal(number: string): Promise<Sealed | undefined> {
+  private async seal(number: string, kind: StoredValueKind = "gift_card"): Promise<Sealed | undefined> {
     try {
       const response = await fetch(`${this.options.baseUrl()}/api/v1/stored-value/seal`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ kind: "gift_card", number }),
+        body: JSON.stringify({ kind, number }),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
       });
       if (response.status !== 200 && response.status !== 201) return undefined;
@@ -311,7 +366,7 @@ export class RegisterClient {
       signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
     });
     if (response.status !== 201) return { status: response.status };
-    return { status: response.status, recorded: RecordedTransactionSchema.parse(await response.json()) };
+    return { status: response.status, recorded: AnsweredSchema.parse(await response.json()) };
   }
 
   private async send(path: string, body: unknown): Promise<RecordedTransaction | undefined> {

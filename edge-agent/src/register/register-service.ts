@@ -25,7 +25,7 @@ import type { Outbox } from "../outbox/outbox.ts";
 import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import type { OfflineCardRisk } from "../risk/offline-card-limits.ts";
-import { mintStoreCreditNumber } from "../stored-value/seal.ts";
+import { mintStoreCreditNumber, requireSealKey } from "../stored-value/seal.ts";
 import { RegisterRefusal } from "./refusal.ts";
 import { allocate, originalRef, type PlannedReturn, planReturn, splitCloudOriginals } from "./return-plan.ts";
 import {
@@ -265,6 +265,7 @@ export class RegisterService {
   async recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
     const replay = this.replay<ReturnAnswer>(options);
     if (replay) return replay;
+    if (request.refundTo === "store_credit") this.requireCreditNumbers();
     const refs = [...new Set(request.items.map((i) => i.transactionId))];
     if (!this.returns.cloud) return this.recordReturnNow(request, options, { eventId: mintId() });
     // Every original is looked up, this register's own too: a unit of its own sale may have been
@@ -331,12 +332,17 @@ export class RegisterService {
           (s, i) => ({ amount: s.amount + i.refund.amount, currency: s.currency }),
           zero(plan.currency),
         );
-        const issued = plan.verified ? undefined : this.issueStoreCredit();
+        // The customer may take the whole refund as store credit; an unverified part is store credit anyway.
+        const toCredit = request.refundTo === "store_credit";
+        const paid = toCredit ? allocation.map(asStoreCredit) : allocation;
+        const creditAmount = toCredit ? refund : plan.unverified;
+        const issuesCredit = !plan.verified || (toCredit && refund.amount > 0);
+        const issued = issuesCredit ? this.issueStoreCredit() : undefined;
         // With the seal key the credit gets a number (printed once, recorded sealed); without it, the register's id only.
-        const storeCredit = plan.verified ? undefined : { creditId: mintId(), amount: plan.unverified, ...issued?.recorded };
-        const approved = storeCredit
-          ? this.returns.unverified.check(storeCredit.amount, this.returns.clock(), options.approver)
-          : false;
+        const storeCredit = issuesCredit ? { creditId: mintId(), amount: creditAmount, ...issued?.recorded } : undefined;
+        const approved = plan.verified
+          ? false
+          : this.returns.unverified.check(plan.unverified, this.returns.clock(), options.approver);
         const approvedBy = approved ? approvalOf(options, occurredAt) : undefined;
         const byCloud = plan.cloudOriginals.length > 0;
         const payload = PAYLOAD_SCHEMAS["return.completed"].parse({
@@ -345,7 +351,7 @@ export class RegisterService {
           reason: request.reason,
           items: plan.items,
           refund,
-          allocation,
+          allocation: paid,
           verified: plan.verified,
           // Who verified the verified part: the cloud when it found any original, naming where each was sold.
           ...(byCloud ? { verifiedBy: "cloud", originals: plan.cloudOriginals.map(originalRef) } : {}),
@@ -376,7 +382,7 @@ export class RegisterService {
           eventId: recorded.eventId,
           seq: recorded.seq,
           refund,
-          allocation,
+          allocation: paid,
           verified: plan.verified,
           ...(byCloud ? { verifiedBy: "cloud" as const, originals: plan.cloudOriginals.map(originalRef) } : {}),
           // The number goes to the receipt in this answer only; the event has it sealed.
@@ -388,6 +394,11 @@ export class RegisterService {
       },
       withoutCreditNumber,
     );
+  }
+
+  /** Store credit the customer chooses must be spendable: it needs a number, so the seal key. */
+  private requireCreditNumbers(): void {
+    requireSealKey(this.storedValueContext().sealKey, "refunding to store credit");
   }
 
   /**
@@ -413,6 +424,7 @@ export class RegisterService {
   async recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
     const replay = this.replay<ExchangeAnswer>(options);
     if (replay) return replay;
+    if (request.refundTo === "store_credit") this.requireCreditNumbers();
     if (!hasStoredValue(request.tenders)) return this.recordExchangeHeld(request, options, undefined);
     // Gift card and store credit tenders are held first, as for a sale; a failure after releases them.
     const ctx = this.storedValueContext();
@@ -478,91 +490,105 @@ export class RegisterService {
   }
 
   private recordExchangeInTransaction(request: ExchangeRequest, options: RecordOptions, source: CloudSource) {
-    return this.once(options, () => {
-      const occurredAt = options.occurredAt ?? new Date().toISOString();
-      const plan = planReturn(this.ledger, request.returnItems, {
-        allowUnverified: false,
-        ...(source.cloudView ? { cloudView: source.cloudView } : {}),
-      });
-      const totals = computeTotals(request.lines);
-      if (totals.total.currency !== plan.currency) {
-        throw new RegisterRefusal(
-          422,
-          "currency_mismatch",
-          `the new items are in ${totals.total.currency} but the returned items in ${plan.currency}`,
-        );
-      }
-      const returnedValue = plan.perOriginal.reduce(
-        (s, p) => ({ amount: s.amount + p.amount.amount, currency: s.currency }),
-        zero(plan.currency),
-      );
-      const net = subtract(totals.total, returnedValue);
-      let tenders: ReturnType<typeof prepareTenders>["tenders"] = [];
-      let change: Money | undefined;
-      let allocation: RefundAllocationLine[] = [];
-      let offlineCards: ReturnType<typeof prepareTenders>["offlineCards"] = [];
-      let sv: ReturnType<RegisterService["storedValueTenders"]> | undefined;
-      checkStoredValueLines(request.lines, this.sv?.sealKey);
-      if (net.amount > 0) {
-        const prepared = prepareTenders(net, request.tenders, source.redemption?.ids);
-        const overridden = this.risk.check(prepared.offlineCards, options.approver);
-        sv = this.storedValueTenders(prepared.tenders, source.redemption, options, occurredAt);
-        tenders = applyApproval(sv.tenders, overridden, approvalOf(options, occurredAt));
-        change = prepared.change;
-        offlineCards = prepared.offlineCards;
-      } else {
-        if (request.tenders.length > 0) {
+    return this.once<ExchangeAnswer>(
+      options,
+      () => {
+        const occurredAt = options.occurredAt ?? new Date().toISOString();
+        const plan = planReturn(this.ledger, request.returnItems, {
+          allowUnverified: false,
+          ...(source.cloudView ? { cloudView: source.cloudView } : {}),
+        });
+        const totals = computeTotals(request.lines);
+        if (totals.total.currency !== plan.currency) {
           throw new RegisterRefusal(
             422,
-            "tenders_not_needed",
-            "the returned items cover the new ones; remove the tenders (the difference is refunded)",
+            "currency_mismatch",
+            `the new items are in ${totals.total.currency} but the returned items in ${plan.currency}`,
           );
         }
-        allocation = allocate(plan, refundsAfterNewSale(plan.perOriginal, totals.total));
-      }
-      const transactionId = mintId();
-      const payload = PAYLOAD_SCHEMAS["exchange.completed"].parse({
-        transactionId,
-        cashierId: request.cashierId,
-        reason: request.reason,
-        returned: { items: plan.items, value: returnedValue },
-        lines: request.lines,
-        totals,
-        net,
-        tenders,
-        allocation,
-        ...(change ? { change } : {}),
-        verified: true,
-      });
-      const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload, eventId: source.eventId });
-      this.risk.record(recorded.seq, offlineCards, recorded.recordedAt);
-      if (sv) this.sv?.risk.record(recorded.seq, sv.offline, recorded.recordedAt, sv.approvals);
-      // The returned value that paid for the new items is refundable later as store credit.
-      const credit = exchangeCreditTender(payload);
-      const ledgerTenders = [...(credit ? [credit] : []), ...tenders];
-      this.ledger.insert({
-        transactionId,
-        kind: "exchange",
-        seq: recorded.seq,
-        recordedAt: recorded.recordedAt,
-        total: totals.total,
-        lines: payload.lines,
-        tenders: ledgerTenders,
-        asInReceipt: false,
-      });
-      this.applyReturnedLines(transactionId, plan.returnedLines, allocation);
-      return {
-        transactionId,
-        eventId: recorded.eventId,
-        seq: recorded.seq,
-        returnedValue,
-        totals,
-        net,
-        tenders,
-        allocation,
-        ...(change ? { change } : {}),
-      };
-    });
+        const returnedValue = plan.perOriginal.reduce(
+          (s, p) => ({ amount: s.amount + p.amount.amount, currency: s.currency }),
+          zero(plan.currency),
+        );
+        const net = subtract(totals.total, returnedValue);
+        let tenders: ReturnType<typeof prepareTenders>["tenders"] = [];
+        let change: Money | undefined;
+        let allocation: RefundAllocationLine[] = [];
+        let offlineCards: ReturnType<typeof prepareTenders>["offlineCards"] = [];
+        let sv: ReturnType<RegisterService["storedValueTenders"]> | undefined;
+        checkStoredValueLines(request.lines, this.sv?.sealKey);
+        if (net.amount > 0) {
+          const prepared = prepareTenders(net, request.tenders, source.redemption?.ids);
+          const overridden = this.risk.check(prepared.offlineCards, options.approver);
+          sv = this.storedValueTenders(prepared.tenders, source.redemption, options, occurredAt);
+          tenders = applyApproval(sv.tenders, overridden, approvalOf(options, occurredAt));
+          change = prepared.change;
+          offlineCards = prepared.offlineCards;
+        } else {
+          if (request.tenders.length > 0) {
+            throw new RegisterRefusal(
+              422,
+              "tenders_not_needed",
+              "the returned items cover the new ones; remove the tenders (the difference is refunded)",
+            );
+          }
+          allocation = allocate(plan, refundsAfterNewSale(plan.perOriginal, totals.total));
+          if (request.refundTo === "store_credit") allocation = allocation.map(asStoreCredit);
+        }
+        // The refunded difference as store credit, when the customer chose it and there is one.
+        const issued = request.refundTo === "store_credit" && net.amount < 0 ? this.issueStoreCredit() : undefined;
+        const storeCredit = issued
+          ? { creditId: mintId(), amount: { amount: -net.amount, currency: net.currency }, ...issued.recorded }
+          : undefined;
+        const transactionId = mintId();
+        const payload = PAYLOAD_SCHEMAS["exchange.completed"].parse({
+          transactionId,
+          cashierId: request.cashierId,
+          reason: request.reason,
+          returned: { items: plan.items, value: returnedValue },
+          lines: request.lines,
+          totals,
+          net,
+          tenders,
+          allocation,
+          ...(change ? { change } : {}),
+          verified: true,
+          ...(storeCredit ? { storeCredit } : {}),
+        });
+        const recorded = this.outbox.append({ type: "exchange.completed", occurredAt, payload, eventId: source.eventId });
+        this.risk.record(recorded.seq, offlineCards, recorded.recordedAt);
+        if (sv) this.sv?.risk.record(recorded.seq, sv.offline, recorded.recordedAt, sv.approvals);
+        // The returned value that paid for the new items is refundable later as store credit.
+        const credit = exchangeCreditTender(payload);
+        const ledgerTenders = [...(credit ? [credit] : []), ...tenders];
+        this.ledger.insert({
+          transactionId,
+          kind: "exchange",
+          seq: recorded.seq,
+          recordedAt: recorded.recordedAt,
+          total: totals.total,
+          lines: payload.lines,
+          tenders: ledgerTenders,
+          asInReceipt: false,
+        });
+        this.applyReturnedLines(transactionId, plan.returnedLines, allocation);
+        return {
+          transactionId,
+          eventId: recorded.eventId,
+          seq: recorded.seq,
+          returnedValue,
+          totals,
+          net,
+          tenders,
+          allocation,
+          ...(change ? { change } : {}),
+          ...(storeCredit && issued
+            ? { storeCredit: { creditId: storeCredit.creditId, amount: storeCredit.amount, ...issued.answered } }
+            : {}),
+        };
+      },
+      withoutCreditNumber,
+    );
   }
 
   private applyReturnedLines(
@@ -574,8 +600,14 @@ export class RegisterService {
   }
 }
 
+/** A refund slice the customer takes as store credit: it uses up the tender's refundable amount, but nothing goes back to it. */
+function asStoreCredit(line: RefundAllocationLine): RefundAllocationLine {
+  const { card: _notRefunded, ...rest } = line;
+  return { ...rest, paidAs: "store_credit" };
+}
+
 /** The answer as an Idempotency-Key replays it: a store credit number is answered once, never kept. */
-function withoutCreditNumber(answer: ReturnAnswer): ReturnAnswer {
+function withoutCreditNumber<A extends { storeCredit?: { number?: string } }>(answer: A): A {
   if (!answer.storeCredit?.number) return answer;
   const { number: _printedOnce, ...storeCredit } = answer.storeCredit;
   return { ...answer, storeCredit };

@@ -13,6 +13,8 @@ export interface LocalUnverifiedReturn {
   recordedAt: number;
   refund: Money;
   storeCredit: Money;
+  /** The part refunded without verification (what the caps count): the refund less what was allocated to verified tenders. */
+  unverified: Money;
   approvedBy: string | null;
   /** The outbox row's state: pending (not yet with the cloud), acked, dead; null once retention pruned it. */
   syncState: string | null;
@@ -25,6 +27,7 @@ const ReturnEventSchema = z.looseObject({
   payload: z.looseObject({
     refund: z.object({ amount: z.number(), currency: z.string() }),
     storeCredit: z.object({ amount: z.object({ amount: z.number(), currency: z.string() }) }).optional(),
+    allocation: z.array(z.looseObject({ amount: z.object({ amount: z.number() }) })).default([]),
     approvedBy: z.object({ managerId: z.string() }).optional(),
   }),
 });
@@ -79,6 +82,11 @@ export class UnverifiedReturnsLedger {
       recordedAt: row.recordedAt,
       refund,
       storeCredit: event.payload.storeCredit?.amount ?? { amount: 0, currency: refund.currency },
+      // Store credit may also hold verified slices the customer chose to take as credit (paidAs).
+      unverified: {
+        amount: refund.amount - event.payload.allocation.reduce((s, a) => s + a.amount.amount, 0),
+        currency: refund.currency,
+      },
       approvedBy: event.payload.approvedBy?.managerId ?? null,
       syncState: row.state,
     };
@@ -88,8 +96,8 @@ export class UnverifiedReturnsLedger {
   refundedSince(currency: string, since: number): number {
     return (this.stmts.since.all(since) as Row[])
       .map(UnverifiedReturnsLedger.read)
-      .filter((r) => r.storeCredit.currency === currency)
-      .reduce((s, r) => s + r.storeCredit.amount, 0);
+      .filter((r) => r.unverified.currency === currency)
+      .reduce((s, r) => s + r.unverified.amount, 0);
   }
 
   /** The newest unverified returns this register recorded (within the ledger's returns window). */

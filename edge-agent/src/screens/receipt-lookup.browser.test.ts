@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { receiptNumber, SaleRecordedSchema } from "@tenderline/shared";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { launchChromium, type TestBrowser } from "../testing/browser.ts";
 import { readCode128Svg } from "../testing/code128.ts";
 import { card, cash, line, post, testAgent } from "../testing/fixtures.ts";
 
@@ -14,29 +12,16 @@ import { card, cash, line, post, testAgent } from "../testing/fixtures.ts";
  * agent's real screens; and the print view's barcode, as the browser renders it, reads back as
  * exactly the receipt number.
  */
-const CHROMIUM = process.env.TENDERLINE_CHROMIUM ?? "/usr/bin/chromium";
-
 let agent: ReturnType<typeof testAgent>;
 let url: string;
-let context: BrowserContext;
-let profile: string;
-const problems: string[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   agent = testAgent({ storeId: "s1", registerId: "r2" }, { startSync: false });
   url = (await agent.listen()).url;
-  profile = mkdtempSync(join(tmpdir(), "tl-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-    viewport: { width: 1280, height: 800 },
-    locale: "en-US",
-    timezoneId: "UTC",
-  });
-  context.setDefaultTimeout(30_000);
+  browser = await launchChromium();
   // Headless Chromium has no printer: the print view's print() is recorded instead.
-  await context.addInitScript(() => {
+  await browser.context.addInitScript(() => {
     window.print = () => {
       (window as unknown as { printed?: boolean }).printed = true;
     };
@@ -44,19 +29,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await agent?.done();
 });
 
-async function openPage(path: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().includes("Failed to load resource")) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${url}${path}`);
-  return page;
+function openPage(path: string): Promise<Page> {
+  return browser.open(`${url}${path}`);
 }
 
 async function recordSale() {
@@ -142,7 +120,7 @@ describe("receipt lookup in the browser", () => {
     await page.keyboard.press("Enter");
     expect(await originalLines(page)).toEqual(expected);
 
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
     await page.close();
   });
 
@@ -159,7 +137,7 @@ describe("receipt lookup in the browser", () => {
     await page.emulateMedia({ media: "print" });
     expect(await page.locator("#receipt").isVisible()).toBe(true);
     expect(await page.locator("svg.barcode").isVisible()).toBe(true);
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
     await page.close();
   });
 
@@ -192,7 +170,7 @@ describe("receipt lookup in the browser", () => {
       expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
     }
     await page.emulateMedia({ media: "screen" });
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
     await page.close();
   });
 });

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PAYLOAD_SCHEMAS, SaleRecordedSchema } from "@tenderline/shared";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type FakeReturnsRegion, startFakeReturnsRegion } from "../returns/fake-returns-region.ts";
+import { launchChromium, type TestBrowser } from "../testing/browser.ts";
 import { card, line, post, testAgent } from "../testing/fixtures.ts";
 
 /**
@@ -13,36 +10,22 @@ import { card, line, post, testAgent } from "../testing/fixtures.ts";
  * found by its receipt number at the (fake) region, previewed, confirmed; the agent records it
  * verified by the cloud, the refund going back to the original card.
  */
-const CHROMIUM = process.env.TENDERLINE_CHROMIUM ?? "/usr/bin/chromium";
-
 let fake: FakeReturnsRegion;
 let reg1: ReturnType<typeof testAgent>;
 let reg2: ReturnType<typeof testAgent>;
 let url: string;
-let context: BrowserContext;
-let profile: string;
-const problems: string[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   fake = await startFakeReturnsRegion("region-a");
   reg1 = testAgent({ storeId: "s1", registerId: "r1" }, { startSync: false, returnsRegion: async () => null });
   reg2 = testAgent({ storeId: "s1", registerId: "r2" }, { startSync: false, returnsRegion: async () => fake.region() });
   url = (await reg2.listen()).url;
-  profile = mkdtempSync(join(tmpdir(), "tl-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-    viewport: { width: 1280, height: 800 },
-    locale: "en-US",
-    timezoneId: "UTC",
-  });
-  context.setDefaultTimeout(30_000);
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await reg2?.done();
   await reg1?.done();
   await fake?.close();
@@ -66,12 +49,7 @@ describe("returns anywhere on the cashier screen", () => {
       tenders: original.tenders,
     });
 
-    const page = await context.newPage();
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("Failed to load resource")) problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(`${url}/cashier`);
+    const page = await browser.open(`${url}/cashier`);
     await page.keyboard.press("F3");
     await page.waitForFunction(() => document.activeElement?.id === "lookup");
     await page.keyboard.type(original.receiptNumber);
@@ -115,7 +93,7 @@ describe("returns anywhere on the cashier screen", () => {
       }),
     ]);
     expect(fake.reservations.size).toBe(1);
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
     await page.close();
   });
 });

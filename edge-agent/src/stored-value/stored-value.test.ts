@@ -17,6 +17,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import type { AgentConfigInput } from "../config/config.ts";
+import { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
 import { cash, line, MANAGERS, managerCookie, post, testAgent, usd } from "../testing/fixtures.ts";
 import type { StoredValueRegionSource } from "./cloud-stored-value.ts";
 import { type FakeStoredValueRegion, startFakeStoredValueRegion } from "./fake-stored-value-region.ts";
@@ -399,6 +400,101 @@ describe("store credit issued by a return, then spent", () => {
     // The number was in one answer only: the return's first.
     const withNumber = agent.answers.filter((a) => JSON.stringify(a).includes(number));
     expect(withNumber).toEqual([res.body]);
+  });
+});
+
+describe("refunds the customer takes as store credit (refundTo)", () => {
+  const CreditAnswer = z.object({
+    allocation: z.array(
+      z.object({ tenderType: z.string(), amount: z.object({ amount: z.number() }), paidAs: z.string().optional() }),
+    ),
+    storeCredit: z.object({ amount: z.object({ amount: z.number() }), last4: z.string(), number: z.string().optional() }),
+  });
+
+  it("a verified return to store credit uses up the original's tenders and issues one numbered credit for the whole refund", async () => {
+    const fake = await fakeRegion();
+    const agent = agentAt("reg-1", fake, async () => fake.region());
+    const sale = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c-1",
+      lines: [line("TEE", 2, 1000, 0)],
+      tenders: [cash(2000)],
+    });
+    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const request = {
+      cashierId: "c-1",
+      reason: "changed mind",
+      refundTo: "store_credit",
+      items: [{ transactionId, sku: "TEE", quantity: 1 }],
+    };
+    const res = await send(agent, "/api/v1/returns", request, { "idempotency-key": "ret-sc" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const answer = res.parse(CreditAnswer);
+    expect(answer.allocation).toEqual([
+      { tenderType: "cash", amount: expect.objectContaining({ amount: 1000 }), paidAs: "store_credit" },
+    ]);
+    expect(answer.storeCredit.amount.amount).toBe(1000);
+    const number = answer.storeCredit.number as string;
+    const [event] = events(agent, "return.completed").map((e) => PAYLOAD_SCHEMAS["return.completed"].parse(e.payload));
+    expect(event?.verified).toBe(true);
+    expect(unsealNumber(fake.keys.sealPrivateKey, event?.storeCredit?.sealed as string)).toBe(number);
+    // The cash slice is used up: the other unit is all that is left to refund, by any means.
+    const both = { cashierId: "c-1", reason: "changed mind", items: [{ transactionId, sku: "TEE", quantity: 2 }] };
+    expect((await post(agent.app, "/api/v1/returns", both)).status).toBe(422);
+    const rest = await post(agent.app, "/api/v1/returns", { ...both, items: [{ transactionId, sku: "TEE", quantity: 1 }] });
+    expect(rest.parse(ReturnRecordedSchema).allocation).toEqual([
+      expect.objectContaining({ tenderType: "cash", amount: usd(1000) }),
+    ]);
+    expect(rest.parse(ReturnRecordedSchema).storeCredit).toBeUndefined();
+    // A verified credit is not an unverified refund: the register's unverified caps did not count it.
+    expect(new UnverifiedReturnsLedger(agent.db, agent.config.unverifiedReturnLimit).refundedSince("USD", 0)).toBe(0);
+    expectNumberNowhere(agent, number);
+  });
+
+  it("an exchange whose new items cost less refunds the difference as store credit when asked", async () => {
+    const fake = await fakeRegion();
+    const agent = agentAt("reg-1", fake, async () => fake.region());
+    const sale = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c-1",
+      lines: [line("HOODIE", 1, 3000, 0)],
+      tenders: [cash(3000)],
+    });
+    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const request = {
+      cashierId: "c-1",
+      refundTo: "store_credit",
+      returnItems: [{ transactionId, sku: "HOODIE", quantity: 1 }],
+      lines: [line("TEE", 1, 1200, 0)],
+    };
+    const res = await send(agent, "/api/v1/exchanges", request, { "idempotency-key": "ex-sc" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const answer = res.parse(CreditAnswer);
+    expect(answer.storeCredit.amount.amount).toBe(1800);
+    expect(answer.allocation.every((a) => a.paidAs === "store_credit")).toBe(true);
+    const [event] = events(agent, "exchange.completed").map((e) => PAYLOAD_SCHEMAS["exchange.completed"].parse(e.payload));
+    expect(event?.storeCredit).toMatchObject({ amount: usd(1800), last4: answer.storeCredit.last4 });
+    expect(unsealNumber(fake.keys.sealPrivateKey, event?.storeCredit?.sealed as string)).toBe(answer.storeCredit.number);
+    const replay = await send(agent, "/api/v1/exchanges", request, { "idempotency-key": "ex-sc" });
+    expect(replay.parse(CreditAnswer).storeCredit.number).toBeUndefined();
+  });
+
+  it("is refused, naming the setting, on a register that cannot number store credit; nothing is recorded", async () => {
+    const fake = await fakeRegion();
+    const agent = agentAt("reg-1", fake, async () => fake.region(), { storedValueSealKey: undefined });
+    const sale = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c-1",
+      lines: [line("TEE", 1, 1000, 0)],
+      tenders: [cash(1000)],
+    });
+    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const res = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c-1",
+      reason: "changed mind",
+      refundTo: "store_credit",
+      items: [{ transactionId, sku: "TEE", quantity: 1 }],
+    });
+    expect(res.status).toBe(409);
+    expect(res.error().message).toContain("storedValueSealKey");
+    expect(events(agent, "return.completed")).toEqual([]);
   });
 });
 

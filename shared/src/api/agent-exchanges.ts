@@ -3,6 +3,7 @@ import { TotalsSchema } from "../events/lines.ts";
 import { RefundAllocationLineSchema } from "../events/payloads.ts";
 import { TenderSchema } from "../events/tenders.ts";
 import { MoneySchema, NonNegativeMoneySchema } from "../money/money.ts";
+import { StoreCreditAnswerSchema } from "./agent-returns.ts";
 import { RecordedTransactionSchema } from "./agent-sales.ts";
 
 /** POST /api/v1/exchanges, 201 (200 when it replays an Idempotency-Key): the return and the new sale, netted. */
@@ -14,5 +15,7 @@ export const ExchangeRecordedSchema = RecordedTransactionSchema.extend({
   tenders: z.array(TenderSchema),
   allocation: z.array(RefundAllocationLineSchema),
   change: NonNegativeMoneySchema.optional(),
+  /** The refunded difference, when the customer took it as store credit (`refundTo`). */
+  storeCredit: StoreCreditAnswerSchema.optional(),
 });
 export type ExchangeRecorded = z.infer<typeof ExchangeRecordedSchema>;

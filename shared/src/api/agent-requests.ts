@@ -88,11 +88,20 @@ export const ReturnedItemInputSchema = ReturnItemInputSchema.extend({
   unitPrice: NonNegativeMoneySchema.optional(),
 });
 
+/**
+ * Where a refund goes: back to the original tenders (`original`, or absent), or all of it onto a new store
+ * credit whose number is printed on the receipt. An unverified part is store credit either way.
+ */
+export const RefundToSchema = z
+  .enum(["original", "store_credit"], { error: "refundTo must be original or store_credit" })
+  .optional();
+
 /** A return as it is documented (OpenAPI): ReturnRequestSchema also refuses a card number anywhere in it. */
 export const ReturnBodySchema = z.object({
   cashierId: z.string().min(1, "cashierId is required").max(64),
   items: z.array(ReturnedItemInputSchema).min(1, "a return needs at least one item").max(500),
   reason: z.string().min(1, "a return needs a reason").max(200),
+  refundTo: RefundToSchema,
 });
 export const ReturnRequestSchema = z.unknown().superRefine(rejectPans).pipe(ReturnBodySchema);
 export type ReturnRequest = z.infer<typeof ReturnBodySchema>;
@@ -105,6 +114,7 @@ export const ExchangeBodySchema = z.object({
   /** Pay the difference when the new items cost more; empty when the returned value covers them. */
   tenders: z.array(TenderInputSchema).max(20).default([]),
   reason: z.string().min(1).max(200).default("exchange"),
+  refundTo: RefundToSchema,
   overrideCode: RetiredOverrideCode,
 });
 export const ExchangeRequestSchema = z.unknown().superRefine(rejectPans).pipe(ExchangeBodySchema);

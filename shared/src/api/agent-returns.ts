@@ -3,6 +3,18 @@ import { RefundAllocationLineSchema, ReturnedItemSchema, ReturnOriginalRefSchema
 import { NonNegativeMoneySchema } from "../money/money.ts";
 import { RecordedTransactionSchema } from "./agent-sales.ts";
 
+/**
+ * Store credit a return or exchange issued: `number` is printed on the receipt and shown only in
+ * this first answer (the register never keeps it; a replay of the request leaves it out).
+ */
+export const StoreCreditAnswerSchema = z.object({
+  creditId: z.string(),
+  amount: NonNegativeMoneySchema,
+  last4: z.string().optional(),
+  number: z.string().optional(),
+});
+export type StoreCreditAnswer = z.infer<typeof StoreCreditAnswerSchema>;
+
 /** POST /api/v1/returns, 201 (200 when it replays an Idempotency-Key): the refund and its allocation to the original tenders. */
 export const ReturnRecordedSchema = RecordedTransactionSchema.extend({
   refund: NonNegativeMoneySchema,
@@ -13,18 +25,7 @@ export const ReturnRecordedSchema = RecordedTransactionSchema.extend({
   verifiedBy: z.enum(["register", "cloud"]).optional(),
   /** Where each original the cloud verified was sold: store, register or online channel. */
   originals: z.array(ReturnOriginalRefSchema).optional(),
-  /**
-   * Store credit issued by this return: `number` is printed on the receipt and shown only in this
-   * first answer (the register never keeps it; a replay of the request leaves it out).
-   */
-  storeCredit: z
-    .object({
-      creditId: z.string(),
-      amount: NonNegativeMoneySchema,
-      last4: z.string().optional(),
-      number: z.string().optional(),
-    })
-    .optional(),
+  storeCredit: StoreCreditAnswerSchema.optional(),
   items: z.array(ReturnedItemSchema),
 });
 export type ReturnRecorded = z.infer<typeof ReturnRecordedSchema>;

@@ -71,6 +71,11 @@ export const RefundAllocationLineSchema = z.object({
       processorRef: z.string().max(64).nullable(),
     })
     .optional(),
+  /**
+   * Set when the customer took this slice as store credit (the event's `storeCredit`) instead of
+   * back to the tender: it still uses up what the tender can be refunded, but nothing is paid to it.
+   */
+  paidAs: z.literal("store_credit").optional(),
 });
 export type RefundAllocationLine = z.infer<typeof RefundAllocationLineSchema>;
 
@@ -84,6 +89,21 @@ export const ReturnOriginalRefSchema = z.object({
   receiptNumber: receiptNumber.optional(),
 });
 export type ReturnOriginalRef = z.infer<typeof ReturnOriginalRefSchema>;
+
+/**
+ * Store credit a return or exchange issues: an account the region opens from the sealed number
+ * printed on the receipt (`sealed`, `last4`); `creditId` is the register's own id for it.
+ */
+export const StoreCreditIssuedSchema = z.object({
+  creditId: id,
+  amount: NonNegativeMoneySchema,
+  last4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .optional(),
+  sealed: z.string().min(16).max(1024).optional(),
+});
+export type StoreCreditIssued = z.infer<typeof StoreCreditIssuedSchema>;
 
 export const ReturnCompletedSchema = z.object({
   transactionId: id,
@@ -99,20 +119,10 @@ export const ReturnCompletedSchema = z.object({
   /** The originals as the verifier found them (store, register or channel): set when the cloud verified the return. */
   originals: z.array(ReturnOriginalRefSchema).optional(),
   /**
-   * Store credit issued by this return: an account the region opens from the sealed number printed
-   * on the receipt (`sealed`, `last4`); `creditId` is the register's own id for it.
+   * Store credit issued by this return: its unverified part, and the allocation slices the
+   * customer took as store credit (`paidAs`).
    */
-  storeCredit: z
-    .object({
-      creditId: id,
-      amount: NonNegativeMoneySchema,
-      last4: z
-        .string()
-        .regex(/^\d{4}$/)
-        .optional(),
-      sealed: z.string().min(16).max(1024).optional(),
-    })
-    .optional(),
+  storeCredit: StoreCreditIssuedSchema.optional(),
   /** The manager who let an unverified return past the register's caps: an id and a time, never a PIN. */
   approvedBy: ManagerApprovalSchema.optional(),
 });
@@ -134,6 +144,8 @@ export const ExchangeCompletedSchema = z.object({
   allocation: z.array(RefundAllocationLineSchema),
   change: NonNegativeMoneySchema.optional(),
   verified: z.boolean(),
+  /** The refunded difference taken as store credit (every allocation slice `paidAs` it). */
+  storeCredit: StoreCreditIssuedSchema.optional(),
 });
 export type ExchangeCompleted = z.infer<typeof ExchangeCompletedSchema>;
 

@@ -33,8 +33,9 @@ async function submitGift(): Promise<void> {
   const action = el<HTMLSelectElement>("gift-action").value;
   const codeField = input("gift-line-code");
   const code = codeField.value.trim();
-  // The code leaves the field at once, whatever the agent answers.
+  // The code leaves the field at once, whatever the agent answers; so does the last card's balance.
   codeField.value = "";
+  el("gift-balance").innerHTML = "";
   if (code === "") throw new ApiProblem("scan or key the gift card");
   if (action === "balance") {
     const answer = await call<{ html: string }>("/screens/api/gift-card/balance", { body: { code } });

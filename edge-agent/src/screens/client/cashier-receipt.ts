@@ -25,10 +25,13 @@ function storeCreditNote(credit: IssuedStoreCredit): HTMLElement {
   title.textContent = `Store credit issued: ${formatAmount(credit.amount)} ${credit.amount.currency}`;
   const number = document.createElement("p");
   number.className = "mono big";
-  number.textContent = credit.number ?? "";
+  // An answer without the number (a retried request's replay) names the credit by its last four.
+  number.textContent = credit.number ?? (credit.last4 ? `•••• ${credit.last4}` : "");
   const hint = document.createElement("p");
   hint.className = "note";
-  hint.textContent = "Keep this receipt: the number is shown only on it, and spends the credit.";
+  hint.textContent = credit.number
+    ? "Keep this receipt: the number is shown only on it, and spends the credit."
+    : "The full number was issued with the return's first answer only; the register keeps no copy.";
   note.append(title, number, hint);
   return note;
 }
@@ -36,7 +39,7 @@ function storeCreditNote(credit: IssuedStoreCredit): HTMLElement {
 export async function showReceipt(transactionId: string, storeCredit?: IssuedStoreCredit): Promise<void> {
   const r = await call<{ html: string }>(`/screens/cashier/receipt/${encodeURIComponent(transactionId)}`);
   el("receipt").innerHTML = r.html;
-  if (storeCredit?.number) el("receipt").append(storeCreditNote(storeCredit));
+  if (storeCredit) el("receipt").append(storeCreditNote(storeCredit));
   state.receiptId = transactionId;
   setMode("receipt");
   el("new-sale").focus();

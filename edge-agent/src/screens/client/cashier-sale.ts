@@ -125,6 +125,8 @@ export async function completeSale(): Promise<void> {
 }
 
 export function resetSale(): void {
+  // A store credit number printed on the last receipt does not stay in the page after it.
+  document.getElementById("store-credit-number")?.remove();
   state.items = [];
   state.giftLines = [];
   state.tenders = [];
