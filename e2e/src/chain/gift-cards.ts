@@ -5,6 +5,7 @@ import {
   SealedSchema,
   type StoredValueBalance,
   StoredValueBalanceSchema,
+  type StoredValueKind,
 } from "@tenderline/shared";
 import { api } from "./chain.ts";
 import { until } from "./until.ts";
@@ -12,16 +13,20 @@ import { until } from "./until.ts";
 const usd = (amount: number) => ({ amount, currency: "USD" });
 
 /** The number sealed by the agent (the one request that carries it). */
-export function sealGiftCard(agentUrl: string, number: string): Promise<Sealed> {
-  return api(`${agentUrl}/api/v1/stored-value/seal`, SealedSchema, { method: "POST", json: { kind: "gift_card", number } });
+export function sealGiftCard(agentUrl: string, number: string, kind: StoredValueKind = "gift_card"): Promise<Sealed> {
+  return api(`${agentUrl}/api/v1/stored-value/seal`, SealedSchema, { method: "POST", json: { kind, number } });
 }
 
-/** The card's balance as the agent gets it from the region (fails when no region answers). */
-export async function giftCardBalance(agentUrl: string, number: string): Promise<StoredValueBalance> {
-  const sealed = await sealGiftCard(agentUrl, number);
+/** The card's (or store credit's) balance as the agent gets it from the region (fails when no region answers). */
+export async function giftCardBalance(
+  agentUrl: string,
+  number: string,
+  kind: StoredValueKind = "gift_card",
+): Promise<StoredValueBalance> {
+  const sealed = await sealGiftCard(agentUrl, number, kind);
   return api(`${agentUrl}/api/v1/stored-value/inquiry`, StoredValueBalanceSchema, {
     method: "POST",
-    json: { kind: "gift_card", sealed: sealed.sealed },
+    json: { kind, sealed: sealed.sealed },
   });
 }
 

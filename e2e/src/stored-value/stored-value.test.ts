@@ -116,6 +116,41 @@ describe("gift cards with real balances (one store of two registers, two regions
     expect(JSON.stringify(raised[0]?.detail)).not.toContain(number);
   });
 
+  it("a return the customer takes as store credit at one register is spent by its printed number at another, never past its balance", async () => {
+    const sold = await agent("r1").recordSale({
+      cashierId: "c-1",
+      lines: [{ sku: "TEE", description: "Tee", quantity: 2, unitPrice: usd(2000), tax: usd(0) }],
+      tenders: [{ type: "cash", amount: usd(4000) }],
+    });
+    const returned = (
+      await agent("r1").recordReturn({
+        cashierId: "c-1",
+        reason: "changed mind",
+        refundTo: "store_credit",
+        items: [{ transactionId: sold.body.transactionId, sku: "TEE", quantity: 1 }],
+      })
+    ).body;
+    const number = returned.storeCredit?.number ?? "";
+    expect(returned.storeCredit?.amount).toEqual(usd(2000));
+    // The region opens the credit when the return reaches its ledger (accepted: its amounts add up).
+    await until("the store credit issued in the cloud", async () => {
+      const b = await giftCardBalance(url("r2"), number, "store_credit").catch(() => undefined);
+      return b?.status === "active" && b.available.amount === 2000;
+    });
+    const sealed = await sealGiftCard(url("r2"), number, "store_credit");
+    const credit = (amount: number) => ({
+      cashierId: "c-2",
+      lines: [{ sku: "MUG", description: "Mug", quantity: 1, unitPrice: usd(amount), tax: usd(0) }],
+      tenders: [{ type: "store_credit" as const, amount: usd(amount), sealed: sealed.sealed, last4: sealed.last4 }],
+    });
+    await agent("r2").recordSale(credit(1500));
+    await expect(agent("r2").recordSale(credit(1000))).rejects.toMatchObject({ code: "insufficient_balance" });
+    await until("the redemption in the ledger", async () => {
+      const b = await giftCardBalance(url("r1"), number, "store_credit");
+      return b.held.amount === 0 && b.balance.amount === 500;
+    });
+  });
+
   it("both regions report the same balance for every account, each the sum of its entries", async () => {
     const balances = await until("both regions converged", async () => {
       const [a, b] = await Promise.all([admin("A").storedValueBalances(), admin("B").storedValueBalances()]);

@@ -213,6 +213,13 @@ export function CashierBody(props: { cashierId: string }) {
                 Reason
                 <input id="return-reason" value="customer return" />
               </label>
+              <label>
+                Refund to
+                <select id="refund-to">
+                  <option value="original">Original payment</option>
+                  <option value="store_credit">Store credit (number printed on the receipt)</option>
+                </select>
+              </label>
               <p class="row">
                 <button type="button" id="preview-return" class="grow">
                   Show refund

@@ -29,8 +29,8 @@ const PAYMENT_CARD = "4111111111111111";
 
 let sv: FakeStoredValueRegion;
 let returnsFake: FakeReturnsRegion;
-/** Whether the regions answer: a test takes the store's link down and puts it back. */
-const link = { storedValue: true, returns: true };
+/** Whether the stored-value region answers: a test takes the store's link down and puts it back. */
+const link = { storedValue: true };
 let reg1: ReturnType<typeof testAgent>;
 let reg2: ReturnType<typeof testAgent>;
 let url: string;
@@ -44,7 +44,7 @@ beforeAll(async () => {
     { storeId: "s1", registerId: "r2", storedValueSealKey: sv.keys.sealPublicKey, giftCardPrefixes: GIFT_PREFIXES },
     {
       startSync: false,
-      returnsRegion: async () => (link.returns ? returnsFake.region() : null),
+      returnsRegion: async () => returnsFake.region(),
       storedValueRegion: async () => (link.storedValue ? sv.region() : null),
     },
   );
@@ -274,7 +274,7 @@ describe("gift cards on the cashier screen", () => {
     await page.close();
   });
 
-  it("a return to store credit prints the new number once on its receipt; viewed again or replayed, the receipt has only the last four", async () => {
+  it("a return the customer takes as store credit prints the new number once on its receipt; viewed again or replayed, the receipt has only the last four", async () => {
     // Register 1's sale of two mugs, which the cloud knows.
     const mugs = { cashierId: "c-1", lines: [line("MUG-01", 2, 899, 144)], tenders: [cash(2 * 899 + 144)] };
     const sold = (await post(reg1.app, "/api/v1/sales", mugs)).parse(SaleRecordedSchema.extend({ receiptNumber: z.string() }));
@@ -286,18 +286,15 @@ describe("gift cards on the cashier screen", () => {
       lines: mugs.lines,
       tenders: sold.tenders,
     });
-    // The price with tax per unit, as the cashier reads it off the customer's receipt.
+    // What one mug refunds: its price plus its share of the tax.
     const unitPrice = usd((2 * 899 + 144) / 2);
     const page = await browser.open(`${url}/cashier`);
 
     /**
-     * Finds the sale at the region and shows the refund, then the store's link drops before the
-     * cashier confirms: the agent can no longer verify the original, so the return goes to store
-     * credit at the receipt's price (the screen has no field for that price; the test adds it to
-     * the request, as register software pricing the unverified return would).
+     * Finds the sale at the region, shows the refund and chooses store credit for it (the
+     * customer's choice); `answer` sees the request on its way to the agent.
      */
-    async function returnOneMugOffline(answer: (route: Route, body: string) => Promise<void>) {
-      link.returns = true;
+    async function returnOneMugToCredit(answer: (route: Route) => Promise<void>) {
       await page.keyboard.press("F3");
       await page.waitForFunction(() => document.activeElement?.id === "lookup");
       await page.keyboard.type(sold.receiptNumber);
@@ -307,23 +304,22 @@ describe("gift cards on the cashier screen", () => {
       await page.click("#preview-return");
       await page.waitForSelector("#preview #allocation");
       await page.waitForSelector("#confirm-return:not([disabled])");
-      link.returns = false;
-      await page.route("**/api/v1/returns", async (route) => {
-        const request = z
-          .object({ items: z.array(z.object({ transactionId: z.string(), sku: z.string(), quantity: z.number() })) })
-          .passthrough()
-          .parse(route.request().postDataJSON());
-        await answer(route, JSON.stringify({ ...request, items: request.items.map((i) => ({ ...i, unitPrice })) }));
-      });
+      await page.selectOption("#refund-to", "store_credit");
+      await page.route("**/api/v1/returns", answer);
     }
 
     // The first return: its receipt shows the new number once.
-    await returnOneMugOffline((route, body) => route.continue({ postData: body }));
+    await returnOneMugToCredit((route) => route.continue());
     await page.click("#confirm-return");
     await page.waitForSelector("#receipt-mode:not([hidden]) #store-credit-number");
     await page.unroute("**/api/v1/returns");
     const first = returns().at(-1);
-    expect(first).toMatchObject({ verified: false, storeCredit: { amount: unitPrice } });
+    // Verified by the cloud, refunded from the mug's cash as store credit, and the screen is back to refunding to the original payment.
+    expect(first).toMatchObject({ verified: true, verifiedBy: "cloud", storeCredit: { amount: unitPrice } });
+    expect(first?.allocation).toEqual([
+      expect.objectContaining({ tenderType: "cash", amount: unitPrice, paidAs: "store_credit" }),
+    ]);
+    expect(await page.inputValue("#refund-to")).toBe("original");
     const number = unsealNumber(sv.keys.sealPrivateKey, first?.storeCredit?.sealed ?? "");
     expect(number.startsWith(reg2.config.storeCreditPrefix)).toBe(true);
     expect(first?.storeCredit?.last4).toBe(number.slice(-4));
@@ -354,10 +350,10 @@ describe("gift cards on the cashier screen", () => {
     // same request is replayed, recorded once, and its receipt names the credit by its last four.
     const count = returns().length;
     let lost = false;
-    await returnOneMugOffline(async (route, body) => {
-      if (lost) return route.continue({ postData: body });
+    await returnOneMugToCredit(async (route) => {
+      if (lost) return route.continue();
       lost = true;
-      const recorded = await route.fetch({ postData: body });
+      const recorded = await route.fetch();
       expect(recorded.status()).toBe(201);
       await route.abort("connectionreset");
     });

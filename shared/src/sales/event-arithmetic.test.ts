@@ -147,7 +147,29 @@ describe("checkEventArithmetic: returns", () => {
   it("a refund whose allocation and store credit do not add up to it is invalid_totals", () => {
     const p = returnPayload();
     p.storeCredit = { creditId: "cr-1", amount: usd(5000) };
-    expect(checkEventArithmetic(event("return.completed", p))?.detail).toContain("allocation plus store credit");
+    expect(checkEventArithmetic(event("return.completed", p))?.detail).toContain(
+      "allocation paid back to tenders plus store credit",
+    );
+  });
+
+  it("a slice the customer took as store credit is counted once: in the credit, not paid back to its tender", () => {
+    const p = returnPayload();
+    const slice = { ...(p.allocation[0] as (typeof p.allocation)[number]), paidAs: "store_credit" as const };
+    p.allocation = [slice];
+    p.storeCredit = { creditId: "cr-1", amount: usd(2664) };
+    expect(checkEventArithmetic(event("return.completed", p))).toBeNull();
+    // Counted twice (credit for all, and the slice paid back too) it does not add up.
+    p.allocation = [{ ...slice, paidAs: undefined } as never];
+    expect(checkEventArithmetic(event("return.completed", p))?.reason).toBe("invalid_totals");
+    // A slice paid as credit with no credit to go into is refused, naming the missing field.
+    const bare = returnPayload();
+    bare.allocation = [slice];
+    bare.refund = usd(2164);
+    bare.items = bare.items.slice(0, 1);
+    delete (bare as { storeCredit?: unknown }).storeCredit;
+    expect(checkEventArithmetic(event("return.completed", bare))?.detail).toBe(
+      "the allocation paid back to tenders plus store credit is 0 but payload.refund is 2164",
+    );
   });
 
   it("an allocation slice in another currency is currency_mismatch", () => {
@@ -164,6 +186,22 @@ describe("checkEventArithmetic: exchanges", () => {
 
   it("an exchange refunding the difference passes", () => {
     expect(checkEventArithmetic(event("exchange.completed", exchangePayload(2000, 3000)))).toBeNull();
+  });
+
+  it("an exchange whose refunded difference is taken as store credit passes; a credit that is not its slices does not", () => {
+    const p = exchangePayload(2000, 3000);
+    const withCredit = {
+      ...p,
+      allocation: p.allocation.map((a) => ({ ...a, paidAs: "store_credit" as const })),
+      storeCredit: { creditId: "cr-2", amount: usd(1000) },
+    };
+    expect(checkEventArithmetic(event("exchange.completed", withCredit))).toBeNull();
+    withCredit.storeCredit = { creditId: "cr-2", amount: usd(1500) };
+    expect(checkEventArithmetic(event("exchange.completed", withCredit))?.detail).toBe(
+      "payload.storeCredit.amount is 1500 but the slices paidAs store_credit add up to 1000",
+    );
+    const missing = { ...withCredit, storeCredit: undefined };
+    expect(checkEventArithmetic(event("exchange.completed", missing))?.detail).toContain("payload.storeCredit is missing");
   });
 
   it("a net that is not the new total less the returned value is invalid_totals", () => {

@@ -183,10 +183,30 @@ function checkReturn(event: TenderEventOf<"return.completed">): ArithmeticProble
   if (currencies) return currencies;
   const items = total(p.items.map((i) => i.refund));
   if (items !== p.refund.amount) return mismatch("payload.refund", p.refund.amount, items, "the items refund");
-  const paidBack = total(p.allocation.map((a) => a.amount)) + (p.storeCredit?.amount.amount ?? 0);
+  // A slice paid as store credit is in the credit, not paid back to its tender: counted once.
+  const toTenders = total(p.allocation.filter((a) => !a.paidAs).map((a) => a.amount));
+  const paidBack = toTenders + (p.storeCredit?.amount.amount ?? 0);
   if (paidBack !== p.refund.amount) {
-    return mismatch("the allocation plus store credit", paidBack, p.refund.amount, "payload.refund is");
+    return mismatch("the allocation paid back to tenders plus store credit", paidBack, p.refund.amount, "payload.refund is");
   }
+  return paidAsProblem(p.allocation, p.storeCredit?.amount.amount);
+}
+
+/** Slices paid as store credit need the credit they went into, at least as large as they are. */
+function paidAsProblem(
+  allocation: ReadonlyArray<{ amount: Money; paidAs?: string | undefined }>,
+  credit: number | undefined,
+): ArithmeticProblem | null {
+  const asCredit = total(allocation.filter((a) => a.paidAs).map((a) => a.amount));
+  if (asCredit === 0) return null;
+  if (credit === undefined) {
+    return {
+      reason: "invalid_totals",
+      detail: "payload.allocation has slices paidAs store_credit but payload.storeCredit is missing",
+    };
+  }
+  if (credit < asCredit)
+    return mismatch("payload.storeCredit.amount", credit, asCredit, "the slices paidAs store_credit add up to");
   return null;
 }
 
@@ -203,6 +223,7 @@ function checkExchange(event: TenderEventOf<"exchange.completed">): ArithmeticPr
     ...tenderAmounts(p.tenders),
     ...p.allocation.map((a, i): [string, Money] => [`payload.allocation[${i}].amount`, a.amount]),
     ["payload.change", p.change],
+    ["payload.storeCredit.amount", p.storeCredit?.amount],
   ]);
   if (currencies) return currencies;
   const totals = totalsProblem(p.lines, p.totals);
@@ -228,5 +249,15 @@ function checkExchange(event: TenderEventOf<"exchange.completed">): ArithmeticPr
     };
   const refunded = total(p.allocation.map((a) => a.amount));
   if (refunded !== -net) return mismatch("the allocation", refunded, -net, "the returned value less the new total is");
-  return null;
+  // An exchange's store credit is exactly the slices paid as it.
+  const asCredit = total(p.allocation.filter((a) => a.paidAs).map((a) => a.amount));
+  if (p.storeCredit && p.storeCredit.amount.amount !== asCredit) {
+    return mismatch(
+      "payload.storeCredit.amount",
+      p.storeCredit.amount.amount,
+      asCredit,
+      "the slices paidAs store_credit add up to",
+    );
+  }
+  return paidAsProblem(p.allocation, p.storeCredit?.amount.amount);
 }

@@ -84,9 +84,11 @@ export async function confirmReturn(): Promise<void> {
     const items = returnItems();
     const cashierId = input("cashier-id").value;
     const reason = input("return-reason").value || "customer return";
+    // The customer may take the refund (or an exchange's refunded difference) as store credit.
+    const refundTo = el<HTMLSelectElement>("refund-to").value === "store_credit" ? { refundTo: "store_credit" } : {};
     let recorded: { transactionId: string; storeCredit?: IssuedStoreCredit };
     if (state.previewKind === "return") {
-      recorded = await call("/api/v1/returns", { body: { cashierId, items, reason }, key: state.returnKey });
+      recorded = await call("/api/v1/returns", { body: { cashierId, items, reason, ...refundTo }, key: state.returnKey });
     } else {
       const tenders: TenderInput[] = [];
       const net = state.previewNet;
@@ -101,11 +103,12 @@ export async function confirmReturn(): Promise<void> {
         }
       }
       recorded = await call("/api/v1/exchanges", {
-        body: { cashierId, returnItems: items, lines: state.exchangeLines, tenders, reason },
+        body: { cashierId, returnItems: items, lines: state.exchangeLines, tenders, reason, ...refundTo },
         key: state.returnKey,
       });
     }
     show("return-error", "");
+    el<HTMLSelectElement>("refund-to").value = "original";
     state.exchangeLines = [];
     renderExchangeItems();
     el("return-original").innerHTML = '<p class="empty">Find the original receipt to choose what comes back.</p>';
