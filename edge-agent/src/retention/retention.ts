@@ -13,6 +13,8 @@ export interface PruneResult {
   outbox: number;
   transactions: number;
   idempotency: number;
+  /** Offline card and stored-value rows (the risk caps' tables) whose event left the outbox. */
+  offlineTenders: number;
 }
 
 const HOUR = 3_600_000;
@@ -25,8 +27,20 @@ const BUMP_OUTBOX_PRUNES = `INSERT INTO meta (key, value) VALUES ('${OUTBOX_PRUN
 const PRUNABLE_OUTBOX = "o.state = 'acked' AND o.replicated_at IS NOT NULL AND o.replicated_at < ?";
 
 /**
+ * The offline caps (risk/) count only rows whose outbox row is still there and not acked, so a row
+ * whose outbox row was pruned counts for nothing and goes with it. A stored-value row that records
+ * a manager's approval is the only copy of it (the event drops approvedBy on those tenders), so it
+ * stays as long as the ledger keeps the transaction.
+ */
+const OUTBOX_GONE = (table: string) => `NOT EXISTS (SELECT 1 FROM outbox o WHERE o.seq = ${table}.seq)`;
+const PRUNE_OFFLINE_CARD = `DELETE FROM offline_card_tenders WHERE ${OUTBOX_GONE("offline_card_tenders")}`;
+const PRUNE_OFFLINE_STORED_VALUE = `DELETE FROM offline_stored_value_tenders
+  WHERE ${OUTBOX_GONE("offline_stored_value_tenders")} AND (approved_by IS NULL OR recorded_at < ?)`;
+
+/**
  * Deletes what is safe to delete: only rows the cloud confirmed replicated leave the outbox (a
- * pending, dead or merely acked row is never pruned), and ledger rows past the returns window.
+ * pending, dead or merely acked row is never pruned), ledger rows past the returns window, and the
+ * offline risk rows of events no longer in the outbox.
  */
 export function pruneExpired(db: Db, policy: RetentionPolicy, now = Date.now()): PruneResult {
   const outboxCutoff = now - policy.replicatedRetentionHours * HOUR;
@@ -49,8 +63,10 @@ export function pruneExpired(db: Db, policy: RetentionPolicy, now = Date.now()):
       const outbox = db.prepare(`DELETE FROM outbox AS o WHERE ${PRUNABLE_OUTBOX}`).run(outboxCutoff).changes;
       // Readers that keep counts of settled rows (queue-status.ts) learn from this that rows went.
       if (outbox > 0) db.prepare(BUMP_OUTBOX_PRUNES).run();
+      const offlineTenders =
+        db.prepare(PRUNE_OFFLINE_CARD).run().changes + db.prepare(PRUNE_OFFLINE_STORED_VALUE).run(ledgerCutoff).changes;
       const idempotency = db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(idemCutoff).changes;
-      return { outbox, transactions, idempotency };
+      return { outbox, transactions, idempotency, offlineTenders };
     })
     .immediate();
 }

@@ -18,27 +18,15 @@ export interface OfflineStoredValueExposure {
 }
 
 /**
- * The table lives here, created on first use, so that this module needs no migration of the
- * shared schema list; it joins the outbox like offline_card_tenders does.
- */
-const TABLE = `CREATE TABLE IF NOT EXISTS offline_stored_value_tenders (
-  tender_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('gift_card', 'store_credit')),
-  currency TEXT NOT NULL,
-  amount INTEGER NOT NULL,
-  recorded_at INTEGER NOT NULL,
-  approved_by TEXT
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS offline_stored_value_tenders_seq ON offline_stored_value_tenders (seq);`;
-
-/**
  * Offline stored-value risk: a gift card or store credit redeemed while no region answers takes
  * value nobody has checked. Offline the register cannot name the account (only a region can turn
  * a sealed number into its token, and sealing is randomised, so two seals of one card differ), so
  * a cap per card is not possible here: each redemption is capped (perTender), and so is the
  * register's total not yet handed to a region (outstanding). The cloud catches a card overdrawn
  * across registers when the events arrive. Past a cap, a signed-in manager approves.
+ *
+ * Its table, offline_stored_value_tenders, is made by migration 7 (storage/migrations.ts) and joins
+ * the outbox like offline_card_tenders; retention (retention/retention.ts) prunes its rows.
  */
 export class OfflineStoredValueRisk {
   private readonly stmts;
@@ -47,7 +35,6 @@ export class OfflineStoredValueRisk {
     db: Db,
     private readonly config: Pick<AgentConfig, "offlineStoredValueLimits">,
   ) {
-    db.exec(TABLE);
     this.stmts = {
       outstanding: db.prepare(
         "SELECT COALESCE(SUM(o.amount), 0) AS total FROM offline_stored_value_tenders o JOIN outbox b ON b.seq = o.seq WHERE b.state <> 'acked' AND o.currency = ?",

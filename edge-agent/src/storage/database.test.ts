@@ -99,6 +99,82 @@ describe("outbox database", () => {
     db.close();
   });
 
+  describe("migration 7: offline_stored_value_tenders", () => {
+    const objects = (db: Database.Database) =>
+      db
+        .prepare("SELECT type, name FROM sqlite_master WHERE tbl_name = 'offline_stored_value_tenders' ORDER BY type, name")
+        .all();
+    const insertRow = (db: Database.Database, tenderId: string, approvedBy: string | null) =>
+      db
+        .prepare(
+          "INSERT INTO offline_stored_value_tenders (tender_id, seq, kind, currency, amount, recorded_at, approved_by) VALUES (?, 1, 'gift_card', 'USD', 4000, 1, ?)",
+        )
+        .run(tenderId, approvedBy);
+
+    it("creates the table and its index on a fresh database", () => {
+      const db = openDatabase(dir());
+      expect(objects(db)).toEqual([
+        { type: "index", name: "offline_stored_value_tenders_seq" },
+        { type: "table", name: "offline_stored_value_tenders" },
+      ]);
+      insertRow(db, "t-1", "m-1");
+      expect(() =>
+        db.prepare("INSERT INTO offline_stored_value_tenders VALUES ('t-2', 1, 'cash', 'USD', 1, 1, NULL)").run(),
+      ).toThrow(/CHECK/);
+      db.close();
+    });
+
+    it("creates it on a version-6 database that never had it", () => {
+      const d = dir();
+      const old = new Database(dbPath(d));
+      applyPragmas(old);
+      for (const m of MIGRATIONS.slice(0, 6)) old.exec(m);
+      old.pragma("user_version = 6");
+      expect(objects(old)).toEqual([]);
+      old.close();
+
+      const db = openDatabase(d);
+      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(objects(db)).toHaveLength(2);
+      db.close();
+    });
+
+    it("keeps the table and its rows on a version-6 database where the risk module had made it itself", () => {
+      const d = dir();
+      const old = new Database(dbPath(d));
+      applyPragmas(old);
+      for (const m of MIGRATIONS.slice(0, 6)) old.exec(m);
+      old.pragma("user_version = 6");
+      // What OfflineStoredValueRisk ran on first use before migration 7, verbatim.
+      old.exec(`CREATE TABLE IF NOT EXISTS offline_stored_value_tenders (
+  tender_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('gift_card', 'store_credit')),
+  currency TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  approved_by TEXT
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS offline_stored_value_tenders_seq ON offline_stored_value_tenders (seq);`);
+      insertRow(old, "t-1", "m-1");
+      insertRow(old, "t-2", null);
+      old.close();
+
+      const db = openDatabase(d);
+      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(objects(db)).toHaveLength(2);
+      expect(
+        db
+          .prepare("SELECT tender_id AS tenderId, approved_by AS approvedBy FROM offline_stored_value_tenders ORDER BY tender_id")
+          .all(),
+      ).toEqual([
+        { tenderId: "t-1", approvedBy: "m-1" },
+        { tenderId: "t-2", approvedBy: null },
+      ]);
+      db.close();
+    });
+  });
+
   it("refuses a database from a newer agent rather than risk its events", () => {
     const d = dir();
     const newer = new Database(dbPath(d));

@@ -130,6 +130,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE transactions ADD COLUMN receipt_number TEXT;
   CREATE UNIQUE INDEX transactions_receipt_number ON transactions (receipt_number) WHERE receipt_number IS NOT NULL;
   `,
+  // 7: offline gift card and store credit redemptions (risk/offline-stored-value-limits.ts), joined
+  // to the outbox like offline_card_tenders. Agents before this made the table themselves with this
+  // very statement, so IF NOT EXISTS: on their databases this keeps the table and its rows.
+  `
+  CREATE TABLE IF NOT EXISTS offline_stored_value_tenders (
+    tender_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('gift_card', 'store_credit')),
+    currency TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    approved_by TEXT
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS offline_stored_value_tenders_seq ON offline_stored_value_tenders (seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
