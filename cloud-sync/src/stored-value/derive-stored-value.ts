@@ -82,6 +82,13 @@ interface EventBody {
       paidAs?: "store_credit";
     }>;
     storeCredit?: { creditId: string; amount: Money; last4?: string; sealed?: string };
+    /** stored_value.voided */
+    voidId?: string;
+    kind?: StoredValueKind;
+    token?: string;
+    last4?: string;
+    amount?: Money;
+    holdId?: string;
   };
 }
 
@@ -205,6 +212,23 @@ export function deriveStoredValue(rows: readonly LogRow[], resolve: SealedResolv
           currency: line.amount.currency,
           ...base,
         });
+      });
+    }
+    if (e.type === "stored_value.voided" && p.token && p.kind && p.amount) {
+      // What was left comes off (the hold the register took for it is captured), and the account is closed.
+      d.entries.push({
+        entryId: `${e.eventId}:void`,
+        token: p.token,
+        accountKind: p.kind,
+        last4: p.last4 ?? "",
+        kind: "void",
+        amount: -p.amount.amount,
+        currency: p.amount.currency,
+        ...base,
+        online: true,
+        transactionId: null,
+        tenderId: null,
+        holdId: p.holdId ?? null,
       });
     }
     if (REFUNDING.has(e.type) && p.storeCredit) {

@@ -85,6 +85,16 @@ export async function holdStoredValue(db: Database, request: StoredValueHoldRequ
     await tx.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [HOLD_LOCK, request.holdId]);
     await tx.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ACCOUNT_LOCK, token]);
     const balance = await readBalance(tx, token, now, request.holdId);
+    if (balance?.status === "void" && balance.kind === request.kind) {
+      fail(
+        409,
+        "account_void",
+        `this ${KIND_NAME[request.kind]} was voided by a manager and cannot be spent; take another tender`,
+        {
+          details: { kind: request.kind, last4: balance.last4 },
+        },
+      );
+    }
     if (balance?.status !== "active" || balance.kind !== request.kind) {
       fail(404, "account_not_found", `no ${KIND_NAME[request.kind]} with that number has been activated; check the number`, {
         details: { kind: request.kind, ...(last4 ? { last4 } : {}) },

@@ -13,6 +13,7 @@ interface BalanceRow {
   last4: string;
   currency: string;
   issued: boolean;
+  voided: boolean;
   balance: string | number;
   held: string | number;
 }
@@ -30,6 +31,7 @@ export async function readBalance(
 ): Promise<StoredValueBalance | null> {
   const [r] = await q.query<BalanceRow>(
     `SELECT a.token, a.kind, a.last4, a.currency, a.issued,
+       EXISTS (SELECT 1 FROM sv_entries v WHERE v.token = a.token AND v.kind = 'void') AS voided,
        COALESCE((SELECT sum(e.amount) FROM sv_entries e WHERE e.token = a.token AND e.currency = a.currency), 0)::bigint AS balance,
        COALESCE((SELECT sum(h.amount) FROM sv_holds h
                  WHERE h.token = a.token AND h.currency = a.currency AND h.released_at IS NULL AND h.captured_entry_id IS NULL
@@ -48,7 +50,7 @@ export async function readBalance(
     balance: { amount: balance, currency: r.currency },
     held: { amount: held, currency: r.currency },
     available: { amount: balance - held, currency: r.currency },
-    status: r.issued ? "active" : "not_issued",
+    status: r.voided ? "void" : r.issued ? "active" : "not_issued",
   };
 }
 

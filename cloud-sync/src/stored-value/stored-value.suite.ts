@@ -28,6 +28,7 @@ import {
   svRefund,
   svSale,
   svTenderId,
+  svVoid,
   type TenderSpec,
   type TestCard,
 } from "./test-events.ts";
@@ -232,6 +233,28 @@ export function storedValueSuite(backend: Backend): void {
       const after = await api.hold("H-rel-3", card, 1000);
       expect(after.status).toBe(201);
       expect(after.body).toMatchObject({ available: usd(0) });
+    });
+
+    it("a void takes what is left off as a void entry, captures its hold, and closes the account to holds", async () => {
+      const card = await activated(3300);
+      expect((await api.hold("H-void-1", card, 3300)).status).toBe(201);
+      await recordSv(db, [svVoid({ card, amount: 3300, holdId: "H-void-1" })]);
+      const after = StoredValueBalanceSchema.parse((await api.inquire(card)).body);
+      expect(after).toMatchObject({ status: "void", balance: usd(0), held: usd(0), available: usd(0) });
+      const refused = await api.hold("H-void-2", card, 0);
+      expect(refused.status).toBe(409);
+      expect(ErrorBodySchema.parse(refused.body).error).toBe("account_void");
+      const account = StoredValueAccountSchema.parse(
+        (await api.call("GET", `/v1/stored-value/accounts/${card.token}`, TOKENS.admin)).body,
+      );
+      expect(account.entries.map((e) => [e.kind, e.amount.amount])).toEqual([
+        ["issue", 3300],
+        ["void", -3300],
+      ]);
+      // An offline redemption taken before the void, arriving after: the overdraft is raised.
+      await recordSv(db, [svSale({ registerId: "r-late", goods: 500, tenders: [{ type: "gift_card", amount: 500, card }] })]);
+      const raised = await listExceptions(db, { kind: "stored_value_overdrawn", limit: 100, state: "all" });
+      expect(raised.filter((x) => x.subject === card.token)).toHaveLength(1);
     });
 
     it("charges a retried sale event (same eventId) once, however often it is delivered or indexed", async () => {

@@ -178,6 +178,21 @@ export function svCreditReturn(o: Where & { card: TestCard; amount: number; seal
   });
 }
 
+/** A manager's void of a card's balance, capturing the hold the register took for it. */
+export function svVoid(o: Where & { card: TestCard; amount: number; holdId: string }): TenderEvent {
+  return envelope(o, "stored_value.voided", {
+    voidId: o.holdId,
+    cashierId: "c-1",
+    kind: o.card.kind,
+    token: o.card.token,
+    last4: o.card.last4,
+    amount: usd(o.amount),
+    holdId: o.holdId,
+    reason: "reported stolen",
+    approvedBy: { managerId: "m-1", at: "2026-12-01T10:00:00.000Z" },
+  });
+}
+
 /** The tender id svSale gives its i-th stored-value tender (from 0). */
 export const svTenderId = (e: TenderEvent, i = 0) => `${(e.payload as { transactionId: string }).transactionId}-sv${i + 1}`;
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentApiError, AgentClient, RegionClient, SaleRecordedSchema, type Sealed } from "@tenderline/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Chain } from "../chain/chain.ts";
+import { Chain, DEMO_MANAGER } from "../chain/chain.ts";
 import { activateGiftCard, giftCardBalance, sealGiftCard } from "../chain/gift-cards.ts";
 import { until } from "../chain/until.ts";
 
@@ -149,6 +149,42 @@ describe("gift cards with real balances (one store of two registers, two regions
       const b = await giftCardBalance(url("r1"), number, "store_credit");
       return b.held.amount === 0 && b.balance.amount === 500;
     });
+  });
+
+  it("a manager voids a card: its balance comes off as a void entry and no register can spend it after", async () => {
+    const number = await giftCard(4000);
+    const sealed = await seal("r1", number);
+    const voidAt = (headers: Record<string, string>) =>
+      fetch(`${url("r1")}/api/v1/stored-value/void`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ kind: "gift_card", sealed: sealed.sealed, cashierId: "c-1", reason: "reported stolen" }),
+      });
+    const refused = await voidAt({});
+    expect(refused.status).toBe(403);
+    expect(await balanceAt("r1", number)).toMatchObject({ status: "active", available: usd(4000) });
+    const session = await fetch(`${url("r1")}/api/v1/manager/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ managerId: DEMO_MANAGER.id, pin: DEMO_MANAGER.pin }),
+    });
+    const cookie = (session.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const voided = await voidAt({ cookie });
+    expect(voided.status).toBe(201);
+    expect(await voided.json()).toMatchObject({ kind: "gift_card", last4: sealed.last4, amount: usd(4000) });
+    // Held at once: nothing is spendable while the void travels to the ledger.
+    expect((await balanceAt("r2", number)).available).toEqual(usd(0));
+    const after = await until("the void in the ledger", async () => {
+      const b = await balanceAt("r2", number);
+      return b.status === "void" ? b : undefined;
+    });
+    expect(after).toMatchObject({ balance: usd(0), held: usd(0), available: usd(0) });
+    await expect(payWithCard("r2", number, 100)).rejects.toMatchObject({ code: "account_void" });
+    const { entries } = await admin("A").storedValueAccount(after.token);
+    expect(entries.map((e) => [e.kind, e.amount.amount])).toEqual([
+      ["issue", 4000],
+      ["void", -4000],
+    ]);
   });
 
   it("both regions report the same balance for every account, each the sum of its entries", async () => {

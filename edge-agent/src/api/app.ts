@@ -9,6 +9,7 @@ import {
   ReturnRequestSchema,
   SaleRequestSchema,
   ServiceError,
+  VoidRequestSchema,
 } from "@tenderline/shared";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -131,6 +132,16 @@ export function createApp(deps: AppDeps): Hono {
     const idempotency = idempotencyOf(c, "exchanges", raw);
     const approver = managerOf(c, deps.managers);
     const result = await deps.service.recordExchange(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, result.status);
+  });
+
+  app.post("/api/v1/stored-value/void", async (c) => {
+    const raw = await readJson(c);
+    const request = validate(VoidRequestSchema, raw);
+    const idempotency = idempotencyOf(c, "stored-value-void", raw);
+    const approver = managerOf(c, deps.managers);
+    const result = await deps.service.voidStoredValue(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

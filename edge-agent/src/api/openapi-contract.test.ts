@@ -211,6 +211,21 @@ describe("the agent's wire matches its OpenAPI document", () => {
         on: sealing,
       });
       expect(offline.error).toBe("region_unavailable");
+      // A void needs a manager first, then a region.
+      const voidBody = { kind: "gift_card", sealed: sealed.sealed, cashierId: "c-1", reason: "reported stolen" };
+      const noManager = await call("POST", "/api/v1/stored-value/void", ErrorBodySchema, {
+        body: voidBody,
+        status: 403,
+        on: sealing,
+      });
+      expect(noManager.error).toBe("manager_required");
+      const noRegion = await call("POST", "/api/v1/stored-value/void", ErrorBodySchema, {
+        body: voidBody,
+        status: 503,
+        cookie: await managerCookie(sealing.app, MANAGERS.dana),
+        on: sealing,
+      });
+      expect(noRegion.error).toBe("region_unavailable");
     } finally {
       await sealing.done();
     }

@@ -14,8 +14,11 @@ import {
   receiptNumber,
   type SaleRecorded,
   type SaleRequest,
+  ServiceError,
   sealNumber,
   subtract,
+  type Voided,
+  type VoidRequest,
   zero,
 } from "@tenderline/shared";
 import type { IdempotencyStore, StoredAnswer } from "../idempotency/idempotency-store.ts";
@@ -248,6 +251,82 @@ export class RegisterService {
         change: prepared.change,
         tenders: payload.tenders,
       };
+    });
+  }
+
+  /**
+   * Voids a gift card or store credit (POST /api/v1/stored-value/void): a manager must be signed
+   * in, and a region must answer. Its whole available balance is held under the void's id, then
+   * `stored_value.voided` is recorded with the manager's id; the region captures the hold with a
+   * void entry and refuses the account from then on. A refused hold refuses the void; a recording
+   * that fails releases it. An Idempotency-Key already answered replays before anything is asked.
+   */
+  async voidStoredValue(request: VoidRequest, options: RecordOptions = {}): Promise<Recorded<Voided>> {
+    const replay = this.replay<Voided>(options);
+    if (replay) return replay;
+    const ctx = this.storedValueContext();
+    const approval = approvalOf(options, options.occurredAt ?? new Date().toISOString());
+    if (!approval) {
+      throw new RegisterRefusal(
+        403,
+        "manager_required",
+        "voiding a gift card or store credit needs a manager: sign in with the manager PIN, then void again. Nothing was voided",
+      );
+    }
+    if (!ctx.cloud) throw noRegionToVoid("no region is configured");
+    const balance = await ctx.cloud.inquire({ kind: request.kind, sealed: request.sealed });
+    const voidId = mintId();
+    const outcome = await ctx.cloud.hold({
+      holdId: voidId,
+      ...this.where(),
+      kind: request.kind,
+      token: balance.token,
+      amount: { amount: Math.max(0, balance.available.amount), currency: balance.currency },
+    });
+    if (outcome.kind === "offline") {
+      for (const region of outcome.uncertain) void ctx.cloud.release(region, voidId);
+      throw noRegionToVoid(outcome.reason);
+    }
+    if (outcome.kind === "refused") {
+      throw new RegisterRefusal(
+        outcome.status,
+        outcome.code,
+        `the void was refused: ${outcome.message}. Nothing was voided; try again`,
+      );
+    }
+    const hold = outcome.hold;
+    const redemption: Redemption = {
+      ids: [voidId],
+      authorizations: new Map([
+        [0, { kind: "held", region: outcome.region, token: hold.token, last4: hold.last4, holdId: voidId }],
+      ]),
+    };
+    return this.afterHolds(redemption, () => {
+      const record = () =>
+        this.once<Voided>(options, () => {
+          const occurredAt = options.occurredAt ?? new Date().toISOString();
+          const payload = PAYLOAD_SCHEMAS["stored_value.voided"].parse({
+            voidId,
+            cashierId: request.cashierId,
+            kind: request.kind,
+            token: hold.token,
+            last4: hold.last4,
+            amount: hold.amount,
+            holdId: voidId,
+            reason: request.reason,
+            approvedBy: approval,
+          });
+          const recorded = this.outbox.append({ type: "stored_value.voided", occurredAt, payload });
+          return {
+            voidId,
+            eventId: recorded.eventId,
+            seq: recorded.seq,
+            kind: request.kind,
+            last4: hold.last4,
+            amount: hold.amount,
+          };
+        });
+      return options.commit ? options.commit(record) : Promise.resolve().then(record);
     });
   }
 
@@ -611,6 +690,15 @@ function withoutCreditNumber<A extends { storeCredit?: { number?: string } }>(an
   if (!answer.storeCredit?.number) return answer;
   const { number: _printedOnce, ...storeCredit } = answer.storeCredit;
   return { ...answer, storeCredit };
+}
+
+/** A void needs the cloud: the balance it closes is the region's. */
+function noRegionToVoid(reason: string): ServiceError {
+  return new ServiceError(
+    503,
+    "region_unavailable",
+    `a gift card or store credit can be voided only while a region answers (${reason}); try again when the register is back online. Nothing was voided`,
+  );
 }
 
 /** A refused reservation: another register returned (or is returning) these units. */

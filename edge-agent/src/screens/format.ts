@@ -29,6 +29,7 @@ export function eventTypeLabel(type: string): string {
     "exchange.completed": "Exchange",
     "sale.voided": "Void",
     "tender.details_updated": "Tender update",
+    "stored_value.voided": "Card void",
   };
   return labels[type] ?? type;
 }

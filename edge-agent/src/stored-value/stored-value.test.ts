@@ -498,6 +498,55 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
   });
 });
 
+describe("voiding a card: a manager, and a region that answers", () => {
+  const voidBody = (sealed: { sealed: string }) => ({
+    kind: "gift_card",
+    sealed: sealed.sealed,
+    cashierId: "c-1",
+    reason: "reported stolen",
+  });
+
+  it("holds the whole available balance under the void's id and records stored_value.voided with the manager's id", async () => {
+    const fake = await fakeRegion();
+    const token = fake.issue("gift_card", GIFT, usd(4200));
+    const agent = agentAt("reg-1", fake, async () => fake.region());
+    const sealed = await seal(agent, GIFT);
+    const without = await post(agent.app, "/api/v1/stored-value/void", voidBody(sealed));
+    expect(without.status).toBe(403);
+    expect(without.error().error).toBe("manager_required");
+    expect(fake.balance(token)?.available).toEqual(usd(4200));
+    const cookie = await managerCookie(agent.app);
+    const res = await send(agent, "/api/v1/stored-value/void", voidBody(sealed), { cookie, "idempotency-key": "void-1" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ kind: "gift_card", last4: "8904", amount: usd(4200) });
+    expect(fake.balance(token)?.available).toEqual(usd(0));
+    const [voided] = events(agent, "stored_value.voided").map((e) => PAYLOAD_SCHEMAS["stored_value.voided"].parse(e.payload));
+    expect(voided).toMatchObject({
+      token,
+      last4: "8904",
+      amount: usd(4200),
+      reason: "reported stolen",
+      approvedBy: { managerId: MANAGERS.dana.id },
+    });
+    expect(voided?.holdId).toBe(voided?.voidId);
+    // A retry with the same key replays: one event, one hold.
+    const again = await send(agent, "/api/v1/stored-value/void", voidBody(sealed), { cookie, "idempotency-key": "void-1" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(events(agent, "stored_value.voided")).toHaveLength(1);
+    expectNumberNowhere(agent, GIFT);
+  });
+
+  it("offline it is refused (the balance is the cloud's to close) and nothing is recorded", async () => {
+    const fake = await fakeRegion();
+    const agent = agentAt("reg-1", fake, await deadRegion());
+    const sealed = await seal(agent, GIFT);
+    const res = await post(agent.app, "/api/v1/stored-value/void", voidBody(sealed), { cookie: await managerCookie(agent.app) });
+    expect(res.status).toBe(503);
+    expect(res.error().error).toBe("region_unavailable");
+    expect(events(agent, "stored_value.voided")).toEqual([]);
+  });
+});
+
 describe("exchanges and regions that do not answer", () => {
   it("an exchange's gift card tender is held and captured like a sale's", async () => {
     const fake = await fakeRegion();

@@ -4,7 +4,7 @@ import { DeadLetterRetriedSchema, QueueStatusSchema } from "./agent-queue.ts";
 import { ExchangeBodySchema, ReturnBodySchema, SaleBodySchema } from "./agent-requests.ts";
 import { ReturnRecordedSchema } from "./agent-returns.ts";
 import { SaleRecordedSchema } from "./agent-sales.ts";
-import { InquiryRequestSchema, SealedSchema, SealRequestSchema } from "./agent-stored-value.ts";
+import { InquiryRequestSchema, SealedSchema, SealRequestSchema, VoidedSchema, VoidRequestSchema } from "./agent-stored-value.ts";
 import { AgentHealthSchema, SyncNowSchema, SyncPausedSchema } from "./agent-sync-controls.ts";
 import { ReceiptViewSchema } from "./agent-transactions.ts";
 import { ErrorBodySchema } from "./error-body.ts";
@@ -35,6 +35,8 @@ const REQUESTS = {
   ManagerSignIn: ManagerSignInSchema,
   SealRequest: SealRequestSchema,
   InquiryRequest: InquiryRequestSchema,
+  VoidRequest: VoidRequestSchema,
+  Voided: VoidedSchema,
 } as const;
 type SchemaName = keyof typeof RESPONSES | keyof typeof REQUESTS;
 
@@ -133,6 +135,18 @@ export function agentOpenApi(): Record<string, unknown> {
           summary: "A gift card's or store credit's balance, from the region (503 region_unavailable when none answers).",
           requestBody: body("InquiryRequest"),
           responses: { ...ok("The balance.", "StoredValueBalance"), ...errors(400, 403, 404, 409, 503) },
+        },
+      },
+      "/api/v1/stored-value/void": {
+        post: {
+          ...recording(
+            "voidStoredValue",
+            "A manager voids a gift card or store credit: its whole balance is held at the region, then recorded as stored_value.voided (403 manager_required without a manager, 503 region_unavailable offline).",
+            "VoidRequest",
+            "Voided",
+          ).post,
+          description: "Needs a signed-in manager's cookie; the manager's id is recorded with the void.",
+          security: manager,
         },
       },
       "/api/v1/queue": {

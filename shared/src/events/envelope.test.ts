@@ -24,6 +24,23 @@ const valid: Record<string, () => unknown> = {
 };
 
 describe("event envelope", () => {
+  it("accepts a manager's void of a gift card and refuses one no manager approved, naming the field", () => {
+    const voided = {
+      voidId: "v-1",
+      cashierId: "c-17",
+      kind: "gift_card",
+      token: "sv_abc",
+      last4: "8904",
+      amount: usd(4200),
+      holdId: "v-1",
+      reason: "reported stolen",
+      approvedBy: { managerId: "m-1", at: "2026-12-01T10:00:00.000Z" },
+    };
+    expect(TenderEventSchema.parse(envelope("stored_value.voided", voided)).type).toBe("stored_value.voided");
+    const { approvedBy: _none, ...unapproved } = voided;
+    expect(issuesOf(envelope("stored_value.voided", unapproved)).issues.map((i) => i.field)).toContain("payload.approvedBy");
+  });
+
   for (const [type, payload] of Object.entries(valid)) {
     it(`accepts a well-formed ${type}`, () => {
       const parsed = TenderEventSchema.parse(envelope(type, payload()));

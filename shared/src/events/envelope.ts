@@ -7,6 +7,7 @@ import {
   ReturnCompletedSchema,
   SaleCompletedSchema,
   SaleVoidedSchema,
+  StoredValueVoidedSchema,
   TenderDetailsUpdatedSchema,
 } from "./payloads.ts";
 
@@ -31,10 +32,11 @@ const EnvelopeUnion = z.discriminatedUnion(
     z.object({ ...common, type: z.literal("exchange.completed"), payload: ExchangeCompletedSchema }),
     z.object({ ...common, type: z.literal("sale.voided"), payload: SaleVoidedSchema }),
     z.object({ ...common, type: z.literal("tender.details_updated"), payload: TenderDetailsUpdatedSchema }),
+    z.object({ ...common, type: z.literal("stored_value.voided"), payload: StoredValueVoidedSchema }),
   ],
   {
     error:
-      "type must be one of sale.completed, order.completed, return.completed, exchange.completed, sale.voided, tender.details_updated",
+      "type must be one of sale.completed, order.completed, return.completed, exchange.completed, sale.voided, tender.details_updated, stored_value.voided",
   },
 );
 

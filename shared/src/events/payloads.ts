@@ -156,6 +156,25 @@ export const SaleVoidedSchema = z.object({
 });
 export type SaleVoided = z.infer<typeof SaleVoidedSchema>;
 
+/**
+ * A gift card or store credit voided by a manager (lost, stolen, issued in error): its whole
+ * available balance, held at the region under `holdId` first, becomes a void entry and the
+ * account is closed to spending. Recorded only while a region answers; never carries the number.
+ */
+export const StoredValueVoidedSchema = z.object({
+  voidId: id,
+  cashierId: id,
+  kind: z.enum(["gift_card", "store_credit"]),
+  token: z.string().min(1).max(128),
+  last4: z.string().regex(/^\d{4}$/),
+  /** What was left on it and is taken off: the hold's amount. */
+  amount: NonNegativeMoneySchema,
+  holdId: id,
+  reason: z.string().min(1, "a void needs a reason").max(200),
+  approvedBy: ManagerApprovalSchema,
+});
+export type StoredValueVoided = z.infer<typeof StoredValueVoidedSchema>;
+
 export const TenderDetailsUpdatedSchema = z.object({
   transactionId: id,
   tenderId: id,
@@ -172,6 +191,7 @@ export const PAYLOAD_SCHEMAS = {
   "exchange.completed": ExchangeCompletedSchema,
   "sale.voided": SaleVoidedSchema,
   "tender.details_updated": TenderDetailsUpdatedSchema,
+  "stored_value.voided": StoredValueVoidedSchema,
 } as const;
 
 export type EventType = keyof typeof PAYLOAD_SCHEMAS;
