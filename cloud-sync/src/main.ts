@@ -4,6 +4,7 @@
  * are the operator's credential commands. Flags and environment variables: cloud-sync/README.md.
  */
 import { RegionApiError } from "@tenderline/shared";
+import { LOG_USAGE, runLogCommand } from "./cli/log-cli.ts";
 import { runTokenCommand, TOKEN_USAGE } from "./cli/token-cli.ts";
 import { ConfigError, loadConfig, regionFlagsUsage } from "./config/config.ts";
 import { startRegion } from "./server/start-region.ts";
@@ -11,17 +12,25 @@ import { startRegion } from "./server/start-region.ts";
 /** `--help`: the serve flags (from config.ts FLAGS) and the token commands. */
 export const REGION_USAGE = `usage: main.ts [flags]          serve the region API (flags over environment over the --config file)
        main.ts token …          the operator's credential commands (below)
+       main.ts log …            the log's epochs; a new one after a restore (below)
        main.ts --help | -h
 serve flags (each also read from its environment variable or config file field):
 ${regionFlagsUsage()}
   -h, --help                       print this and exit
-${TOKEN_USAGE}`;
+${TOKEN_USAGE}
+${LOG_USAGE}`;
 
 async function main(rawArgv: string[]): Promise<number> {
   // A leading `--` (the npm habit) is ignored.
   const argv = rawArgv[0] === "--" ? rawArgv.slice(1) : rawArgv;
   if (argv[0] === "token") {
     return runTokenCommand(argv, process.env, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
+  if (argv[0] === "log") {
+    return runLogCommand(argv, process.env, {
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),
     });

@@ -13,7 +13,7 @@ import {
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createPrincipalResolver, type PrincipalResolver } from "../auth/principal-resolver.ts";
-import { FEED_MAX_LIMIT, readFeed } from "../feed/read-feed.ts";
+import { FEED_MAX_LIMIT, parseFeedCursor, readFeed } from "../feed/read-feed.ts";
 import type { BatchParser } from "../ingest/classify-pool.ts";
 import { ingestBatch, type ReplicatedSeqSource, singleRegion } from "../ingest/ingest-batch.ts";
 import { parseBatchBytes } from "../ingest/parse-batch.ts";
@@ -197,10 +197,12 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
 
   app.get("/v1/feed", requireToken(principals, "consumer", "admin"), async (c) => {
-    const after = nonNegativeInt(c.req.query("after"), "after", 0);
+    const cursor = parseFeedCursor(c.req.query("after") ?? "0");
+    if (!cursor)
+      fail(400, "invalid_query", "after must be a cursor from this feed (an item's cursor or nextCursor), or 0 to start");
     const limit = nonNegativeInt(c.req.query("limit"), "limit", 100);
     if (limit < 1 || limit > FEED_MAX_LIMIT) fail(400, "invalid_query", `limit must be between 1 and ${FEED_MAX_LIMIT}`);
-    return c.json((await readFeed(db, region, after, limit)) satisfies FeedResponse);
+    return c.json((await readFeed(db, region, cursor, limit, logger)) satisfies FeedResponse);
   });
 
   // Event counts, exceptions and peers' errors are for the operator: an admin credential.

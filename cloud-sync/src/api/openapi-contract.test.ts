@@ -12,6 +12,7 @@ import {
   JobsResponseSchema,
   LogPageSchema,
   OperatorHealthSchema,
+  PeerCursorSchema,
   RegisterStatusSchema,
   ReplicateResponseSchema,
   ReservationSchema,
@@ -197,6 +198,7 @@ describe("the region's wire matches its OpenAPI document", () => {
     const own = await call("GET", "/v1/digest", DigestSchema, { token: TOKENS.s2 });
     expect(own).toEqual({ registers: [] });
     await call("GET", "/v1/replication/log", LogPageSchema, { token: REGION_TOKEN });
+    expect(await call("GET", "/v1/replication/cursor", PeerCursorSchema, { token: REGION_TOKEN })).toMatchObject({ cursor: 0 });
   });
 
   it("answers exceptions and the admin triggers", async () => {

@@ -1,4 +1,4 @@
-import type { DigestResponse, ExceptionList, JobsResponse, LogPage, ReplicateResponse } from "@tenderline/shared";
+import type { DigestResponse, ExceptionList, JobsResponse, LogPage, PeerCursor, ReplicateResponse } from "@tenderline/shared";
 import { fail } from "@tenderline/shared";
 import type { Hono } from "hono";
 import type { PrincipalResolver } from "../auth/principal-resolver.ts";
@@ -34,7 +34,29 @@ export function addRegionRoutes(app: Hono<AuthEnv>, deps: RegionRouteDeps): void
     const requester = c.get("principal").regionName as string;
     const after = count(c.req.query("after"), "after", 0) as number;
     const limit = count(c.req.query("limit"), "limit", 500, 1000) as number;
-    return c.json((await readLogPage(db, deps.region, requester, after, limit)) satisfies LogPage);
+    const epoch = c.req.query("epoch") || undefined;
+    const afterRecord = c.req.query("afterRecord") || undefined;
+    const includeOwn = c.req.query("includeOwn") === "1";
+    return c.json(
+      (await readLogPage(db, deps.region, requester, after, limit, { epoch, afterRecord, includeOwn })) satisfies LogPage,
+    );
+  });
+
+  // A peer asks, at its start, how far this region has read its log: a position past its own
+  // head, or naming another record, means its log was rewound.
+  app.get("/v1/replication/cursor", requireToken(principals, "region"), async (c) => {
+    const requester = c.get("principal").regionName as string;
+    const [row] = await db.query<{ epoch: string | null; cursor: number | string; cursor_record: string | null }>(
+      "SELECT epoch, cursor, cursor_record FROM peer_cursors WHERE peer = $1",
+      [requester],
+    );
+    return c.json({
+      region: deps.region,
+      peer: requester,
+      epoch: row?.epoch ?? null,
+      cursor: Number(row?.cursor ?? 0),
+      cursorRecord: row?.cursor_record ?? null,
+    } satisfies PeerCursor);
   });
 
   // Any known token may compare digests (counts and hashes only); a store's, register's or order

@@ -96,14 +96,19 @@ export async function applyPage(db: Database, peer: string, page: LogPage): Prom
         ],
       );
     }
+    // The cursor only moves forward (instances of one region may pull at once); the record at it
+    // and the epoch it was read in go with it, so a peer whose log was rewound is found out.
     await tx.query(
-      `INSERT INTO peer_cursors (peer, cursor, peer_head, lag_events, pending_since, last_success_at, last_attempt_at, last_error)
-       VALUES ($1, $2::bigint, $3::bigint, GREATEST($3::bigint - $2::bigint, 0), $4::timestamptz, now(), now(), NULL)
+      `INSERT INTO peer_cursors (peer, cursor, peer_head, lag_events, pending_since, last_success_at, last_attempt_at, last_error,
+                                 epoch, cursor_record)
+       VALUES ($1, $2::bigint, $3::bigint, GREATEST($3::bigint - $2::bigint, 0), $4::timestamptz, now(), now(), NULL, $5, $6)
        ON CONFLICT (peer) DO UPDATE SET
+         cursor_record = CASE WHEN EXCLUDED.cursor >= peer_cursors.cursor THEN EXCLUDED.cursor_record ELSE peer_cursors.cursor_record END,
          cursor = GREATEST(peer_cursors.cursor, EXCLUDED.cursor), peer_head = EXCLUDED.peer_head,
          lag_events = GREATEST(EXCLUDED.peer_head - GREATEST(peer_cursors.cursor, EXCLUDED.cursor), 0),
-         pending_since = EXCLUDED.pending_since, last_success_at = now(), last_attempt_at = now(), last_error = NULL`,
-      [peer, page.nextCursor, page.head, page.pendingSince],
+         pending_since = EXCLUDED.pending_since, last_success_at = now(), last_attempt_at = now(), last_error = NULL,
+         epoch = COALESCE(EXCLUDED.epoch, peer_cursors.epoch)`,
+      [peer, page.nextCursor, page.head, page.pendingSince, page.epoch ?? null, page.cursorRecord ?? null],
     );
     return summary;
   });

@@ -1,6 +1,7 @@
-import type { LogPage } from "@tenderline/shared";
+import { fail, type LogEpochChanged, type LogPage } from "@tenderline/shared";
 import { committedHorizon } from "../ingest/log-order.ts";
 import type { Database } from "../storage/database.ts";
+import { type LogEpoch, listEpochs, resumeFrom, rotateEpoch } from "./log-epochs.ts";
 
 export { type LogPage, LogPageSchema, type LogRecord, LogRecordSchema } from "@tenderline/shared";
 
@@ -19,10 +20,51 @@ interface Row {
   tender_id: string | null;
 }
 
+/** Where the puller's cursor stands: the epoch it was read in and the record at it (both absent from an old puller). */
+export interface PullPosition {
+  epoch?: string | undefined;
+  afterRecord?: string | undefined;
+  /** Healing: the requester lost records, its own included; send them too. */
+  includeOwn?: boolean;
+}
+
+function epochChanged(now: LogEpoch): never {
+  return fail(
+    409,
+    "log_epoch_changed",
+    `this region's log was rewound (epoch ${now.epoch} starts after position ${now.startsAfter}: ${now.reason}); re-scan it from 0`,
+    { details: { epoch: now.epoch, startsAfter: now.startsAfter } satisfies LogEpochChanged },
+  );
+}
+
+/**
+ * Checks a puller's cursor against this log's history. A cursor from an earlier epoch that this
+ * history no longer shares is told so (409 log_epoch_changed). A cursor of the current epoch whose
+ * record is not here, or not at that position, means this log was rewound without anyone saying
+ * so (restored, a database that lost its tail): a new epoch starts now, and the puller is told.
+ */
+export async function checkPullPosition(db: Database, requester: string, after: number, at: PullPosition): Promise<LogEpoch> {
+  const epochs = await listEpochs(db);
+  const now = epochs.at(-1) as LogEpoch;
+  if (at.epoch !== undefined && at.epoch !== now.epoch) {
+    if (!resumeFrom(epochs, at.epoch, after).valid) epochChanged(now);
+    return now;
+  }
+  if (after > 0 && at.afterRecord !== undefined) {
+    const [row] = await db.query<{ record_id: string }>("SELECT record_id::text FROM records WHERE pos = $1", [after]);
+    if (row?.record_id !== at.afterRecord) {
+      const why = `peer ${requester} had read this log up to position ${after}, which ${row ? "now holds another record" : "is not in it"}: the log was rewound`;
+      epochChanged(await rotateEpoch(db, why, now));
+    }
+  }
+  return now;
+}
+
 /**
  * A page of this region's log after `after`, for peer `requester`. Records that came from the
- * requester are left out (it has them), but their registers' watermarks are reported, so the
- * requester learns that this region now holds what it wrote: that is what replicatedSeq needs.
+ * requester are left out (it has them) unless it is healing, but their registers' watermarks are
+ * reported, so the requester learns that this region now holds what it wrote: that is what
+ * replicatedSeq needs.
  */
 export async function readLogPage(
   db: Database,
@@ -30,7 +72,9 @@ export async function readLogPage(
   requester: string,
   after: number,
   limit: number,
+  at: PullPosition = {},
 ): Promise<LogPage> {
+  const epoch = await checkPullPosition(db, requester, after, at);
   const horizon = await committedHorizon(db);
   const rows = await db.query<Row>(
     `SELECT pos, record_id::text, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type,
@@ -61,8 +105,10 @@ export async function readLogPage(
         );
   return {
     region,
+    epoch: epoch.epoch,
+    cursorRecord: last ? last.record_id : (at.afterRecord ?? null),
     records: rows
-      .filter((r) => r.origin_region !== requester)
+      .filter((r) => at.includeOwn || r.origin_region !== requester)
       .map((r) => ({
         pos: Number(r.pos),
         recordId: r.record_id,

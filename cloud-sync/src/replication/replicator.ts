@@ -1,3 +1,4 @@
+import { ErrorBodySchema, type LogEpochChanged, LogEpochChangedSchema } from "@tenderline/shared";
 import type { Peer } from "../config/config.ts";
 import type { ReplicatedSeqSource } from "../ingest/ingest-batch.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -5,7 +6,9 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { Database, Queryable } from "../storage/database.ts";
 import { applyPage, recordPullFailure } from "./apply-page.ts";
 import { type CredentialPullSummary, pullCredentials } from "./credential-pull.ts";
-import { LogPageSchema } from "./log-page.ts";
+import { currentEpoch } from "./log-epochs.ts";
+import { type LogPage, LogPageSchema } from "./log-page.ts";
+import { restartPeer } from "./peer-restart.ts";
 import { PullError } from "./pull-error.ts";
 
 export { PullError };
@@ -26,6 +29,8 @@ export interface PullSummary {
   accepted: number;
   duplicate: number;
   rejected: number;
+  /** Times the peer said its log was rewound and it was re-scanned from 0. */
+  rescans?: number;
   error?: string;
   /** The peer's credential records (revocations, rotations) pulled in the same round. */
   credentials?: CredentialPullSummary;
@@ -75,10 +80,35 @@ export class Replicator implements ReplicatedSeqSource {
   async pullPeer(peer: Peer): Promise<PullSummary> {
     const summary: PullSummary = { peer: peer.name, pages: 0, accepted: 0, duplicate: 0, rejected: 0 };
     try {
+      // After this log was rewound (a new epoch), the peer's whole log is pulled once, records that
+      // came from here included: that is how this region gets back what it lost.
+      const ours = await currentEpoch(this.db);
+      let cursor: number | null = null;
       for (;;) {
-        const [row] = await this.db.query<{ cursor: number }>("SELECT cursor FROM peer_cursors WHERE peer = $1", [peer.name]);
-        const cursor = Number(row?.cursor ?? 0);
-        const page = await this.fetchPage(peer, cursor);
+        const [row] = await this.db.query<{
+          cursor: number;
+          epoch: string | null;
+          cursor_record: string | null;
+          healed_epoch: string | null;
+        }>("SELECT cursor, epoch, cursor_record, healed_epoch FROM peer_cursors WHERE peer = $1", [peer.name]);
+        const heal = ours.n > 1 && row?.healed_epoch !== ours.epoch;
+        // Healing walks the peer's log from 0 by its own cursor (the saved one is further on).
+        cursor ??= heal ? 0 : Number(row?.cursor ?? 0);
+        const record = cursor === Number(row?.cursor ?? 0) ? (row?.cursor_record ?? null) : null;
+        const fetched = await this.fetchPage(peer, cursor, { epoch: row?.epoch ?? null, cursor_record: record }, heal);
+        if (fetched.kind === "epoch_changed") {
+          summary.rescans = (summary.rescans ?? 0) + 1;
+          if (summary.rescans > 3)
+            throw new PullError(peer.name, "its log keeps changing epoch; not re-scanning it again this round");
+          await restartPeer(this.db, peer.name, fetched.changed.epoch);
+          cursor = 0;
+          this.options.logger?.warn(
+            { peer: peer.name, epoch: fetched.changed.epoch, startsAfter: fetched.changed.startsAfter },
+            "the peer's log was rewound (a restore, or a database that lost its tail): re-scanning it from 0",
+          );
+          continue;
+        }
+        const page = fetched.page;
         const applied = await applyPage(this.db, peer.name, page);
         summary.pages++;
         summary.accepted += applied.accepted;
@@ -87,7 +117,12 @@ export class Replicator implements ReplicatedSeqSource {
         for (const outcome of ["accepted", "duplicate", "rejected"] as const) {
           if (applied[outcome] > 0) this.options.metrics?.replicatedRecords.inc({ peer: peer.name, outcome }, applied[outcome]);
         }
-        if (page.nextCursor <= cursor || page.nextCursor >= page.head) break;
+        if (page.nextCursor <= cursor || page.nextCursor >= page.head) {
+          // Healed: caught up with the peer's whole log, records that came from here included.
+          if (heal) await this.db.query("UPDATE peer_cursors SET healed_epoch = $2 WHERE peer = $1", [peer.name, ours.epoch]);
+          break;
+        }
+        cursor = page.nextCursor;
       }
     } catch (error) {
       const message = (error as Error).message;
@@ -98,10 +133,18 @@ export class Replicator implements ReplicatedSeqSource {
     return summary;
   }
 
-  private async fetchPage(peer: Peer, cursor: number) {
+  private async fetchPage(
+    peer: Peer,
+    cursor: number,
+    at: { epoch: string | null; cursor_record: string | null } | null,
+    heal: boolean,
+  ): Promise<{ kind: "page"; page: LogPage } | { kind: "epoch_changed"; changed: LogEpochChanged }> {
     const url = new URL("/v1/replication/log", peer.url);
     url.searchParams.set("after", String(cursor));
     url.searchParams.set("limit", String(this.options.batch));
+    if (at?.epoch) url.searchParams.set("epoch", at.epoch);
+    if (at?.cursor_record && cursor > 0) url.searchParams.set("afterRecord", at.cursor_record);
+    if (heal) url.searchParams.set("includeOwn", "1");
     let res: Response;
     try {
       res = await fetch(url, {
@@ -111,10 +154,17 @@ export class Replicator implements ReplicatedSeqSource {
     } catch (error) {
       throw new PullError(peer.name, `unreachable (${(error as Error).message})`);
     }
+    if (res.status === 409) {
+      const body = ErrorBodySchema.safeParse(await res.json());
+      const changed = LogEpochChangedSchema.safeParse(body.success ? body.data.details : undefined);
+      if (body.success && body.data.error === "log_epoch_changed" && changed.success)
+        return { kind: "epoch_changed", changed: changed.data };
+      throw new PullError(peer.name, `answered 409: ${body.success ? body.data.message : "not an error body"}`);
+    }
     if (res.status !== 200) throw new PullError(peer.name, `answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
     const parsed = LogPageSchema.safeParse(await res.json());
     if (!parsed.success) throw new PullError(peer.name, "answered with something that is not a log page");
-    return parsed.data;
+    return { kind: "page", page: parsed.data };
   }
 
   /** Each peer's cursor and lag: events it holds that we have not pulled, and for how long. */

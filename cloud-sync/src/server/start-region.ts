@@ -15,7 +15,9 @@ import { createMetrics } from "../metrics/metrics.ts";
 import { HttpTenderAuthority } from "../processor/http-tender-authority.ts";
 import { Reconciler } from "../reconcile/reconciler.ts";
 import { pullCredentials } from "../replication/credential-pull.ts";
+import { currentEpoch } from "../replication/log-epochs.ts";
 import { Replicator } from "../replication/replicator.ts";
+import { checkLogAtStart } from "../replication/startup-check.ts";
 import type { Database } from "../storage/database.ts";
 import { openDatabase } from "../storage/open-database.ts";
 import { sealedResolver } from "../stored-value/keys.ts";
@@ -58,6 +60,8 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   // Revocations made while this region was down are learnt before it takes a request (peers that
   // do not answer within a moment are left to the first replication round).
   await Promise.all(config.peers.map((peer) => pullCredentials(db, peer, { timeoutMs: 2000 })));
+  // Before taking writes: has this log been rewound (restored, lost its tail) under its peers?
+  await checkLogAtStart(db, config.peers, logger);
   const reconciler = config.processorUrl
     ? new Reconciler(
         db,
@@ -107,6 +111,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
           replication: peers.some((p) => p.lagMs > lagLimitMs) ? "lagging" : "ok",
           peers,
           reconciler: reconciler ? "on" : "off (no --processor-url)",
+          log: await currentEpoch(db),
         },
       };
     },

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../storage/database.ts";
 import { sampleSale, tempDir, testAgent } from "../testing/fixtures.ts";
-import { KEPT_SYNC_ALERTS, Outbox } from "./outbox.ts";
+import { KEPT_PRUNED_ASKS, KEPT_SYNC_ALERTS, Outbox, prunedAsks } from "./outbox.ts";
 
 describe("outbox: what the sync engine uses", () => {
   let agent: ReturnType<typeof testAgent>;
@@ -74,6 +74,76 @@ describe("outbox: what the sync engine uses", () => {
     agent.outbox.markAcked([1], "A");
     expect(agent.outbox.requeueDead(1, "again")).toBe(false);
     expect(wakes).toBe(1);
+  });
+});
+
+describe("outbox: a region that forgets", () => {
+  let agent: ReturnType<typeof testAgent>;
+  beforeEach(() => {
+    agent = testAgent();
+    for (let i = 0; i < 10; i++) agent.service.recordSale(sampleSale());
+    agent.outbox.markAcked([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "A", 1000);
+  });
+  afterEach(() => agent.done());
+
+  const replicated = () =>
+    agent.db.prepare("SELECT seq FROM outbox WHERE replicated_at IS NOT NULL ORDER BY seq").pluck().all() as number[];
+
+  it("a replicatedSeq that goes backwards un-marks the rows above it, and only those", () => {
+    expect(agent.outbox.markReplicatedUpTo(8, 2000)).toBe(8);
+    expect(replicated()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The same watermark again, or a higher one, changes nothing it had marked.
+    expect(agent.outbox.markReplicatedUpTo(8, 3000)).toBe(0);
+    expect(agent.db.prepare("SELECT replicated_at FROM outbox WHERE seq = 1").pluck().get()).toBe(2000);
+    // The region was restored from a backup: it now says only 1..4 are everywhere.
+    expect(agent.outbox.markReplicatedUpTo(4, 4000)).toBe(0);
+    expect(replicated()).toEqual([1, 2, 3, 4]);
+    expect(agent.outbox.ackedUnreplicated(10, 1 << 20).map((r) => r.seq)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(agent.db.prepare("SELECT replicated_at FROM outbox WHERE seq = 4").pluck().get()).toBe(2000);
+    // Nothing held anywhere: every row loses it.
+    agent.outbox.markReplicatedUpTo(0, 5000);
+    expect(replicated()).toEqual([]);
+    expect(agent.outbox.markReplicatedUpTo(10, 6000)).toBe(10);
+  });
+
+  it("the first watermark after a restart also un-marks what it no longer covers", () => {
+    agent.outbox.markReplicatedUpTo(9, 2000);
+    const restarted = new Outbox(agent.db, "store-1", "reg-1");
+    restarted.markReplicatedUpTo(6, 3000);
+    expect(replicated()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("finds the seqs in a range that were recorded and pruned since", () => {
+    agent.db.prepare("DELETE FROM outbox WHERE seq IN (1, 2, 5, 6, 7, 10)").run();
+    expect(agent.outbox.prunedInRange(1, 10)).toEqual([
+      { from: 1, to: 2 },
+      { from: 5, to: 7 },
+      { from: 10, to: 10 },
+    ]);
+    expect(agent.outbox.prunedInRange(3, 4)).toEqual([]);
+    expect(agent.outbox.prunedInRange(8, 9)).toEqual([]);
+    // Seqs never recorded are not "pruned".
+    expect(agent.outbox.prunedInRange(8, 50)).toEqual([{ from: 10, to: 10 }]);
+    expect(agent.outbox.prunedInRange(11, 50)).toEqual([]);
+  });
+
+  it("notes a region's ask for pruned seqs once per region and range, and keeps the newest", () => {
+    expect(agent.outbox.recordPrunedAsk("A", 50, 60, 1000)).toBe(true);
+    expect(agent.outbox.recordPrunedAsk("A", 50, 60, 2000)).toBe(false);
+    expect(agent.outbox.recordPrunedAsk("B", 50, 60, 3000)).toBe(true);
+    expect(prunedAsks(agent.db)).toEqual([
+      { region: "B", from: 50, to: 60, at: 3000 },
+      { region: "A", from: 50, to: 60, at: 1000 },
+    ]);
+    for (let i = 0; i < KEPT_PRUNED_ASKS + 5; i++) agent.outbox.recordPrunedAsk("C", i, i, 10_000 + i);
+    const kept = prunedAsks(agent.db);
+    expect(kept.length).toBe(KEPT_PRUNED_ASKS);
+    expect(kept[0]).toEqual({
+      region: "C",
+      from: KEPT_PRUNED_ASKS + 4,
+      to: KEPT_PRUNED_ASKS + 4,
+      at: 10_000 + KEPT_PRUNED_ASKS + 4,
+    });
   });
 });
 

@@ -32,6 +32,29 @@ export interface SyncAlertRow {
 /** How many sync alerts are kept: the newest. */
 export const KEPT_SYNC_ALERTS = 100;
 
+/**
+ * A region asked for seqs this register had already pruned (they were replicated everywhere, then
+ * the region lost them): only another region can give them back. Kept for the store manager.
+ */
+export interface PrunedAsk {
+  region: string;
+  from: number;
+  to: number;
+  at: number;
+}
+
+/** How many of those are kept: the newest. */
+export const KEPT_PRUNED_ASKS = 20;
+const PRUNED_ASK_PREFIX = "pruned_ask:";
+
+/** The kept PrunedAsks, newest first (a reader that has only the database: the manager screen). */
+export function prunedAsks(db: Db): PrunedAsk[] {
+  const rows = db.prepare(`SELECT value FROM meta WHERE key GLOB '${PRUNED_ASK_PREFIX}*'`).pluck().all() as string[];
+  return rows
+    .map((v) => JSON.parse(v) as PrunedAsk)
+    .sort((a, b) => b.at - a.at || a.region.localeCompare(b.region) || a.from - b.from);
+}
+
 export interface OutboxEnvelopeInput {
   type: string;
   occurredAt: string;
@@ -58,6 +81,8 @@ export class Outbox {
    * a new wrapper per call was 6 % of the CPU of recording a sale.
    */
   private readonly runImmediate: (fn: () => unknown) => unknown;
+  /** The last replicatedSeq applied by this process; null until the first. */
+  private replicatedSeen: number | null = null;
 
   constructor(
     readonly db: Db,
@@ -86,6 +111,21 @@ export class Outbox {
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ? AND state = 'pending'",
       ),
       replicated: db.prepare("UPDATE outbox SET replicated_at = ? WHERE seq <= ? AND state = 'acked' AND replicated_at IS NULL"),
+      unreplicate: db.prepare("UPDATE outbox SET replicated_at = NULL WHERE seq > ? AND replicated_at IS NOT NULL"),
+      countInRange: db.prepare("SELECT COUNT(*) FROM outbox WHERE seq BETWEEN ? AND ?").pluck(),
+      // The runs of seqs in [@from, @to] with no outbox row: before, between and after the rows.
+      missingInRange: db.prepare(
+        `WITH r AS (SELECT seq, LAG(seq, 1, @from - 1) OVER (ORDER BY seq) AS prev FROM outbox WHERE seq BETWEEN @from AND @to)
+         SELECT prev + 1 AS "from", seq - 1 AS "to" FROM r WHERE seq > prev + 1
+         UNION ALL
+         SELECT COALESCE(MAX(seq), @from - 1) + 1, @to FROM r HAVING COALESCE(MAX(seq), @from - 1) < @to
+         ORDER BY 1`,
+      ),
+      insertPrunedAsk: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
+      prunePrunedAsks: db.prepare(
+        `DELETE FROM meta WHERE key GLOB '${PRUNED_ASK_PREFIX}*' AND key NOT IN
+           (SELECT key FROM meta WHERE key GLOB '${PRUNED_ASK_PREFIX}*' ORDER BY json_extract(value, '$.at') DESC, key LIMIT ?)`,
+      ),
       unreplicated: db.prepare(
         "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'acked' AND replicated_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
       ),
@@ -261,10 +301,46 @@ export class Outbox {
     })();
   }
 
-  /** The cloud says every seq up to `replicatedSeq` is in every region: those rows may be pruned later. */
+  /**
+   * The cloud says every seq up to `replicatedSeq` is in every region: those rows may be pruned
+   * later. A `replicatedSeq` below one seen before (a region restored from a backup, or one that
+   * lost its tail) is a regression: the rows above it this register still holds are no longer
+   * known to be everywhere, so they lose `replicated_at` (one UPDATE) and retention keeps them
+   * until the cloud says so again. The first call after start does the same, as this process has
+   * not seen the watermark yet. Returns how many rows became replicated.
+   */
   markReplicatedUpTo(replicatedSeq: number, at = this.clock()): number {
-    if (replicatedSeq <= 0) return 0;
-    return this.stmts.replicated.run(at, replicatedSeq).changes;
+    const floor = Math.max(0, replicatedSeq);
+    if (this.replicatedSeen === null || floor < this.replicatedSeen) this.stmts.unreplicate.run(floor);
+    this.replicatedSeen = floor;
+    if (floor === 0) return 0;
+    return this.stmts.replicated.run(at, floor).changes;
+  }
+
+  /**
+   * The seqs in an inclusive range that this register recorded but no longer holds (retention
+   * pruned them), as ranges: they cannot be resent. Seqs above the last one recorded are not counted.
+   */
+  prunedInRange(fromSeq: number, toSeq: number): Array<{ from: number; to: number }> {
+    const from = Math.max(1, fromSeq);
+    const to = Math.min(toSeq, Math.max(this.lastSeq, Outbox.lastRecordedSeq(this.db)));
+    if (to < from) return [];
+    if (Number(this.stmts.countInRange.get(from, to)) === to - from + 1) return [];
+    return this.stmts.missingInRange.all({ from, to }) as Array<{ from: number; to: number }>;
+  }
+
+  /**
+   * Notes that `region` lacks seqs this register already pruned (kept in `meta`, the newest
+   * KEPT_PRUNED_ASKS of them). True the first time for that region and range, false after.
+   */
+  recordPrunedAsk(region: string, fromSeq: number, toSeq: number, at = this.clock()): boolean {
+    return this.db.transaction(() => {
+      const key = `${PRUNED_ASK_PREFIX}${region}:${fromSeq}-${toSeq}`;
+      const value = JSON.stringify({ region, from: fromSeq, to: toSeq, at } satisfies PrunedAsk);
+      if (this.stmts.insertPrunedAsk.run(key, value).changes === 0) return false;
+      this.stmts.prunePrunedAsks.run(KEPT_PRUNED_ASKS);
+      return true;
+    })();
   }
 
   /** Keeps a sync alert (and only the newest KEPT_SYNC_ALERTS of them). */

@@ -115,4 +115,19 @@ describe("retention", () => {
     expect(caps()).toEqual(before);
     expect(agent.prune(now).offlineTenders).toBe(0);
   });
+
+  it("keeps rows a region stopped holding: a replicatedSeq that goes backwards holds them back from pruning", () => {
+    for (let i = 0; i < 6; i++) agent.service.recordSale(sampleSale());
+    agent.outbox.markAcked([1, 2, 3, 4, 5, 6], "A", now);
+    agent.outbox.markReplicatedUpTo(6, now);
+    // Later the region is restored from a backup that had only 1..3 everywhere.
+    now += 10 * HOUR;
+    agent.outbox.markReplicatedUpTo(3, now);
+    now += 40 * HOUR;
+    expect(agent.prune(now).outbox).toBe(3);
+    expect(seqs()).toEqual([4, 5, 6]);
+    now += 100 * DAY;
+    expect(agent.prune(now).outbox).toBe(0);
+    expect(seqs()).toEqual([4, 5, 6]);
+  });
 });

@@ -24,6 +24,13 @@ export const OUTBOX_PRUNES_KEY = "outbox_prunes";
 const BUMP_OUTBOX_PRUNES = `INSERT INTO meta (key, value) VALUES ('${OUTBOX_PRUNES_KEY}', '1')
   ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`;
 
+/**
+ * The highest seq recorded, kept in `meta` when a prune may take the newest rows (Outbox.lastRecordedSeq
+ * reads it), so a restarted agent never reuses a seq and still knows which seqs it pruned.
+ */
+const KEEP_SEQ_FLOOR = `INSERT INTO meta (key, value) VALUES ('seq_floor', CAST(? AS TEXT))
+  ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`;
+
 const PRUNABLE_OUTBOX = "o.state = 'acked' AND o.replicated_at IS NOT NULL AND o.replicated_at < ?";
 
 /**
@@ -60,7 +67,9 @@ export function pruneExpired(db: Db, policy: RetentionPolicy, now = Date.now()):
            AND transactions.transaction_id = json_extract(o.body, '$.payload.transactionId')
            AND ${PRUNABLE_OUTBOX}`,
       ).run(outboxCutoff);
+      const top = db.prepare("SELECT MAX(seq) FROM outbox").pluck().get() as number | null;
       const outbox = db.prepare(`DELETE FROM outbox AS o WHERE ${PRUNABLE_OUTBOX}`).run(outboxCutoff).changes;
+      if (outbox > 0 && top !== null) db.prepare(KEEP_SEQ_FLOOR).run(top);
       // Readers that keep counts of settled rows (queue-status.ts) learn from this that rows went.
       if (outbox > 0) db.prepare(BUMP_OUTBOX_PRUNES).run();
       const offlineTenders =

@@ -1,4 +1,5 @@
 import type { LocalQueueStatus, QueueStatus } from "@tenderline/shared";
+import type { PrunedAsk } from "../outbox/outbox.ts";
 import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
 import type { RecentEvent } from "./recent-events.ts";
 import type { ExceptionsView } from "./region-exceptions.ts";
@@ -48,6 +49,11 @@ export interface ManagerView {
   regions: RegionRow[];
   deadLetters: LocalQueueStatus["deadLetters"];
   cloudGaps: LocalQueueStatus["cloudGaps"];
+  /**
+   * Events a region asked for that this register no longer keeps (pruned once every region had
+   * them, then the region lost them): they must come back from another region. Newest first.
+   */
+  prunedAsks: Array<{ region: string; from: number; to: number; at: string; message: string }>;
   offlineCards: OfflineCardRow[];
   /** Empty when the agent gives the screens no stored-value exposure. */
   offlineStoredValue: OfflineStoredValueRow[];
@@ -77,6 +83,8 @@ export interface ManagerInputs {
   recent: RecentEvent[];
   managers: ManagersView;
   unverifiedReturns?: UnverifiedReturnsView;
+  /** The outbox's PrunedAsks (prunedAsks(db)), newest first. */
+  prunedAsks?: readonly PrunedAsk[];
   offlineStoredValue?: {
     exposure: ReadonlyArray<{ currency: string; outstanding: number; count: number; oldestRecordedAt: number | null }>;
     limitFor: (currency: string) => { outstanding: number };
@@ -86,6 +94,13 @@ export interface ManagerInputs {
 
 /** Warn once the oldest offline card tender has used this share of the processor's forwarding window. */
 export const DEADLINE_WARNING_SHARE = 0.75;
+
+/** The manager's wording for a PrunedAsk: which region, which sales, and where they come back from. */
+export function prunedAskMessage(p: Pick<PrunedAsk, "region" | "from" | "to">): string {
+  const which = p.from === p.to ? `sale ${p.from}` : `sales ${p.from}–${p.to}`;
+  const they = p.from === p.to ? "it must come back" : "they must come back";
+  return `Region ${p.region} asked for ${which} that this register no longer keeps (pruned after replication); ${they} from another region.`;
+}
 
 /** Everything the store manager's screen shows, from the queue status, the sync engine and the probes. */
 export function buildManagerView(input: ManagerInputs): ManagerView {
@@ -167,6 +182,13 @@ export function buildManagerView(input: ManagerInputs): ManagerView {
     regions,
     deadLetters: queue.deadLetters,
     cloudGaps: queue.cloudGaps,
+    prunedAsks: (input.prunedAsks ?? []).slice(0, 5).map((p) => ({
+      region: p.region,
+      from: p.from,
+      to: p.to,
+      at: new Date(p.at).toISOString(),
+      message: prunedAskMessage(p),
+    })),
     offlineCards,
     offlineStoredValue,
     exceptions: input.exceptions,

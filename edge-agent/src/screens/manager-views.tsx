@@ -362,6 +362,15 @@ export function ManagerPanel(props: { view: ManagerView }) {
                   </tbody>
                 </table>
               )}
+              {v.prunedAsks.length > 0 ? (
+                <div id="pruned-asks">
+                  {v.prunedAsks.map((p) => (
+                    <p class="warnbox" role="alert" data-region={p.region} data-from={String(p.from)} data-to={String(p.to)}>
+                      {clock(p.at)} · {p.message}
+                    </p>
+                  ))}
+                </div>
+              ) : null}
               {v.syncAlerts.length > 0 ? (
                 <ul class="note" id="sync-alerts">
                   {v.syncAlerts.map((a) => (

@@ -30,6 +30,7 @@ import { type AgentConfig, offlineCardLimit } from "../config/config.ts";
 import { type Ledger, parseReceiptRef } from "../ledger/ledger.ts";
 import type { ManagerAuthority } from "../managers/manager-authority.ts";
 import { managerOf, requireManager } from "../managers/manager-routes.ts";
+import { prunedAsks } from "../outbox/outbox.ts";
 import { splitCloudOriginals } from "../register/return-plan.ts";
 import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsView } from "../returns/unverified-view.ts";
@@ -348,6 +349,7 @@ export function createScreens(deps: ScreensDeps): Hono {
       exceptions: await exceptions.read(reachable),
       recent: recentRows,
       managers: managersView(c),
+      prunedAsks: prunedAsks(deps.db),
       ...(deps.unverifiedReturns ? { unverifiedReturns: await deps.unverifiedReturns() } : {}),
       ...(deps.offlineStoredValue
         ? {

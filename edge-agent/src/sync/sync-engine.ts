@@ -24,6 +24,8 @@ interface BatchRow extends OutboxRow {
 }
 
 type Range = { from: number; to: number };
+/** What a region said it holds of this register; maxSeq only from its status (a batch answer has none). */
+type HeldWatermark = { contiguousSeq: number; replicatedSeq: number; maxSeq?: number };
 type WakeReason = "sale" | "region" | "operator";
 
 const THROUGHPUT_WINDOW_MS = 10_000;
@@ -46,6 +48,10 @@ export class SyncEngine {
   /** Regions that may lack rows another region acked (set when a region becomes the target). */
   private readonly checkElsewhere = new Set<string>();
   private readonly resend = new Map<string, Range[]>();
+  /** The highest watermark each region has reported: one below it means the region forgot (a restore). */
+  private readonly heldBy = new Map<string, HeldWatermark>();
+  /** Pruned ranges already raised, per region (the outbox also remembers them across restarts). */
+  private readonly prunedRaised = new Set<string>();
   private pendingFloor = 0;
   private batchLimit: number;
   private stopped = false;
@@ -326,6 +332,11 @@ export class SyncEngine {
       at: this.clock(),
     });
     this.queueResend(region, response.watermark.gaps);
+    this.notePruned(region, response.watermark.gaps);
+    if (this.noteWatermark(region, response.watermark)) {
+      // The answer alone does not say what the region holds above its gaps: ask, before the next batch.
+      this.needStatus.add(region);
+    }
     const now = this.clock();
     this.current = region;
     this.offlineSince = null;
@@ -349,8 +360,11 @@ export class SyncEngine {
       const ranges = [...status.gaps];
       const maxAcked = this.o.outbox.maxAckedSeq();
       if (maxAcked > status.maxSeq) ranges.push({ from: status.maxSeq + 1, to: maxAcked });
+      this.noteWatermark(region, status);
       this.resend.set(region, []);
       this.queueResend(region, ranges);
+      // Above what it holds, up to the last seq recorded: the newest rows may have been pruned too.
+      this.notePruned(region, [...status.gaps, { from: status.maxSeq + 1, to: Number.MAX_SAFE_INTEGER }]);
     } catch (error) {
       if (error instanceof RegionCallError && error.kind === "auth") {
         // The batches find out whether the other regions take the credential.
@@ -359,6 +373,67 @@ export class SyncEngine {
       }
       // The batches will find out; their watermarks carry the gaps too.
       this.o.logger.warn({ region, error: (error as Error).message }, "could not read the register's status in the region");
+    }
+  }
+
+  /**
+   * Keeps the region's highest watermark; true (and a warning) when this one is below it: the region
+   * holds less of this register than it said (restored from a backup, lost its tail). What it now
+   * lacks is resent from its status; rows it had pruned-for are raised by notePruned.
+   */
+  private noteWatermark(region: string, w: HeldWatermark): boolean {
+    const before = this.heldBy.get(region);
+    const maxSeq = Math.max(before?.maxSeq ?? 0, w.maxSeq ?? 0);
+    const now: HeldWatermark = {
+      contiguousSeq: Math.max(before?.contiguousSeq ?? 0, w.contiguousSeq),
+      replicatedSeq: Math.max(before?.replicatedSeq ?? 0, w.replicatedSeq),
+      ...(maxSeq > 0 ? { maxSeq } : {}),
+    };
+    const regressed =
+      before !== undefined &&
+      (w.contiguousSeq < before.contiguousSeq ||
+        w.replicatedSeq < before.replicatedSeq ||
+        (w.maxSeq !== undefined && before.maxSeq !== undefined && w.maxSeq < before.maxSeq));
+    if (regressed) {
+      this.o.logger.warn(
+        {
+          region,
+          contiguousSeq: w.contiguousSeq,
+          wasContiguousSeq: before.contiguousSeq,
+          replicatedSeq: w.replicatedSeq,
+          wasReplicatedSeq: before.replicatedSeq,
+        },
+        "the region holds less of this register than it said; resending what it lacks",
+      );
+      // From here on compare with what it holds now, so a second regression is seen too.
+      this.heldBy.set(region, {
+        contiguousSeq: w.contiguousSeq,
+        replicatedSeq: w.replicatedSeq,
+        ...(w.maxSeq === undefined ? {} : { maxSeq: w.maxSeq }),
+      });
+      return true;
+    }
+    this.heldBy.set(region, now);
+    return false;
+  }
+
+  /**
+   * Ranges `region` lacks that this register no longer holds (pruned once every region had them):
+   * they cannot be resent, only replicated back from another region. Raised once per region and
+   * range: a warning in the log (seqs only) and a note the manager screen shows.
+   */
+  private notePruned(region: string, ranges: readonly Range[]): void {
+    for (const r of ranges) {
+      for (const gone of this.o.outbox.prunedInRange(r.from, r.to)) {
+        const key = `${region}:${gone.from}-${gone.to}`;
+        if (this.prunedRaised.has(key)) continue;
+        this.prunedRaised.add(key);
+        if (!this.o.outbox.recordPrunedAsk(region, gone.from, gone.to, this.clock())) continue;
+        this.o.logger.warn(
+          { region, from: gone.from, to: gone.to },
+          "the region lacks events this register already pruned after replication; they must come back from another region",
+        );
+      }
     }
   }
 

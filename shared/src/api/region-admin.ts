@@ -9,6 +9,8 @@ export const PullSummarySchema = z.object({
   accepted: count,
   duplicate: count,
   rejected: count,
+  /** Times the peer said its log was rewound (a new epoch) and it was re-scanned from 0. */
+  rescans: count.optional(),
   error: z.string().optional(),
   /** The peer's credential records (revocations, rotations) pulled in the same round. */
   credentials: z.object({ peer: z.string(), changed: count, error: z.string().optional() }).optional(),

@@ -32,5 +32,15 @@ export const OperatorHealthSchema = z.object({
   replication: z.enum(["ok", "lagging"]).optional(),
   peers: z.array(PeerStatusSchema).optional(),
   reconciler: z.string().optional(),
+  /** The log's current epoch: a new one starts when its history was rewound (a restore). */
+  log: z
+    .object({
+      epoch: z.string(),
+      n: z.number().int().positive(),
+      startsAfter: z.number().int().nonnegative(),
+      startedAt: z.string(),
+      reason: z.string(),
+    })
+    .optional(),
 });
 export type OperatorHealth = z.infer<typeof OperatorHealthSchema>;

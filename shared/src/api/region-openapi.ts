@@ -14,7 +14,7 @@ import { JobsResponseSchema, ReplicateResponseSchema } from "./region-admin.ts";
 import { BatchResponseSchema, EventBatchSchema, RegisterStatusSchema } from "./region-api.ts";
 import { DigestSchema } from "./region-digest.ts";
 import { ExceptionListSchema } from "./region-exceptions.ts";
-import { FeedResponseSchema } from "./region-feed.ts";
+import { FeedCursorStaleSchema, FeedResponseSchema } from "./region-feed.ts";
 import { HealthResponseSchema, OperatorHealthSchema } from "./region-health.ts";
 import {
   ReservationRequestSchema,
@@ -30,7 +30,7 @@ import {
   StoredValueHoldSchema,
   StoredValueInquirySchema,
 } from "./region-stored-value.ts";
-import { LogPageSchema } from "./replication-log.ts";
+import { LogPageSchema, PeerCursorSchema } from "./replication-log.ts";
 
 /** Every body the region sends or reads, by the name the document gives it (components.schemas). */
 const RESPONSES = {
@@ -45,6 +45,8 @@ const RESPONSES = {
   ReplicateResponse: ReplicateResponseSchema,
   JobsResponse: JobsResponseSchema,
   LogPage: LogPageSchema,
+  PeerCursor: PeerCursorSchema,
+  FeedCursorStale: FeedCursorStaleSchema,
   IssuedCredential: IssuedCredentialSchema,
   RotatedCredential: RotatedCredentialSchema,
   CredentialList: CredentialListSchema,
@@ -76,7 +78,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: "No credential, or one the region does not accept.",
   403: "The credential may not do this (forbidden, wrong_store, wrong_register …).",
   404: "Nothing is known here by that name.",
-  409: "The region cannot do this (cannot_issue: it holds no issuer key; already_returned: the units or amounts are gone; reservation_conflict; insufficient_balance: details.available; hold_conflict).",
+  409: "The region cannot do this (cannot_issue: it holds no issuer key; already_returned: the units or amounts are gone; reservation_conflict; insufficient_balance: details.available; hold_conflict; account_void; log_epoch_changed: a peer's cursor is from an earlier history of this log, re-scan from 0 under details.epoch; feed_cursor_stale: the log was rewound since the cursor was read, resume from details.resumeCursor).",
   413: "The body is larger than the region takes.",
   422: "The request names what is not there (not_on_original), mixes currencies (currency_mismatch) or sends a sealed number this region cannot open (sealed_number_unreadable).",
   500: "The region could not complete the request; retry it.",
@@ -147,13 +149,16 @@ export function regionOpenApi(): Record<string, unknown> {
       "/v1/feed": {
         get: {
           operationId: "feed",
-          summary: "Records in the region's ingest order after a cursor.",
+          summary:
+            "Records in the region's ingest order after a cursor. Resume protocol: on 409 feed_cursor_stale (the log was rewound since the cursor was read) go on from details.resumeCursor; items that may repeat carry mayRepeat: true, and event ids tell repeats apart.",
           description: by("consumer", "admin"),
           parameters: [
-            query("after", "Continue after this cursor (default 0).", count),
+            query("after", "Continue after this cursor: an item's cursor or nextCursor (`epoch.pos.check`), or 0 (default).", {
+              type: "string",
+            }),
             query("limit", "At most this many items (1-1000, default 100).", { type: "integer", minimum: 1, maximum: 1000 }),
           ],
-          responses: { ...ok("A page of the feed.", "FeedResponse"), ...errors(400, 401, 403) },
+          responses: { ...ok("A page of the feed.", "FeedResponse"), ...errors(400, 401, 403, 409) },
         },
       },
       "/v1/digest": {
@@ -188,8 +193,25 @@ export function regionOpenApi(): Record<string, unknown> {
           parameters: [
             query("after", "Continue after this position (default 0).", count),
             query("limit", "At most this many records (1-1000, default 500).", { type: "integer", minimum: 1, maximum: 1000 }),
+            query("epoch", "The epoch the cursor was read in (the last page's epoch).", { type: "string" }),
+            query("afterRecord", "The record id at `after` (the last page's cursorRecord): a rewound log is found out by it.", {
+              type: "string",
+            }),
+            query("includeOwn", "1 while healing: send the records that came from the puller too.", {
+              type: "string",
+              enum: ["0", "1"],
+            }),
           ],
-          responses: { ...ok("A page of the log.", "LogPage"), ...errors(400, 401, 403) },
+          responses: { ...ok("A page of the log.", "LogPage"), ...errors(400, 401, 403, 409) },
+        },
+      },
+      "/v1/replication/cursor": {
+        get: {
+          operationId: "replicationCursor",
+          summary:
+            "How far this region has read the caller's log (asked at the caller's start, to find out whether its log was rewound).",
+          description: by("region"),
+          responses: { ...ok("The caller's cursor here.", "PeerCursor"), ...errors(401, 403) },
         },
       },
       "/v1/replication/credentials": {
