@@ -80,7 +80,7 @@ export async function readFeed(
     stale(now, resume.from, `this region's log was rewound since that cursor was read (epoch ${now.epoch}: ${now.reason})`);
   if (readIn === now.epoch && cursor.pos > 0 && cursor.check !== null) {
     const [at] = await db.query<{ record_id: string }>("SELECT record_id::text FROM records WHERE pos = $1", [cursor.pos]);
-    if (!at || !at.record_id.replace(/-/g, "").endsWith(cursor.check)) {
+    if (!at?.record_id.replace(/-/g, "").endsWith(cursor.check)) {
       // The log lost what this consumer read, and no epoch says so yet: the start of this epoch is the last point both share.
       logger?.warn(
         { pos: cursor.pos, epoch: now.epoch },
