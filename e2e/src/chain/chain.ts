@@ -10,6 +10,7 @@ import { z } from "zod";
 import { CredentialKeysSchema, generateKeys, issueAt, signOffline } from "./credentials.ts";
 import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
+import { type RegionStorage, restoreStorage, snapshotStorage } from "./region-snapshot.ts";
 import { ServiceProcess } from "./service-process.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -288,6 +289,36 @@ export class Chain {
     this.regions.set(name, proc);
     await proc.start();
     return proc;
+  }
+
+  /** Where a region keeps its data: its PostgreSQL database, else its PGlite data dir. */
+  regionStorage(name: string): RegionStorage {
+    const databaseUrl = this.options.databaseUrls?.[name];
+    return databaseUrl ? { kind: "pg", databaseUrl } : { kind: "pglite", dataDir: join(this.options.dataDir, "regions", name) };
+  }
+
+  private requireStopped(name: string, doing: string): void {
+    if (this.regions.get(name)?.running) throw new Error(`stop region ${name} before ${doing} (stopRegion or its kill())`);
+  }
+
+  /** Stops one region (SIGTERM, or SIGKILL as a crash), keeping its port and data for startRegion. */
+  async stopRegion(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await this.regions.get(name)?.stop(signal);
+  }
+
+  /**
+   * Backs up a stopped region's storage as an operator would (a copy of its PGlite data dir, or
+   * `CREATE DATABASE <db>_snapshot TEMPLATE <db>`); a later snapshot replaces it.
+   */
+  async snapshotRegion(name: string): Promise<void> {
+    this.requireStopped(name, "its snapshot");
+    await snapshotStorage(this.regionStorage(name));
+  }
+
+  /** Puts a stopped region's storage back as it was at snapshotRegion: what it wrote since is gone. */
+  async restoreRegion(name: string): Promise<void> {
+    this.requireStopped(name, "restoring it");
+    await restoreStorage(this.regionStorage(name));
   }
 
   agentConfigFile(storeId: string, registerId: string): string {

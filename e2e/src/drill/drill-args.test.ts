@@ -37,6 +37,16 @@ describe("pnpm drill's flags", () => {
     });
   });
 
+  it("--scenario picks failover (the default) or restore, and refuses any other", () => {
+    expect(options([]).scenario).toBe("failover");
+    expect(options(["--scenario", "failover"]).scenario).toBe("failover");
+    expect(options(["--scenario", "restore", "--agents", "6"])).toMatchObject({ scenario: "restore", agents: 6 });
+    expect(() => parseDrillArgs(["--scenario", "flood"], {})).toThrow(
+      expect.objectContaining({ reason: "--scenario must be one of failover, restore, got flood" }),
+    );
+    expect(() => parseDrillArgs(["--scenario"], {})).toThrow(DrillArgsError);
+  });
+
   it("ignores a leading -- (pnpm drill -- --agents 10)", () => {
     expect(options(["--", "--agents", "10"]).agents).toBe(10);
   });
@@ -72,6 +82,8 @@ describe("pnpm drill's flags", () => {
       "--out",
       "--data-dir",
       "--pg",
+      "--scenario",
+      "restore",
       "-h",
     ]) {
       expect(DRILL_USAGE).toContain(flag);

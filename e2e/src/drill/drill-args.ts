@@ -1,6 +1,6 @@
 /** `pnpm drill` flags: parsed here (main.ts only wires them to runDrill), so tests can read them. */
 import { parseArgs } from "node:util";
-import { DEFAULT_DRILL, type DrillOptions } from "./run-drill.ts";
+import { DEFAULT_DRILL, DRILL_SCENARIOS, type DrillOptions, type DrillScenario } from "./run-drill.ts";
 
 const OPTIONS = {
   agents: { type: "string" },
@@ -12,11 +12,12 @@ const OPTIONS = {
   "data-dir": { type: "string" },
   seed: { type: "string" },
   pg: { type: "boolean" },
+  scenario: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 export const DRILL_USAGE = `usage: pnpm drill [--agents N] [--per-store N] [--duration S] [--rate R] [--warmup S] [--seed N]
-                 [--out DIR] [--data-dir DIR] [--pg]
+                 [--out DIR] [--data-dir DIR] [--pg] [--scenario failover|restore]
   --agents N        registers (agents) to run (default ${DEFAULT_DRILL.agents})
   --per-store N     registers per store (default ${DEFAULT_DRILL.registersPerStore})
   --duration S      seconds of load after the warm-up (default ${DEFAULT_DRILL.durationSec})
@@ -26,6 +27,9 @@ export const DRILL_USAGE = `usage: pnpm drill [--agents N] [--per-store N] [--du
   --out DIR         where report.json and report.html go (default ${DEFAULT_DRILL.outDir})
   --data-dir DIR    the drill's working data (default $TENDERLINE_DATA_DIR/drill, else .tenderline/drill)
   --pg              regions on PostgreSQL: DATABASE_URL_A and DATABASE_URL_B (default PGlite)
+  --scenario NAME   failover: region A killed, a store cut off, an agent killed (the default);
+                    restore: region A backed up, later killed and restored from that backup
+                    (it must find the rewind itself), consumers following the feed's resume protocol
   -h, --help        print this and exit
 environment: TENDERLINE_DATA_DIR, DATABASE_URL_A, DATABASE_URL_B (with --pg)
 (the npm habit works too: pnpm drill -- --agents 10)`;
@@ -58,6 +62,9 @@ export function parseDrillArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     if (!Number.isFinite(n) || n <= 0) throw new DrillArgsError(`--${name} must be a positive number, got ${v}`);
     return n;
   };
+  const scenario = (values.scenario ?? DEFAULT_DRILL.scenario) as DrillScenario;
+  if (!DRILL_SCENARIOS.includes(scenario))
+    throw new DrillArgsError(`--scenario must be one of ${DRILL_SCENARIOS.join(", ")}, got ${values.scenario}`);
   return {
     help: false,
     options: {
@@ -70,6 +77,7 @@ export function parseDrillArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       outDir: values.out ?? DEFAULT_DRILL.outDir,
       dataDir: values["data-dir"] ?? `${env.TENDERLINE_DATA_DIR ?? ".tenderline"}/drill`,
       seed: positive(values.seed, DEFAULT_DRILL.seed, "seed"),
+      scenario,
       databaseUrls: values.pg ? { A: env.DATABASE_URL_A, B: env.DATABASE_URL_B } : undefined,
     },
   };

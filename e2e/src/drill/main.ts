@@ -1,10 +1,10 @@
 /**
- * `pnpm drill [--agents 20] [--duration 60] [--rate 2] [--warmup 120] [--out drill-report] [--pg]` (`--help`: every flag): runs the
- * region-outage drill, prints the checks and figures, writes report.json and report.html, and
+ * `pnpm drill [--agents 20] [--duration 60] [--rate 2] [--warmup 120] [--out drill-report] [--pg]
+ * [--scenario failover|restore]` (`--help`: every flag): runs the region-outage drill (or the restore drill), prints the checks and figures, writes report.json and report.html, and
  * exits non-zero when any check fails. --pg uses DATABASE_URL_A / DATABASE_URL_B.
  */
 import { DRILL_USAGE, DrillArgsError, parseDrillArgs } from "./drill-args.ts";
-import { runDrill } from "./run-drill.ts";
+import { restoreFigureRows, runDrill } from "./run-drill.ts";
 
 let parsed: ReturnType<typeof parseDrillArgs>;
 try {
@@ -34,6 +34,7 @@ console.table({
   "kill to first ack elsewhere, max (s)": f.firstAckElsewhereMaxSec,
   "drain after link restored (s)": f.drainAfterRestoreSec,
   "throughput (events/s)": f.throughputEventsPerSec,
+  ...Object.fromEntries(restoreFigureRows(f.restore)),
 });
 console.log(`report: ${options.outDir}/report.json and ${options.outDir}/report.html`);
 process.exit(report.passed ? 0 : 1);

@@ -2,14 +2,21 @@
  * The region-outage drill: many registers sell while region A is SIGKILLed and restarted, one
  * store is cut off from every region and restored, and one agent is SIGKILLed and restarted.
  * Then it waits for convergence and checks that nothing was lost or doubled.
+ *
+ * `--scenario restore` rehearses restoring a region from a backup instead: region A is stopped,
+ * its storage snapshotted and A started again; later A is SIGKILLed, its storage restored from
+ * that snapshot (everything it wrote since is gone) and started again, with no `log new-epoch`:
+ * A must find the rewind itself and heal. A consumer per region follows its region's feed all
+ * along by the resume protocol; every repeat it is given must carry mayRepeat.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { QueueStatusSchema, ReturnCompletedSchema } from "@tenderline/shared";
+import { type OperatorHealth, QueueStatusSchema, RegionClient, ReturnCompletedSchema } from "@tenderline/shared";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { Chain } from "../chain/chain.ts";
 import { OrderChannel, OrderChannelError } from "../chain/order-channel.ts";
+import { classifyDeliveries, FeedConsumer } from "./feed-consumer.ts";
 import { type ClientOp, checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
 import { checkRefunds, checkTenderRefunds, describeOverRefund } from "./refund-checks.ts";
@@ -21,7 +28,12 @@ import { DRILL_CATALOGUE, DRILL_GIFT_PREFIX, prng, RegisterClient, SalesBoard } 
 /** The drill's online shop: its orders are returned in the stores. */
 const WEB_CHANNEL = { storeId: "online", registerId: "web-1", channel: "web" };
 
+export const DRILL_SCENARIOS = ["failover", "restore"] as const;
+/** failover: region A killed, a store cut off, an agent killed; restore: region A restored from a backup. */
+export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
+
 export interface DrillOptions {
+  scenario: DrillScenario;
   agents: number;
   registersPerStore: number;
   durationSec: number;
@@ -40,6 +52,7 @@ export interface DrillOptions {
 }
 
 export const DEFAULT_DRILL: DrillOptions = {
+  scenario: "failover",
   agents: 20,
   registersPerStore: 4,
   durationSec: 60,
@@ -72,10 +85,25 @@ export interface DrillReport {
     drainAfterRestoreSec: number | null;
     throughputEventsPerSec: number;
     convergedAfterSec: number | null;
+    /** The restore scenario's own figures. */
+    restore?: RestoreFigures;
   };
   history: HistoryVerdict;
   faults: FaultMark[];
   samples: TimelineSample[];
+}
+
+export interface RestoreFigures {
+  /** From region A's start on its restored storage to both regions' digests equal. */
+  healingSec: number | null;
+  /** From that start until A held every event B held when A was restored. */
+  caughtUpWithBSec: number | null;
+  /** Region A's log epoch at the end (n 1 is the first: no rewind found). */
+  epochOfA: OperatorHealth["log"] | null;
+  consumers: Record<
+    string,
+    { delivered: number; distinctEvents: number; repeats: number; unmarkedRepeats: number; staleAnswers: number }
+  >;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -243,7 +271,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     let restoredAt = 0;
     let drainAfterRestoreSec = null as number | null;
-    const faultPlan = (async () => {
+    const failoverPlan = async () => {
       await at(0.2);
       killTime = Date.now();
       await chain.regions.get("A")?.kill();
@@ -287,7 +315,52 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         }
         await sleep(200);
       }
-    })();
+    };
+
+    // The restore scenario: a consumer per region reads its feed all along, by the resume protocol.
+    const restoring = options.scenario === "restore";
+    const consumers = restoring
+      ? ["A", "B"].map((r) => new FeedConsumer(r, chain.regionUrl(r), chain.tokens.consumer).start())
+      : [];
+    let restartedOnRestoreAt = 0;
+    let healedAt = 0;
+    let caughtUpAt = 0;
+    let healingDone = false;
+    let healing: Promise<void> = Promise.resolve();
+    const eventIdsOf = (items: FeedEventItem[]) =>
+      items.filter((i) => i.kind === "event" && i.event).map((i) => i.event?.eventId as string);
+    const restorePlan = async () => {
+      await at(0.15);
+      killTime = Date.now();
+      await chain.stopRegion("A");
+      mark("region A stopped (SIGTERM) for its backup");
+      await chain.snapshotRegion("A");
+      await chain.startRegion("A");
+      mark("region A snapshotted and restarted");
+      await at(0.55);
+      await chain.stopRegion("A", "SIGKILL");
+      mark("region A killed (SIGKILL)");
+      await chain.restoreRegion("A");
+      // What B holds now must all come back to A: its own records it lost, pulled back from B.
+      const heldByB = new Set(eventIdsOf(await readWholeFeed(chain.regionUrl("B"), chain.tokens.consumer)));
+      await chain.startRegion("A");
+      restartedOnRestoreAt = Date.now();
+      mark("region A restarted on its restored storage (no log new-epoch)");
+      healing = (async () => {
+        while (!healingDone && !healedAt) {
+          const [a, b] = await Promise.all(
+            ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch(() => "")),
+          );
+          if (a && a === b) healedAt = Date.now();
+          if (!caughtUpAt) {
+            const heldByA = new Set(eventIdsOf(await readWholeFeed(chain.regionUrl("A"), chain.tokens.consumer).catch(() => [])));
+            if ([...heldByB].every((id) => heldByA.has(id))) caughtUpAt = Date.now();
+          }
+          await sleep(1000);
+        }
+      })();
+    };
+    const faultPlan = restoring ? restorePlan() : failoverPlan();
 
     // The online shop takes orders all through the drill, failing over between regions itself.
     const shop = new OrderChannel(WEB_CHANNEL, chain.regionUrls, chain.tokens.channels[WEB_CHANNEL.registerId] ?? "");
@@ -349,6 +422,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         );
         if (a && a === b) {
           convergedAfterSec = (Date.now() - convergeStart) / 1000;
+          if (restartedOnRestoreAt && !healedAt) healedAt = Date.now();
           break;
         }
       }
@@ -356,6 +430,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     }
     sampling = false;
     await sampler;
+    healingDone = true;
+    await healing;
     say(`\nconverged: ${convergedAfterSec === null ? "NO" : `after ${convergedAfterSec.toFixed(1)} s`}; checking…`);
 
     // Offline tenders are reconciled by the regions in the background: give them time to finish.
@@ -373,6 +449,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (!pending || Date.now() - reconcileStart > 60_000) break;
       await sleep(1000);
     }
+    // The consumers read on to the end of what their region holds now.
+    await Promise.all(consumers.map((c) => c.drainAndStop()));
+    const seenByConsumer = new Map(consumers.map((c) => [c.region, classifyDeliveries(c.delivered)] as const));
     // Failover per register, from region B's own ingest times (independent of how quickly anyone
     // could ask the agent): `firstAckElsewhere` is the kill to the first of its events B took;
     // `failover` discounts the time the register had nothing to send (no sale yet after the kill),
@@ -419,7 +498,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       recorded,
       Object.entries(feeds).map(([region, items]) => {
         const ids = items.filter((i) => i.kind === "event" && i.event).map((i) => i.event?.eventId as string);
-        return { region, stored: countIds(ids), feed: countIds(ids) };
+        // The restore scenario: the feed is what its consumer collected all along, de-duplicated by event id.
+        const consumed = seenByConsumer.get(region)?.eventIds;
+        return { region, stored: countIds(ids), feed: consumed ?? countIds(ids) };
       }),
     );
     for (const v of history.regions) {
@@ -511,12 +592,84 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const missingFailover = Object.entries(failover)
       .filter(([, v]) => v === null)
       .map(([k]) => k);
-    checks.push({
-      name: `failover under ${options.maxFailoverSec} s for every agent`,
-      passed: failoverMax !== null && failoverMax < options.maxFailoverSec && missingFailover.length === 0,
-      detail:
-        missingFailover.length > 0 ? `no ack after the kill: ${missingFailover.join(", ")}` : `max ${failoverMax?.toFixed(2)} s`,
-    });
+    if (!restoring) {
+      checks.push({
+        name: `failover under ${options.maxFailoverSec} s for every agent`,
+        passed: failoverMax !== null && failoverMax < options.maxFailoverSec && missingFailover.length === 0,
+        detail:
+          missingFailover.length > 0
+            ? `no ack after the kill: ${missingFailover.join(", ")}`
+            : `max ${failoverMax?.toFixed(2)} s`,
+      });
+    }
+    let restore: RestoreFigures | undefined;
+    if (restoring) {
+      const health = await new RegionClient(chain.regionUrl("A"), chain.tokens.admin, { timeoutMs: 10_000 })
+        .operatorHealth()
+        .catch(() => undefined);
+      const epochOfA = health?.log ?? null;
+      checks.push({
+        name: "region A found the rewind itself and started a new log epoch",
+        passed: epochOfA !== null && epochOfA.n > 1,
+        detail:
+          epochOfA === null
+            ? "GET /v1/health says nothing of the log"
+            : `epoch ${epochOfA.n} (${epochOfA.epoch}) after position ${epochOfA.startsAfter}: ${epochOfA.reason}`,
+      });
+      const consumerFigures: RestoreFigures["consumers"] = {};
+      for (const consumer of consumers) {
+        const seen = seenByConsumer.get(consumer.region) as ReturnType<typeof classifyDeliveries>;
+        const unmarked = seen.repeats.filter((r) => !r.marked);
+        const held = new Set(eventIdsOf(feeds[consumer.region] ?? []));
+        const forgotten = [...seen.eventIds.keys()].filter((id) => !held.has(id));
+        consumerFigures[consumer.region] = {
+          delivered: consumer.delivered.length,
+          distinctEvents: seen.eventIds.size,
+          repeats: seen.repeats.length,
+          unmarkedRepeats: unmarked.length,
+          staleAnswers: consumer.staleAnswers.length,
+        };
+        checks.push({
+          name: `region ${consumer.region}'s feed consumer: every repeat marked mayRepeat`,
+          passed: unmarked.length === 0,
+          detail:
+            `${consumer.delivered.length} items delivered, ${seen.eventIds.size} distinct events; ${seen.repeats.length} repeats, ${unmarked.length} unmarked` +
+            (unmarked.length > 0
+              ? `: ${unmarked
+                  .slice(0, 3)
+                  .map((r) => `${r.key} first at ${r.firstCursor}, again at ${r.cursor}`)
+                  .join("; ")}`
+              : ""),
+        });
+        checks.push({
+          name: `region ${consumer.region}'s feed consumer: saw no event the region no longer holds`,
+          passed: forgotten.length === 0,
+          detail: forgotten.length === 0 ? "every event it was given is held" : `not held: ${forgotten.slice(0, 5).join(", ")}`,
+        });
+      }
+      const staleA = consumers.find((c) => c.region === "A")?.staleAnswers ?? [];
+      checks.push({
+        name: "region A's feed consumer was told feed_cursor_stale and resumed",
+        passed: staleA.length > 0,
+        detail:
+          staleA.length === 0
+            ? "never told: the resume protocol was not exercised"
+            : staleA.map((s) => `${s.cursor} → ${s.resumeCursor}`).join("; "),
+      });
+      const healingSec = healedAt && restartedOnRestoreAt ? (healedAt - restartedOnRestoreAt) / 1000 : null;
+      checks.push({
+        name: "region A healed after the restore (digests equal)",
+        passed: healingSec !== null,
+        detail:
+          healingSec === null ? "digests never equal" : `${healingSec.toFixed(1)} s from its restart on the restored storage`,
+      });
+      restore = {
+        healingSec,
+        caughtUpWithBSec: caughtUpAt && restartedOnRestoreAt ? (caughtUpAt - restartedOnRestoreAt) / 1000 : null,
+        epochOfA,
+        consumers: consumerFigures,
+      };
+    }
     checks.push({
       name: "converged",
       passed: convergedAfterSec !== null,
@@ -545,6 +698,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         drainAfterRestoreSec,
         throughputEventsPerSec: Math.round((totalEvents / sellingEnded) * 10) / 10,
         convergedAfterSec,
+        ...(restore ? { restore } : {}),
       },
       history,
       faults,
@@ -554,7 +708,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     writeFileSync(
       join(options.outDir, "report.html"),
       renderHtmlReport({
-        title: `Outage drill: ${options.agents} agents, ${options.durationSec} s`,
+        title: `${restoring ? "Restore drill" : "Outage drill"}: ${options.agents} agents, ${options.durationSec} s`,
         startedAt: new Date(t0).toISOString(),
         samples,
         faults,
@@ -576,9 +730,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             drainAfterRestoreSec === null ? "–" : `${drainAfterRestoreSec.toFixed(1)} s`,
           ],
           ["throughput", `${report.figures.throughputEventsPerSec} events/s`],
+          ...restoreFigureRows(restore),
         ],
       }),
     );
     return report;
   }
+}
+
+const seconds = (v: number | null) => (v === null ? "–" : `${v.toFixed(1)} s`);
+
+/** The restore scenario's figures, as the report's rows. */
+export function restoreFigureRows(restore: RestoreFigures | undefined): Array<[string, string]> {
+  if (!restore) return [];
+  return [
+    ["healing: A's restart on the restored storage to digests equal", seconds(restore.healingSec)],
+    ["A's restart to holding every event B held then", seconds(restore.caughtUpWithBSec)],
+    ...Object.entries(restore.consumers).map(([region, c]): [string, string] => [
+      `region ${region}'s feed consumer`,
+      `${c.delivered} items, ${c.distinctEvents} distinct events, ${c.repeats} repeats (${c.unmarkedRepeats} unmarked), ${c.staleAnswers} feed_cursor_stale`,
+    ]),
+  ];
 }
