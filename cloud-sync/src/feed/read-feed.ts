@@ -78,7 +78,8 @@ export async function readFeed(
   const resume = resumeFrom(epochs, readIn, cursor.pos);
   if (!resume.valid)
     stale(now, resume.from, `this region's log was rewound since that cursor was read (epoch ${now.epoch}: ${now.reason})`);
-  if (readIn === now.epoch && cursor.pos > 0 && cursor.check !== null) {
+  // Any epoch's cursor names the record it was read at: one that is not there means a rewind no epoch records yet.
+  if (cursor.pos > 0 && cursor.check !== null) {
     const [at] = await db.query<{ record_id: string }>("SELECT record_id::text FROM records WHERE pos = $1", [cursor.pos]);
     if (!at?.record_id.replace(/-/g, "").endsWith(cursor.check)) {
       // The log lost what this consumer read, and no epoch says so yet: the start of this epoch is the last point both share.

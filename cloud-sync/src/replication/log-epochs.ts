@@ -45,14 +45,15 @@ export async function currentEpoch(q: Queryable): Promise<LogEpoch> {
 const ROTATE_LOCK = 74_310_030;
 
 /**
- * Starts a new epoch after the log's committed head: positions above it are new history. Peers'
- * cursors into this log stop being valid (they re-scan when told), and this region heals: it
- * pulls every peer's whole log, records that came from here included, and gets back what it lost (the replicator heals from every peer
- * once per epoch after the first). `unlessSince` makes a second instance that
+ * Starts a new epoch after the log's committed head (or `startsAfter`, when writes may have
+ * landed since the rewind and the head is not known to be shared): positions above it are new
+ * history. Peers' cursors into this log stop being valid (they re-scan when told), and this region
+ * heals: the replicator pulls every peer's whole log once per epoch after the first, records that
+ * came from here included, and gets back what it lost. `unlessSince` makes a second instance that
  * found the same rewind a moment later reuse the epoch the first one started.
  */
-export async function rotateEpoch(db: Database, reason: string, unlessSince?: LogEpoch): Promise<LogEpoch> {
-  const head = await committedHorizon(db);
+export async function rotateEpoch(db: Database, reason: string, unlessSince?: LogEpoch, startsAfter?: number): Promise<LogEpoch> {
+  const head = startsAfter ?? (await committedHorizon(db));
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [ROTATE_LOCK]);
     const now = await currentEpoch(tx);

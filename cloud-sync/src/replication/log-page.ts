@@ -54,7 +54,9 @@ export async function checkPullPosition(db: Database, requester: string, after: 
     const [row] = await db.query<{ record_id: string }>("SELECT record_id::text FROM records WHERE pos = $1", [after]);
     if (row?.record_id !== at.afterRecord) {
       const why = `peer ${requester} had read this log up to position ${after}, which ${row ? "now holds another record" : "is not in it"}: the log was rewound`;
-      epochChanged(await rotateEpoch(db, why, now));
+      // Found while running: records may have been written since the rewind, at positions readers
+      // had read before, so only the start of the current epoch is known to be shared.
+      epochChanged(await rotateEpoch(db, why, now, now.startsAfter));
     }
   }
   return now;
