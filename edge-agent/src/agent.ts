@@ -206,6 +206,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       risk: storedValueRisk,
       sealKey: config.storedValueSealKey,
       storeCreditPrefix: config.storeCreditPrefix,
+      ...(config.storeCreditExpiryDays ? { storeCreditExpiryDays: config.storeCreditExpiryDays } : {}),
       logger: storedValueLogger,
     },
   );

@@ -26,6 +26,8 @@ export interface DerivedEntry {
   transactionId: string | null;
   tenderId: string | null;
   holdId: string | null;
+  /** An issue that can be spent until then only (a store credit under the retailer's expiry rule). */
+  expiresAt?: string;
 }
 
 /** A refund to a gift card or store credit tender: its account is the one that tender redeemed (found in the ledger). */
@@ -81,7 +83,7 @@ interface EventBody {
       amount: Money;
       paidAs?: "store_credit";
     }>;
-    storeCredit?: { creditId: string; amount: Money; last4?: string; sealed?: string };
+    storeCredit?: { creditId: string; amount: Money; last4?: string; sealed?: string; expiresAt?: string };
     /** stored_value.voided */
     voidId?: string;
     kind?: StoredValueKind;
@@ -250,6 +252,7 @@ export function deriveStoredValue(rows: readonly LogRow[], resolve: SealedResolv
           transactionId: p.transactionId,
           tenderId: null,
           holdId: null,
+          ...(sc.expiresAt ? { expiresAt: sc.expiresAt } : {}),
         });
       }
     }

@@ -95,6 +95,11 @@ export async function holdStoredValue(db: Database, request: StoredValueHoldRequ
         },
       );
     }
+    if (balance?.status === "expired" && balance.kind === request.kind) {
+      fail(409, "stored_value_expired", `this ${KIND_NAME[request.kind]} expired on ${balance.expiresAt}; it cannot be spent`, {
+        details: { kind: request.kind, last4: balance.last4, expiresAt: balance.expiresAt },
+      });
+    }
     if (balance?.status !== "active" || balance.kind !== request.kind) {
       fail(404, "account_not_found", `no ${KIND_NAME[request.kind]} with that number has been activated; check the number`, {
         details: { kind: request.kind, ...(last4 ? { last4 } : {}) },

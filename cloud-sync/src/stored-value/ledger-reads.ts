@@ -14,6 +14,7 @@ interface BalanceRow {
   currency: string;
   issued: boolean;
   voided: boolean;
+  expires_at: Date | string | null;
   balance: string | number;
   held: string | number;
 }
@@ -30,7 +31,7 @@ export async function readBalance(
   exceptHold: string | null = null,
 ): Promise<StoredValueBalance | null> {
   const [r] = await q.query<BalanceRow>(
-    `SELECT a.token, a.kind, a.last4, a.currency, a.issued,
+    `SELECT a.token, a.kind, a.last4, a.currency, a.issued, a.expires_at,
        EXISTS (SELECT 1 FROM sv_entries v WHERE v.token = a.token AND v.kind = 'void') AS voided,
        COALESCE((SELECT sum(e.amount) FROM sv_entries e WHERE e.token = a.token AND e.currency = a.currency), 0)::bigint AS balance,
        COALESCE((SELECT sum(h.amount) FROM sv_holds h
@@ -50,7 +51,14 @@ export async function readBalance(
     balance: { amount: balance, currency: r.currency },
     held: { amount: held, currency: r.currency },
     available: { amount: balance - held, currency: r.currency },
-    status: r.voided ? "void" : r.issued ? "active" : "not_issued",
+    status: r.voided
+      ? "void"
+      : r.expires_at !== null && new Date(r.expires_at).getTime() <= now.getTime()
+        ? "expired"
+        : r.issued
+          ? "active"
+          : "not_issued",
+    expiresAt: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
   };
 }
 

@@ -86,24 +86,36 @@ export async function applyStoredValuePage(
 
 /** One row per account: opened by its first entry; issued once an issue or load names it. */
 async function upsertAccounts(tx: Queryable, entries: readonly DerivedEntry[]): Promise<void> {
-  const byToken = new Map<string, { kind: string; last4: string; currency: string; issued: boolean }>();
+  type Account = { kind: string; last4: string; currency: string; issued: boolean; expiresAt: string | null };
+  const byToken = new Map<string, Account>();
   for (const e of entries) {
     const prior = byToken.get(e.token);
     const issued = e.kind === "issue" || e.kind === "load";
-    if (!prior) byToken.set(e.token, { kind: e.accountKind, last4: e.last4, currency: e.currency, issued });
+    const expiresAt = e.expiresAt ?? null;
+    if (!prior) byToken.set(e.token, { kind: e.accountKind, last4: e.last4, currency: e.currency, issued, expiresAt });
     else {
       prior.issued ||= issued;
       if (prior.last4 === "") prior.last4 = e.last4;
+      prior.expiresAt ??= expiresAt;
     }
   }
   const tokens = [...byToken.keys()].sort();
-  const a = tokens.map((t) => byToken.get(t) as { kind: string; last4: string; currency: string; issued: boolean });
+  const a = tokens.map((t) => byToken.get(t) as Account);
+  // The expiry is the issue's (one per store credit number): whichever region sees it first keeps it.
   await tx.query(
-    `INSERT INTO sv_accounts (token, kind, last4, currency, issued)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[])
+    `INSERT INTO sv_accounts (token, kind, last4, currency, issued, expires_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
      ON CONFLICT (token) DO UPDATE SET issued = sv_accounts.issued OR EXCLUDED.issued,
-       last4 = CASE WHEN sv_accounts.last4 = '' THEN EXCLUDED.last4 ELSE sv_accounts.last4 END`,
-    [tokens, a.map((x) => x.kind), a.map((x) => x.last4), a.map((x) => x.currency), a.map((x) => x.issued)],
+       last4 = CASE WHEN sv_accounts.last4 = '' THEN EXCLUDED.last4 ELSE sv_accounts.last4 END,
+       expires_at = COALESCE(sv_accounts.expires_at, EXCLUDED.expires_at)`,
+    [
+      tokens,
+      a.map((x) => x.kind),
+      a.map((x) => x.last4),
+      a.map((x) => x.currency),
+      a.map((x) => x.issued),
+      a.map((x) => x.expiresAt),
+    ],
   );
 }
 

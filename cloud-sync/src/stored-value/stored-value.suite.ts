@@ -126,6 +126,7 @@ export function storedValueSuite(backend: Backend): void {
         held: usd(0),
         available: usd(5000),
         status: "active",
+        expiresAt: null,
       });
       const held = await api.hold("H-cap-1", card, 3000);
       expect(held.status).toBe(201);
@@ -233,6 +234,18 @@ export function storedValueSuite(backend: Backend): void {
       const after = await api.hold("H-rel-3", card, 1000);
       expect(after.status).toBe(201);
       expect(after.body).toMatchObject({ available: usd(0) });
+    });
+
+    it("a store credit past the expiry its issuing register set is expired: shown so, and refused for spending", async () => {
+      const card = newCard("store_credit");
+      const expiresAt = new Date(time.now().getTime() + 60_000).toISOString();
+      await recordSv(db, [svCreditReturn({ card, amount: 1500, expiresAt })]);
+      expect((await api.inquire(card)).body).toMatchObject({ status: "active", expiresAt, available: usd(1500) });
+      time.advance(61_000);
+      expect((await api.inquire(card)).body).toMatchObject({ status: "expired", expiresAt, balance: usd(1500) });
+      const refused = await api.hold("H-exp-1", card, 100);
+      expect(refused.status).toBe(409);
+      expect(ErrorBodySchema.parse(refused.body)).toMatchObject({ error: "stored_value_expired", details: { expiresAt } });
     });
 
     it("a void takes what is left off as a void entry, captures its hold, and closes the account to holds", async () => {

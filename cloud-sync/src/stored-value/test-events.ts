@@ -163,7 +163,7 @@ export function svRefund(
 }
 
 /** An unverified return refunded to store credit: the credit's number sealed for the regions. */
-export function svCreditReturn(o: Where & { card: TestCard; amount: number; sealed?: string }): TenderEvent {
+export function svCreditReturn(o: Where & { card: TestCard; amount: number; sealed?: string; expiresAt?: string }): TenderEvent {
   const refund = usd(o.amount);
   const transactionId = o.transactionId ?? `ret-${newEventId().slice(-12)}`;
   return envelope(o, "return.completed", {
@@ -174,7 +174,13 @@ export function svCreditReturn(o: Where & { card: TestCard; amount: number; seal
     refund,
     allocation: [],
     verified: false,
-    storeCredit: { creditId: `sc-${transactionId}`, amount: refund, last4: o.card.last4, sealed: o.sealed ?? o.card.sealed() },
+    storeCredit: {
+      creditId: `sc-${transactionId}`,
+      amount: refund,
+      last4: o.card.last4,
+      sealed: o.sealed ?? o.card.sealed(),
+      ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}),
+    },
   });
 }
 

@@ -149,6 +149,8 @@ export const AgentConfigSchema = z.object({
     .string()
     .regex(/^\d{1,6}$/, "storeCreditPrefix is 1 to 6 digits")
     .default("9"),
+  /** Days a store credit this register issues can be spent (the retailer's rule; absent: it never expires). */
+  storeCreditExpiryDays: z.number().int().positive("storeCreditExpiryDays must be at least 1").max(3650).optional(),
   /**
    * How long a return waits for the cloud to find an original that is not on this register (and to
    * reserve or release it) before it goes ahead as offline: unverified, store credit only, capped.

@@ -416,7 +416,7 @@ export class RegisterService {
         const paid = toCredit ? allocation.map(asStoreCredit) : allocation;
         const creditAmount = toCredit ? refund : plan.unverified;
         const issuesCredit = !plan.verified || (toCredit && refund.amount > 0);
-        const issued = issuesCredit ? this.issueStoreCredit() : undefined;
+        const issued = issuesCredit ? this.issueStoreCredit(occurredAt) : undefined;
         // With the seal key the credit gets a number (printed once, recorded sealed); without it, the register's id only.
         const storeCredit = issuesCredit ? { creditId: mintId(), amount: creditAmount, ...issued?.recorded } : undefined;
         const approved = plan.verified
@@ -484,14 +484,20 @@ export class RegisterService {
    * A new store credit number, sealed for the regions (they open the account when the event
    * arrives); without the seal key, the credit has the register's id only, as before.
    */
-  private issueStoreCredit():
-    | { recorded: { last4: string; sealed: string }; answered: { last4: string; number: string } }
+  private issueStoreCredit(occurredAt: string):
+    | {
+        recorded: { last4: string; sealed: string; expiresAt?: string };
+        answered: { last4: string; number: string; expiresAt?: string };
+      }
     | undefined {
     const key = this.sv?.sealKey;
     if (!key || !this.sv) return undefined;
     const number = mintStoreCreditNumber(this.sv.storeCreditPrefix);
     const last4 = number.slice(-4);
-    return { recorded: { last4, sealed: sealNumber(key, number) }, answered: { last4, number } };
+    // The retailer's expiry rule travels in the event, so every region expires it at the same moment.
+    const days = this.sv.storeCreditExpiryDays;
+    const expiry = days ? { expiresAt: new Date(Date.parse(occurredAt) + days * 86_400_000).toISOString() } : {};
+    return { recorded: { last4, sealed: sealNumber(key, number), ...expiry }, answered: { last4, number, ...expiry } };
   }
 
   /**
@@ -615,7 +621,7 @@ export class RegisterService {
           if (request.refundTo === "store_credit") allocation = allocation.map(asStoreCredit);
         }
         // The refunded difference as store credit, when the customer chose it and there is one.
-        const issued = request.refundTo === "store_credit" && net.amount < 0 ? this.issueStoreCredit() : undefined;
+        const issued = request.refundTo === "store_credit" && net.amount < 0 ? this.issueStoreCredit(occurredAt) : undefined;
         const storeCredit = issued
           ? { creditId: mintId(), amount: { amount: -net.amount, currency: net.currency }, ...issued.recorded }
           : undefined;

@@ -14,6 +14,8 @@ export interface StoredValueContext {
   sealKey: string | undefined;
   /** The first digits of the store credit numbers this register issues. */
   storeCreditPrefix: string;
+  /** Days an issued store credit can be spent; absent: it never expires. */
+  storeCreditExpiryDays?: number;
   logger: Logger;
 }
 

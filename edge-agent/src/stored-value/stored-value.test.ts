@@ -82,7 +82,7 @@ async function seal(agent: TestAgent, number: string, kind: "gift_card" | "store
   return res.parse(SealedSchema);
 }
 
-const EventSchema = z.object({ eventId: z.string(), type: z.string(), payload: z.unknown() });
+const EventSchema = z.object({ eventId: z.string(), type: z.string(), occurredAt: z.string(), payload: z.unknown() });
 function events(agent: TestAgent, type: string) {
   const rows = agent.db.prepare("SELECT body FROM outbox ORDER BY seq").all() as Array<{ body: string }>;
   return rows.map((r) => EventSchema.parse(JSON.parse(r.body))).filter((e) => e.type === type);
@@ -448,6 +448,29 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
     // A verified credit is not an unverified refund: the register's unverified caps did not count it.
     expect(new UnverifiedReturnsLedger(agent.db, agent.config.unverifiedReturnLimit).refundedSince("USD", 0)).toBe(0);
     expectNumberNowhere(agent, number);
+  });
+
+  it("a store credit issued under the retailer's expiry rule carries its expiry in the event and on the receipt's answer", async () => {
+    const fake = await fakeRegion();
+    const agent = agentAt("reg-1", fake, async () => fake.region(), { storeCreditExpiryDays: 90 });
+    const sale = await post(agent.app, "/api/v1/sales", {
+      cashierId: "c-1",
+      lines: [line("TEE", 1, 1000, 0)],
+      tenders: [cash(1000)],
+    });
+    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const res = await post(agent.app, "/api/v1/returns", {
+      cashierId: "c-1",
+      reason: "changed mind",
+      refundTo: "store_credit",
+      items: [{ transactionId, sku: "TEE", quantity: 1 }],
+    });
+    const [event] = events(agent, "return.completed");
+    const occurredAt = event?.occurredAt ?? "";
+    const payload = PAYLOAD_SCHEMAS["return.completed"].parse(event?.payload);
+    const expected = new Date(Date.parse(occurredAt) + 90 * 86_400_000).toISOString();
+    expect(payload.storeCredit?.expiresAt).toBe(expected);
+    expect(res.parse(ReturnRecordedSchema).storeCredit?.expiresAt).toBe(expected);
   });
 
   it("an exchange whose new items cost less refunds the difference as store credit when asked", async () => {

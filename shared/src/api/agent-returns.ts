@@ -12,6 +12,8 @@ export const StoreCreditAnswerSchema = z.object({
   amount: NonNegativeMoneySchema,
   last4: z.string().optional(),
   number: z.string().optional(),
+  /** When it can no longer be spent, for the receipt; absent: never. */
+  expiresAt: z.string().optional(),
 });
 export type StoreCreditAnswer = z.infer<typeof StoreCreditAnswerSchema>;
 

@@ -39,7 +39,9 @@ export const StoredValueBalanceSchema = z.object({
   held: NonNegativeMoneySchema,
   available: MoneySchema,
   /** not_issued: the number is right but no sale or return ever activated it. */
-  status: z.enum(["active", "not_issued", "void"]),
+  status: z.enum(["active", "not_issued", "void", "expired"]),
+  /** When it can no longer be spent (a store credit under the retailer's expiry rule); null: never. */
+  expiresAt: z.string().nullable().optional(),
 });
 export type StoredValueBalance = z.infer<typeof StoredValueBalanceSchema>;
 

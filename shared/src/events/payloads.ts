@@ -102,6 +102,8 @@ export const StoreCreditIssuedSchema = z.object({
     .regex(/^\d{4}$/)
     .optional(),
   sealed: z.string().min(16).max(1024).optional(),
+  /** When it can no longer be spent (the retailer's rule at the register that issued it); absent: never. */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type StoreCreditIssued = z.infer<typeof StoreCreditIssuedSchema>;
 

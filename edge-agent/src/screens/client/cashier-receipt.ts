@@ -10,6 +10,8 @@ export interface IssuedStoreCredit {
   amount: Money;
   last4?: string;
   number?: string;
+  /** The retailer's expiry rule: spend by then. */
+  expiresAt?: string;
 }
 
 /**
@@ -33,6 +35,12 @@ function storeCreditNote(credit: IssuedStoreCredit): HTMLElement {
     ? "Keep this receipt: the number is shown only on it, and spends the credit."
     : "The full number was issued with the return's first answer only; the register keeps no copy.";
   note.append(title, number, hint);
+  if (credit.expiresAt) {
+    const expiry = document.createElement("p");
+    expiry.id = "store-credit-expiry";
+    expiry.textContent = `Valid until ${new Date(credit.expiresAt).toLocaleDateString()}`;
+    note.append(expiry);
+  }
   return note;
 }
 
