@@ -403,6 +403,16 @@ describe("store credit issued by a return, then spent", () => {
   });
 });
 
+/** A cash sale of `quantity` × `sku` at `price` (no tax) on the agent: the original a return or exchange names. */
+async function cashSale(agent: TestAgent, sku: string, quantity: number, price: number): Promise<string> {
+  const sale = await post(agent.app, "/api/v1/sales", {
+    cashierId: "c-1",
+    lines: [line(sku, quantity, price, 0)],
+    tenders: [cash(quantity * price)],
+  });
+  return sale.parse(SaleRecordedSchema).transactionId;
+}
+
 describe("refunds the customer takes as store credit (refundTo)", () => {
   const CreditAnswer = z.object({
     allocation: z.array(
@@ -414,12 +424,7 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
   it("a verified return to store credit uses up the original's tenders and issues one numbered credit for the whole refund", async () => {
     const fake = await fakeRegion();
     const agent = agentAt("reg-1", fake, async () => fake.region());
-    const sale = await post(agent.app, "/api/v1/sales", {
-      cashierId: "c-1",
-      lines: [line("TEE", 2, 1000, 0)],
-      tenders: [cash(2000)],
-    });
-    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const transactionId = await cashSale(agent, "TEE", 2, 1000);
     const request = {
       cashierId: "c-1",
       reason: "changed mind",
@@ -453,12 +458,7 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
   it("a store credit issued under the retailer's expiry rule carries its expiry in the event and on the receipt's answer", async () => {
     const fake = await fakeRegion();
     const agent = agentAt("reg-1", fake, async () => fake.region(), { storeCreditExpiryDays: 90 });
-    const sale = await post(agent.app, "/api/v1/sales", {
-      cashierId: "c-1",
-      lines: [line("TEE", 1, 1000, 0)],
-      tenders: [cash(1000)],
-    });
-    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const transactionId = await cashSale(agent, "TEE", 1, 1000);
     const res = await post(agent.app, "/api/v1/returns", {
       cashierId: "c-1",
       reason: "changed mind",
@@ -476,12 +476,7 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
   it("an exchange whose new items cost less refunds the difference as store credit when asked", async () => {
     const fake = await fakeRegion();
     const agent = agentAt("reg-1", fake, async () => fake.region());
-    const sale = await post(agent.app, "/api/v1/sales", {
-      cashierId: "c-1",
-      lines: [line("HOODIE", 1, 3000, 0)],
-      tenders: [cash(3000)],
-    });
-    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const transactionId = await cashSale(agent, "HOODIE", 1, 3000);
     const request = {
       cashierId: "c-1",
       refundTo: "store_credit",
@@ -503,12 +498,7 @@ describe("refunds the customer takes as store credit (refundTo)", () => {
   it("is refused, naming the setting, on a register that cannot number store credit; nothing is recorded", async () => {
     const fake = await fakeRegion();
     const agent = agentAt("reg-1", fake, async () => fake.region(), { storedValueSealKey: undefined });
-    const sale = await post(agent.app, "/api/v1/sales", {
-      cashierId: "c-1",
-      lines: [line("TEE", 1, 1000, 0)],
-      tenders: [cash(1000)],
-    });
-    const { transactionId } = sale.parse(SaleRecordedSchema);
+    const transactionId = await cashSale(agent, "TEE", 1, 1000);
     const res = await post(agent.app, "/api/v1/returns", {
       cashierId: "c-1",
       reason: "changed mind",
