@@ -10,6 +10,7 @@ import type { Replicator } from "../replication/replicator.ts";
 import type { Database } from "../storage/database.ts";
 import type { SealedResolver } from "../stored-value/derive-stored-value.ts";
 import { indexStoredValue } from "../stored-value/stored-value-indexer.ts";
+import type { Leadership } from "./job-leader.ts";
 
 export interface JobsSummary {
   indexed: number;
@@ -63,10 +64,11 @@ export class RegionJobs {
     for (const kind of EXCEPTION_KINDS) this.parts.metrics.exceptions.set({ kind }, counts.get(kind) ?? 0);
   }
 
-  start(): void {
+  /** Runs on a timer; with `leader`, only while this instance leads the region's jobs (one instance per region). */
+  start(leader?: Leadership): void {
     if (this.timer) return;
     const tick = () => {
-      if (this.running) return;
+      if (this.running || (leader && !leader.isLeader())) return;
       this.running = this.runOnce()
         .catch((error: unknown) => this.parts.logger?.error({ err: { message: (error as Error).message } }, "region jobs failed"))
         .finally(() => {

@@ -1,6 +1,7 @@
 import { ErrorBodySchema, type LogEpochChanged, LogEpochChangedSchema } from "@tenderline/shared";
 import type { Peer } from "../config/config.ts";
 import type { ReplicatedSeqSource } from "../ingest/ingest-batch.ts";
+import type { Leadership } from "../jobs/job-leader.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Database, Queryable } from "../storage/database.ts";
@@ -220,10 +221,14 @@ export class Replicator implements ReplicatedSeqSource {
     return Math.min(contiguousSeq, ...this.peers.map((p) => byPeer.get(p.name) ?? 0));
   }
 
-  start(): void {
+  /**
+   * Pulls on a timer. With `leader`, a round runs only while this instance leads replication
+   * (jobs/job-leader.ts): one instance of a region pulls its peers, the others' ticks do nothing.
+   */
+  start(leader?: Leadership): void {
     if (this.peers.length === 0 || this.timer) return;
     const tick = () => {
-      if (this.running) return;
+      if (this.running || (leader && !leader.isLeader())) return;
       this.running = this.pullAll()
         .catch((error: unknown) =>
           this.options.logger?.error({ err: { message: (error as Error).message } }, "replication round failed"),

@@ -9,6 +9,7 @@ import { createPrincipalResolver } from "../auth/principal-resolver.ts";
 import { seedTokens } from "../auth/tokens.ts";
 import type { RegionConfig } from "../config/config.ts";
 import { ClassifyPool } from "../ingest/classify-pool.ts";
+import { JobLeaders } from "../jobs/job-leader.ts";
 import { RegionJobs } from "../jobs/region-jobs.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
@@ -89,6 +90,9 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     logger,
     metrics,
   });
+  // Several instances of a region may share one PostgreSQL: each background job runs on the one
+  // holding its lock (PGlite: this instance, always). Admin-triggered runs are not gated.
+  const leaders = new JobLeaders(db, { logger });
   const pool = config.ingestWorkers > 0 ? new ClassifyPool(config.ingestWorkers) : null;
   const lagLimitMs = config.anomalyThresholds.replicationLagSeconds * 1000;
   const app = createApp({
@@ -112,6 +116,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
           peers,
           reconciler: reconciler ? "on" : "off (no --processor-url)",
           log: await currentEpoch(db),
+          leads: leaders.leads(),
         },
       };
     },
@@ -126,8 +131,9 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   });
   const port = (server.address() as AddressInfo).port;
   if (config.backgroundJobs) {
-    replicator.start();
-    jobs.start();
+    // Two locks: replication and the other jobs may lead on different instances.
+    if (config.peers.length > 0) replicator.start(leaders.leader("replicator"));
+    jobs.start(leaders.leader("region-jobs"));
   }
   logger.info(
     {
@@ -148,6 +154,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     async close() {
       await replicator.stop();
       await jobs.stop();
+      await leaders.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool?.close();
       await db.close();

@@ -1,3 +1,5 @@
+import type { SessionLock } from "./session-lock.ts";
+
 /**
  * The one storage seam: PGlite (embedded) and PostgreSQL (through a `pg` pool) both implement it,
  * so every query and migration is written once and runs on either.
@@ -23,6 +25,11 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script (migrations) without parameters. */
   exec(sql: string): Promise<void>;
+  /**
+   * A lock named `name` held on a session of its own (not a pooled connection), freed by the
+   * server when that session ends (the instance died): leadership of a background job.
+   */
+  sessionLock(name: string): SessionLock;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_ROW_FORMAT, type Database, type Queryable } from "./database.ts";
+import { pgSessionLock } from "./session-lock.ts";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -60,6 +61,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     },
     async exec(sql) {
       await pool.query(sql);
+    },
+    sessionLock(name) {
+      return pgSessionLock(connectionString, name);
     },
     async close() {
       await pool.end();

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { COPY_ROW_FORMAT, type Database, type Queryable } from "./database.ts";
 import { type FlushFs, type PgliteFlusher, pgliteFlusher } from "./pglite-flush.ts";
+import { alwaysHeldLock } from "./session-lock.ts";
 
 export interface PgliteOptions {
   /**
@@ -46,6 +47,8 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
       await pg.exec(sql);
       flusher?.flush();
     },
+    // One process by construction (the data directory is this process's): it always leads.
+    sessionLock: () => alwaysHeldLock(),
     async close() {
       await pg.close();
       // The shutdown checkpoint wrote data pages and pg_control without an fsync.

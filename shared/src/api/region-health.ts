@@ -42,5 +42,7 @@ export const OperatorHealthSchema = z.object({
       reason: z.string(),
     })
     .optional(),
+  /** The background jobs this instance leads ("replicator", "region-jobs"): one instance per region runs each. */
+  leads: z.array(z.string()).optional(),
 });
 export type OperatorHealth = z.infer<typeof OperatorHealthSchema>;

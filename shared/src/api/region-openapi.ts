@@ -14,7 +14,7 @@ import { JobsResponseSchema, ReplicateResponseSchema } from "./region-admin.ts";
 import { BatchResponseSchema, EventBatchSchema, RegisterStatusSchema } from "./region-api.ts";
 import { DigestSchema } from "./region-digest.ts";
 import { ExceptionListSchema } from "./region-exceptions.ts";
-import { FeedCursorStaleSchema, FeedResponseSchema } from "./region-feed.ts";
+import { FeedResponseSchema } from "./region-feed.ts";
 import { HealthResponseSchema, OperatorHealthSchema } from "./region-health.ts";
 import {
   ReservationRequestSchema,
@@ -46,7 +46,6 @@ const RESPONSES = {
   JobsResponse: JobsResponseSchema,
   LogPage: LogPageSchema,
   PeerCursor: PeerCursorSchema,
-  FeedCursorStale: FeedCursorStaleSchema,
   IssuedCredential: IssuedCredentialSchema,
   RotatedCredential: RotatedCredentialSchema,
   CredentialList: CredentialListSchema,
