@@ -337,9 +337,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       await chain.snapshotRegion("A");
       await chain.startRegion("A");
       mark("region A snapshotted and restarted");
+      // The restore must take something away: A takes writes of its own after the snapshot
+      // (registers fail back to it after failbackAfterMs) before it is killed. Its ingest counter
+      // starts again from zero with the process.
+      const takingUntil = Date.now() + options.durationSec * 250;
+      let takenSinceSnapshot = 0;
+      while (takenSinceSnapshot < 20 && Date.now() < takingUntil) {
+        takenSinceSnapshot = (await acceptedCount(chain.regionUrl("A"), chain.tokens.admin)) ?? 0;
+        await sleep(250);
+      }
       await at(0.55);
+      takenSinceSnapshot = (await acceptedCount(chain.regionUrl("A"), chain.tokens.admin)) ?? takenSinceSnapshot;
       await chain.stopRegion("A", "SIGKILL");
-      mark("region A killed (SIGKILL)");
+      mark(`region A killed (SIGKILL), ${takenSinceSnapshot} events taken since its snapshot`);
       await chain.restoreRegion("A");
       // What B holds now must all come back to A: its own records it lost, pulled back from B.
       const heldByB = new Set(eventIdsOf(await readWholeFeed(chain.regionUrl("B"), chain.tokens.consumer)));
@@ -348,13 +358,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       mark("region A restarted on its restored storage (no log new-epoch)");
       healing = (async () => {
         while (!healingDone && !healedAt) {
+          // Each moment is when it was asked: a whole feed takes a while to read.
+          const asked = Date.now();
           const [a, b] = await Promise.all(
             ["A", "B"].map((r) => readDigest(chain.regionUrl(r), chain.tokens.consumer).catch(() => "")),
           );
-          if (a && a === b) healedAt = Date.now();
+          if (a && a === b) healedAt = asked;
           if (!caughtUpAt) {
+            const askedA = Date.now();
             const heldByA = new Set(eventIdsOf(await readWholeFeed(chain.regionUrl("A"), chain.tokens.consumer).catch(() => [])));
-            if ([...heldByB].every((id) => heldByA.has(id))) caughtUpAt = Date.now();
+            if ([...heldByB].every((id) => heldByA.has(id))) caughtUpAt = askedA;
           }
           await sleep(1000);
         }
@@ -365,6 +378,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // The online shop takes orders all through the drill, failing over between regions itself.
     const shop = new OrderChannel(WEB_CHANNEL, chain.regionUrls, chain.tokens.channels[WEB_CHANNEL.registerId] ?? "");
     const shopOps: ClientOp[] = [];
+    /** When each order was answered 201, on the drill's clock: a lost one is told by it. */
+    const orderAckedAt = new Map<string, number>();
     const orderRandom = prng(Math.floor(random() * 2 ** 31));
     const ordering = (async () => {
       let n = 0;
@@ -387,6 +402,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             499,
           );
           shopOps.push({ opId: orderId, agent: WEB_CHANNEL.registerId, outcome: { kind: "acked", eventId: order.eventId } });
+          orderAckedAt.set(order.eventId, now());
           board.publish({
             transactionId: order.transactionId,
             registerId: WEB_CHANNEL.registerId,
@@ -493,6 +509,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     for (const eventId of shop.attempted) recorded.add(eventId);
     const ops = [...[...clients.values()].flatMap((c) => c.ops), ...shopOps];
+    /** Who was told 201 for a lost event, and for an online order, which region said it and when. */
+    const describeLost = (eventId: string) => {
+      const op = ops.find((o) => o.outcome.kind !== "refused" && o.outcome.eventId === eventId);
+      const order = shop.placed.find((o) => o.eventId === eventId);
+      const acked = orderAckedAt.get(eventId);
+      return order
+        ? `${eventId} (order ${order.orderId}, ${WEB_CHANNEL.registerId} seq ${order.seq}, answered 201 by region ${order.region} at ${acked?.toFixed(1)} s)`
+        : `${eventId} (${op?.agent ?? "?"} ${op?.opId ?? ""})`;
+    };
     const history = checkHistory(
       ops,
       recorded,
@@ -507,7 +532,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       checks.push({
         name: `region ${v.region}: nothing lost`,
         passed: v.lost.length === 0,
-        detail: `${v.lost.length} lost of ${history.acked} answered 201`,
+        detail: `${v.lost.length} lost of ${history.acked} answered 201${v.lost.length > 0 ? `: ${v.lost.slice(0, 3).map(describeLost).join("; ")}` : ""}`,
       });
       checks.push({
         name: `region ${v.region}: nothing duplicated`,
@@ -644,7 +669,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         checks.push({
           name: `region ${consumer.region}'s feed consumer: saw no event the region no longer holds`,
           passed: forgotten.length === 0,
-          detail: forgotten.length === 0 ? "every event it was given is held" : `not held: ${forgotten.slice(0, 5).join(", ")}`,
+          detail:
+            forgotten.length === 0
+              ? "every event it was given is held"
+              : `not held: ${forgotten
+                  .slice(0, 5)
+                  .map((id) => `${id} (given at ${seen.firstCursor.get(id)})`)
+                  .join(", ")}`,
         });
       }
       const staleA = consumers.find((c) => c.region === "A")?.staleAnswers ?? [];
