@@ -12,7 +12,7 @@ import { z } from "zod";
 import { type FakeReturnsRegion, startFakeReturnsRegion } from "../returns/fake-returns-region.ts";
 import { type FakeStoredValueRegion, startFakeStoredValueRegion } from "../stored-value/fake-stored-value-region.ts";
 import { launchChromium, type TestBrowser } from "../testing/browser.ts";
-import { cash, line, over, post, testAgent, usd } from "../testing/fixtures.ts";
+import { cash, line, MANAGERS, over, post, testAgent, usd } from "../testing/fixtures.ts";
 
 /**
  * The cashier screen's gift card flows in real Chromium against the agent's real screens, with
@@ -371,6 +371,29 @@ describe("gift cards on the cashier screen", () => {
     expect(await text(page, "#store-credit-number .mono")).toBe(`•••• ${secondNumber.slice(-4)}`);
     expect(await page.content()).not.toContain(secondNumber);
     expect(await page.content()).not.toContain(number);
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+
+  it("a manager voids a lost card from the manager screen: its balance is held off and the void recorded with the manager's id", async () => {
+    const number = "6035710000000000033";
+    const token = sv.issue("gift_card", number, usd(2750));
+    const page = await browser.open(`${url}/manager`);
+    await page.fill("#signin-manager", MANAGERS.dana.id);
+    await page.fill("#signin-pin", MANAGERS.dana.pin);
+    await page.press("#signin-pin", "Enter");
+    await page.waitForSelector("#manager-controls:not([hidden])");
+    await page.selectOption("#void-kind", "gift_card");
+    await page.click("#void-number");
+    await scan(page, number);
+    await page.waitForFunction(() => (document.getElementById("void-result")?.textContent ?? "") !== "");
+    expect(await text(page, "#void-result")).toBe("Voided •••• 0033: 27.50 USD taken off; it can no longer be spent.");
+    // The number left the field at once and is nowhere on the page.
+    expect(await page.inputValue("#void-number")).toBe("");
+    expect(await page.content()).not.toContain(number);
+    expect(sv.balance(token)?.available).toEqual(usd(0));
+    const [voided] = outbox("stored_value.voided").map((p) => PAYLOAD_SCHEMAS["stored_value.voided"].parse(p));
+    expect(voided).toMatchObject({ token, last4: "0033", amount: usd(2750), approvedBy: { managerId: MANAGERS.dana.id } });
     expect(browser.problems).toEqual([]);
     await page.close();
   });

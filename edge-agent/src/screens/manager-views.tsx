@@ -443,6 +443,25 @@ export function ManagerAuthBar() {
         <button type="button" id="manager-signout">
           Sign out
         </button>
+        <form id="void-card" class="row" autocomplete="off">
+          <label>
+            Void a lost or stolen card
+            <select id="void-kind">
+              <option value="gift_card">Gift card</option>
+              <option value="store_credit">Store credit</option>
+            </select>
+          </label>
+          <label class="grow">
+            Card number (scan or type)
+            <input id="void-number" inputmode="numeric" />
+          </label>
+          <label class="grow">
+            Why
+            <input id="void-reason" value="reported lost" />
+          </label>
+          <button type="submit">Void its balance</button>
+        </form>
+        <p class="note" id="void-result" role="status" />
       </div>
       <p class="error" id="manager-error" role="alert" />
     </section>

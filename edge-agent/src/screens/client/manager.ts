@@ -1,8 +1,9 @@
 /**
  * The store manager screen's browser code, bundled by client-scripts.ts into /screens/manager.js:
  * re-fetches the panel (rendered by the agent) every second, signs a manager in and out, and wires
- * the actions that need one (dead-letter retry, pause and resume sync).
+ * the actions that need one (dead-letter retry, pause and resume sync, voiding a lost card).
  */
+import { formatAmount } from "./amount.ts";
 import { el, problem, whenReady } from "./dom.ts";
 import { send } from "./manager-send.ts";
 
@@ -76,6 +77,33 @@ function start(): void {
   el("sync-resume").addEventListener("click", (e) =>
     act(() => send("/api/v1/sync/resume", "POST"), "manager-error", e.currentTarget as HTMLButtonElement),
   );
+
+  // A card's number goes to the agent's seal route only, and is cleared at once; the void names it sealed.
+  el("void-card").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = el<HTMLInputElement>("void-number");
+    const number = input.value.replace(/\s+/g, "");
+    input.value = "";
+    const kind = el<HTMLSelectElement>("void-kind").value;
+    const reason = el<HTMLInputElement>("void-reason").value.trim();
+    el("void-result").textContent = "";
+    act(
+      async () => {
+        const sealed = (await send("/api/v1/stored-value/seal", "POST", { kind, number })) as { sealed: string };
+        const managerId = document.getElementById("managers")?.dataset.signedIn ?? "";
+        const voided = (await send("/api/v1/stored-value/void", "POST", {
+          kind,
+          sealed: sealed.sealed,
+          cashierId: managerId || "manager",
+          reason,
+        })) as { last4: string; amount: { amount: number; currency: string } };
+        el("void-result").textContent =
+          `Voided •••• ${voided.last4}: ${formatAmount(voided.amount)} ${voided.amount.currency} taken off; it can no longer be spent.`;
+      },
+      "manager-error",
+      (e.currentTarget as HTMLFormElement).querySelector("button") ?? undefined,
+    );
+  });
 
   host.addEventListener("click", (e) => {
     const button = (e.target as HTMLElement).closest<HTMLButtonElement>("[data-retry-seq]");
