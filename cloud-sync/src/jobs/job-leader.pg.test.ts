@@ -60,6 +60,12 @@ describe("job leadership over PostgreSQL", () => {
       ).rows;
       expect(holder).toBeDefined();
       await admin.query("SELECT pg_terminate_backend($1)", [holder?.pid]);
+      // pg_terminate_backend only signals: the lock is free once that backend has exited.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [holder?.pid]);
+        if (rows.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(await second.tryOnce()).toBe(true);
       expect(await first.tryOnce()).toBe(false);
       expect(first.isLeader()).toBe(false);
