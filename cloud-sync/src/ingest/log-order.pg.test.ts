@@ -71,7 +71,8 @@ describe("log order over postgres", () => {
       page = readFeed(db, "A", { epoch: null, pos: 0, check: null }, 100).finally(() => {
         read = true;
       });
-      await someoneWaitsForALock(() => read);
+      // Long enough for the reader to have looked many times: it must still be waiting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
       slow.release();
       await slow.done;
@@ -110,27 +111,51 @@ describe("log order over postgres", () => {
     expect((await readWatermark(db, { storeId: "s1", registerId: "lo3" })).contiguousSeq).toBe(6);
   });
 
-  it("lets readers that ask at once share one wait for the appends in flight", async () => {
+  it("never holds an append back: appends start and commit while a reader waits for an older one", async () => {
     const inFlightAppend = records("lo4", [1]);
     const slow = openTransaction(db, (tx) => storeRecords(tx, inFlightAppend.rows));
     let pages: Array<ReturnType<typeof readFeed>> = [];
-    let waiting = 0;
+    const meanwhile = records("lo5", [1, 2, 3]);
+    let settledEarly = false;
     try {
       await slow.started;
       pages = Array.from({ length: 5 }, () => readFeed(db, "A", { epoch: null, pos: 0, check: null }, 1000));
-      await someoneWaitsForALock(() => false);
+      const tracked = pages.map((p) => p.then(() => true));
+      // Appends go on while five readers wait: each commits without waiting for the readers.
+      for (const seq of [0, 1, 2])
+        await db.transaction((tx) => storeRecords(tx, [meanwhile.rows[seq] as (typeof meanwhile.rows)[number]]));
+      settledEarly = await Promise.race([...tracked, Promise.resolve(false)]);
       const [row] = await db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())",
+        "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())",
       );
-      waiting = Number(row?.n);
+      expect(Number(row?.n)).toBe(0);
     } finally {
       slow.release();
       await slow.done;
     }
+    expect(settledEarly).toBe(false);
     const read = await Promise.all(pages);
-    expect(waiting).toBe(1);
     for (const page of read) {
-      expect(page.items.map((i) => (i.event as { eventId: string }).eventId)).toContain(inFlightAppend.events[0]?.eventId);
+      const ids = page.items.map((i) => (i.event as { eventId: string }).eventId);
+      expect(ids).toContain(inFlightAppend.events[0]?.eventId);
+      // Nothing read skips a position: the page is in log order and ends at or before the horizon.
+      expect(parseFeedCursor(page.nextCursor)?.pos).toBeLessThanOrEqual(await committedHorizon(db));
     }
+  });
+
+  it("ends its horizon at the last record held when the newest positions were rolled back", async () => {
+    const kept = records("lo6", [1]);
+    await db.transaction((tx) => storeRecords(tx, kept.rows));
+    const held = await committedHorizon(db);
+    const dropped = records("lo7", [1, 2]);
+    await db
+      .transaction(async (tx) => {
+        await storeRecords(tx, dropped.rows);
+        throw new Error("rolled back on purpose");
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Error && error.message === "rolled back on purpose")) throw error;
+      });
+    expect(await committedHorizon(db)).toBe(held);
   });
 });

@@ -1,3 +1,4 @@
+import { addToDigest } from "../replication/digest.ts";
 import { isUniqueViolation, type Queryable } from "../storage/database.ts";
 import { holdAppendLock } from "./log-order.ts";
 
@@ -27,7 +28,8 @@ const RECORD_COLUMNS =
 
 /**
  * Stores each record exactly once, in the caller's transaction, with a fixed number of statements
- * whatever the batch size. Records must have distinct ids and distinct (store, register, seq).
+ * whatever the batch size, and adds what it stored to the kept digest. Records must have distinct
+ * ids and distinct (store, register, seq).
  */
 export async function storeRecords(
   tx: Queryable,
@@ -47,6 +49,7 @@ export async function storeRecords(
   // looked up), the insert below decides each: ON CONFLICT skips it and the settle names it.
   if (await copyAllNew(tx, rows)) {
     for (const i of pending) outcomes[i] = { status: "accepted" };
+    await addToDigest(tx, rows);
     return outcomes as StoreOutcome[];
   }
   const bodies = bodiesColumn(
@@ -80,10 +83,16 @@ export async function storeRecords(
   const allInserted = Number(inserted?.n) === rows.length;
   const insertedIds = new Set((allInserted ? [] : (inserted?.ids ?? [])).map((id) => id.toLowerCase()));
   const raced: number[] = [];
+  const appended: NewRecord[] = [];
   for (const i of pending) {
-    if (allInserted || insertedIds.has((records[i] as NewRecord).recordId.toLowerCase())) outcomes[i] = { status: "accepted" };
-    else raced.push(i);
+    const record = records[i] as NewRecord;
+    if (allInserted || insertedIds.has(record.recordId.toLowerCase())) {
+      outcomes[i] = { status: "accepted" };
+      appended.push(record);
+    } else raced.push(i);
   }
+  // The kept digest (replication/digest.ts) commits with the records it counts.
+  await addToDigest(tx, appended);
   if (raced.length > 0) {
     const left = await settleKnown(tx, records, outcomes, raced);
     if (left.length > 0) throw new Error(`${left.length} records were neither inserted nor found; the log is inconsistent`);

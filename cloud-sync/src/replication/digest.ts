@@ -1,11 +1,11 @@
-import { sha256Hex } from "@tenderline/shared";
+import { createHash } from "node:crypto";
 import type { Queryable } from "../storage/database.ts";
 
 export interface RegisterDigest {
   storeId: string;
   registerId: string;
   count: number;
-  /** SHA-256 over the content hashes of the register's events in seq order. */
+  /** XOR of sha256("<seq>:<content hash>") over the register's events (hex): independent of order. */
   hash: string;
 }
 
@@ -14,28 +14,163 @@ export interface Digest {
   tenderResults: { count: number; hash: string };
 }
 
+/** What one appended record adds to its digest: its seq (events) or id (results) with its content hash. */
+export interface DigestEntry {
+  kind: "event" | "tender_result";
+  storeId: string;
+  registerId: string | null;
+  seq: number | null;
+  recordId: string;
+  hash: string;
+}
+
+const HASH_BYTES = 32;
+
+function entryHash(entry: DigestEntry): Buffer {
+  const key = entry.kind === "event" ? String(entry.seq) : entry.recordId.toLowerCase();
+  return createHash("sha256").update(`${key}:${entry.hash}`).digest();
+}
+
+function xorInto(into: Buffer, other: Buffer): void {
+  for (let i = 0; i < HASH_BYTES; i++) into[i] = (into[i] as number) ^ (other[i] as number);
+}
+
+/** A bit(256) as PostgreSQL prints it (a string of 0s and 1s), as hex. */
+function bitsToHex(bits: string): string {
+  return BigInt(`0b${bits}`)
+    .toString(16)
+    .padStart(HASH_BYTES * 2, "0");
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Adds freshly appended records to the kept digest, in the transaction that appended them (so the
+ * digest and the log commit together). Rows are updated in key order, registers before stores,
+ * so two appends never wait on each other crosswise.
+ */
+export async function addToDigest(tx: Queryable, entries: readonly DigestEntry[]): Promise<void> {
+  const registers = new Map<string, { storeId: string; registerId: string; n: number; hash: Buffer }>();
+  const stores = new Map<string, { storeId: string; n: number; hash: Buffer }>();
+  for (const e of entries) {
+    if (e.kind === "event") {
+      const key = `${e.storeId}\u0000${e.registerId}`;
+      let at = registers.get(key);
+      if (!at) {
+        at = { storeId: e.storeId, registerId: e.registerId ?? "", n: 0, hash: Buffer.alloc(HASH_BYTES) };
+        registers.set(key, at);
+      }
+      at.n++;
+      xorInto(at.hash, entryHash(e));
+    } else {
+      let at = stores.get(e.storeId);
+      if (!at) {
+        at = { storeId: e.storeId, n: 0, hash: Buffer.alloc(HASH_BYTES) };
+        stores.set(e.storeId, at);
+      }
+      at.n++;
+      xorInto(at.hash, entryHash(e));
+    }
+  }
+  const regs = [...registers.values()].sort((a, b) => byCodeUnit(a.storeId, b.storeId) || byCodeUnit(a.registerId, b.registerId));
+  if (regs.length > 0)
+    await tx.query(
+      `INSERT INTO register_digests (store_id, register_id, events, hash)
+       SELECT s, r, n, ('x' || h)::bit(256) FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS k(s, r, n, h)
+       ON CONFLICT (store_id, register_id) DO UPDATE
+         SET events = register_digests.events + EXCLUDED.events, hash = register_digests.hash # EXCLUDED.hash`,
+      [regs.map((r) => r.storeId), regs.map((r) => r.registerId), regs.map((r) => r.n), regs.map((r) => r.hash.toString("hex"))],
+    );
+  const byStore = [...stores.values()].sort((a, b) => byCodeUnit(a.storeId, b.storeId));
+  if (byStore.length > 0)
+    await tx.query(
+      `INSERT INTO tender_result_digests (store_id, results, hash)
+       SELECT s, n, ('x' || h)::bit(256) FROM unnest($1::text[], $2::bigint[], $3::text[]) AS k(s, n, h)
+       ON CONFLICT (store_id) DO UPDATE
+         SET results = tender_result_digests.results + EXCLUDED.results, hash = tender_result_digests.hash # EXCLUDED.hash`,
+      [byStore.map((s) => s.storeId), byStore.map((s) => s.n), byStore.map((s) => s.hash.toString("hex"))],
+    );
+}
+
 /**
  * What this region holds, with nothing region-specific (no names, positions or times): two regions
- * holding the same events and results answer the same bytes.
+ * holding the same events and results answer the same bytes. Read from the kept digest: a row per
+ * register, whatever the log's length.
  */
 export async function computeDigest(db: Queryable): Promise<Digest> {
-  const registers = await db.query<{ store_id: string; register_id: string; n: number; h: string }>(
-    `SELECT store_id, register_id, count(*)::int AS n, encode(sha256(convert_to(string_agg(content_hash, ',' ORDER BY seq), 'UTF8')), 'hex') AS h
-     FROM records WHERE kind = 'event' GROUP BY store_id, register_id`,
+  const registers = await db.query<{ store_id: string; register_id: string; events: string | number; hash: string }>(
+    "SELECT store_id, register_id, events, hash::text AS hash FROM register_digests",
   );
-  const results = await db.query<{ record_id: string; content_hash: string }>(
-    "SELECT record_id::text, content_hash FROM records WHERE kind = 'tender_result'",
+  const stores = await db.query<{ results: string | number; hash: string }>(
+    "SELECT results, hash::text AS hash FROM tender_result_digests",
   );
-  // Sorted here, not in SQL: collations may differ between servers, code-unit order does not.
-  const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  results.sort((a, b) => byCodeUnit(a.record_id, b.record_id));
+  return shapeDigest(
+    registers.map((r) => ({ storeId: r.store_id, registerId: r.register_id, count: Number(r.events), hash: bitsToHex(r.hash) })),
+    stores.map((s) => ({ count: Number(s.results), hash: bitsToHex(s.hash) })),
+  );
+}
+
+/**
+ * The same digest computed from the log itself, every record read: what the kept one must always
+ * equal (tests, and an operator's check after a repair). Costs a scan of the whole log.
+ */
+export async function scanDigest(db: Queryable): Promise<Digest> {
+  const rows = await db.query<{
+    kind: "event" | "tender_result";
+    store_id: string;
+    register_id: string | null;
+    seq: string | null;
+    record_id: string;
+    content_hash: string;
+  }>("SELECT kind, store_id, register_id, seq, record_id::text, content_hash FROM records");
+  const registers = new Map<string, RegisterDigest & { sum: Buffer }>();
+  const stores = new Map<string, { count: number; sum: Buffer }>();
+  for (const row of rows) {
+    const entry: DigestEntry = {
+      kind: row.kind,
+      storeId: row.store_id,
+      registerId: row.register_id,
+      seq: row.seq === null ? null : Number(row.seq),
+      recordId: row.record_id,
+      hash: row.content_hash,
+    };
+    if (row.kind === "event") {
+      const key = `${row.store_id}\u0000${row.register_id}`;
+      let at = registers.get(key);
+      if (!at) {
+        at = { storeId: row.store_id, registerId: row.register_id ?? "", count: 0, hash: "", sum: Buffer.alloc(HASH_BYTES) };
+        registers.set(key, at);
+      }
+      at.count++;
+      xorInto(at.sum, entryHash(entry));
+    } else {
+      let at = stores.get(row.store_id);
+      if (!at) {
+        at = { count: 0, sum: Buffer.alloc(HASH_BYTES) };
+        stores.set(row.store_id, at);
+      }
+      at.count++;
+      xorInto(at.sum, entryHash(entry));
+    }
+  }
+  return shapeDigest(
+    [...registers.values()].map(({ sum, ...r }) => ({ ...r, hash: sum.toString("hex") })),
+    [...stores.values()].map((s) => ({ count: s.count, hash: s.sum.toString("hex") })),
+  );
+}
+
+function shapeDigest(registers: RegisterDigest[], stores: Array<{ count: number; hash: string }>): Digest {
+  const results = Buffer.alloc(HASH_BYTES);
+  let count = 0;
+  for (const s of stores) {
+    count += s.count;
+    xorInto(results, Buffer.from(s.hash, "hex"));
+  }
   return {
+    // Sorted here, not in SQL: collations may differ between servers, code-unit order does not.
     registers: registers
-      .map((r) => ({ storeId: r.store_id, registerId: r.register_id, count: Number(r.n), hash: r.h }))
+      .filter((r) => r.count > 0)
       .sort((a, b) => byCodeUnit(a.storeId, b.storeId) || byCodeUnit(a.registerId, b.registerId)),
-    tenderResults: {
-      count: results.length,
-      hash: sha256Hex(results.map((r) => `${r.record_id}:${r.content_hash}`).join(",")),
-    },
+    tenderResults: { count, hash: results.toString("hex") },
   };
 }

@@ -1,0 +1,3 @@
+import { digestSuite } from "./digest.suite.ts";
+
+digestSuite("pglite");
