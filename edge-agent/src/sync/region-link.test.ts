@@ -5,9 +5,10 @@ import { SyncSettingsSchema } from "../config/config.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 import { RegionLink } from "./region-link.ts";
 
-/** A stand-in region that only answers its health check. */
-function healthServer(port = 0): Promise<http.Server> {
+/** A stand-in region that only answers its health check (and counts the checks in `probes`). */
+function healthServer(port = 0, probes = { count: 0 }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (req.url === "/v1/health") probes.count++;
     res.writeHead(req.url === "/v1/health" ? 200 : 503, { "content-type": "application/json" });
     res.end(JSON.stringify({ region: "A", status: "ok" }));
   });
@@ -40,5 +41,49 @@ describe("RegionLink's view of a region", () => {
     servers.push(await healthServer(port));
     await link.probe();
     expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
+  });
+
+  it("does not probe a region that answered a real call within the probe interval, and probes again once one fails", async () => {
+    const probes = { count: 0 };
+    const server = http.createServer((req, res) => {
+      if (req.url === "/v1/health") probes.count++;
+      // Health and a register's status answer; a batch is refused as the region's fault once `failing`.
+      const body =
+        req.url === "/v1/health"
+          ? { region: "A", status: "ok" }
+          : {
+              region: "A",
+              storeId: "store-1",
+              registerId: "reg-1",
+              contiguousSeq: 0,
+              maxSeq: 0,
+              replicatedSeq: 0,
+              gaps: [],
+              lastSeenAt: new Date(0).toISOString(),
+            };
+      res.writeHead(req.method === "POST" ? 503 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    const { port } = server.address() as AddressInfo;
+    let now = 1_000_000;
+    const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, probeIntervalMs: 5000 });
+    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, () => now);
+    await link.probe();
+    expect(probes.count).toBe(1);
+    expect((await link.registerStatus("store-1", "reg-1")).contiguousSeq).toBe(0);
+    now += 1000;
+    await link.probe();
+    // The status read a second ago says the region is there: no health request.
+    expect(probes.count).toBe(1);
+    now += 5000;
+    await link.probe();
+    expect(probes.count).toBe(2);
+    // A failed call since the last answer: the next probe asks.
+    await expect(link.send("store-1", "reg-1", ["{}"])).rejects.toThrow();
+    now += 100;
+    await link.probe();
+    expect(probes.count).toBe(3);
   });
 });

@@ -39,6 +39,8 @@ export class RegionLink {
   lastError: string | null = null;
   lastErrorAt: number | null = null;
   latencyMs: number | null = null;
+  /** When the region last answered a real call (a batch or a status read): as good as a probe. */
+  private answeredAt: number | null = null;
 
   constructor(
     readonly endpoint: RegionEndpoint,
@@ -79,6 +81,7 @@ export class RegionLink {
     try {
       const response = await this.policy.execute(({ signal }) => this.client.postBatch(storeId, registerId, bodies, signal));
       this.latencyMs = this.clock() - started;
+      this.answeredAt = this.clock();
       return response;
     } catch (error) {
       throw this.noteFailure(error);
@@ -88,9 +91,11 @@ export class RegionLink {
   /** The register's state in this region (what it holds), under the same timeout. */
   async registerStatus(storeId: string, registerId: string): Promise<RegisterStatus> {
     try {
-      return await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
+      const status = await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
         this.client.registerStatus(storeId, registerId, signal),
       );
+      this.answeredAt = this.clock();
+      return status;
     } catch (error) {
       throw this.noteFailure(error);
     }
@@ -111,6 +116,15 @@ export class RegionLink {
   /** One active health probe; returns true when the region went from not-ok to ok (worth waking the engine). */
   async probe(): Promise<boolean> {
     const started = this.clock();
+    // A region that answered a real call since the last probe interval, and has not failed one
+    // since, is known healthy: thousands of registers asking it anyway would be load for nothing.
+    if (
+      this.probeOk === true &&
+      this.answeredAt !== null &&
+      started - this.answeredAt < this.settings.probeIntervalMs &&
+      (this.lastErrorAt === null || this.lastErrorAt < this.answeredAt)
+    )
+      return false;
     const was = this.probeOk;
     try {
       const result = await timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
