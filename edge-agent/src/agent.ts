@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { type AgentSyncStatus, RegionClient } from "@tenderline/shared";
+import { type AgentSyncStatus, type QueueStatus, RegionClient } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { createApp } from "./api/app.ts";
 import { type AgentConfig, offlineStoredValueLimit } from "./config/config.ts";
@@ -25,6 +25,7 @@ import { type DataDirLock, lockDataDir } from "./storage/data-dir-lock.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
 import { CloudStoredValue, type StoredValueRegion, type StoredValueRegionSource } from "./stored-value/cloud-stored-value.ts";
 import { type SyncHandle, startSync } from "./sync/sync-host.ts";
+import { startSyncInProcess } from "./sync/sync-in-process.ts";
 
 const CHECKPOINT_EVERY_MS = 50;
 
@@ -42,6 +43,21 @@ export interface AgentOptions {
   returnsRegion?: ReturnsRegionSource;
   /** Where gift card and store credit holds and inquiries go (default: the same choice of region as returns). */
   storedValueRegion?: StoredValueRegionSource;
+  /**
+   * Where the sync engine runs: "worker" (default) in a thread of its own on a second connection;
+   * "in-process" on this thread over the agent's own connection (sync-in-process.ts), for a fleet of
+   * registers in one process. In-process there is no checkpoint thread either: the writer
+   * checkpoints by itself (SQLite's wal_autocheckpoint).
+   */
+  syncThread?: "worker" | "in-process";
+  /** The SQLite page cache limit in KiB (openDatabase's cacheSizeKiB; default SQLite's 2,000). */
+  dbCacheKiB?: number;
+  /**
+   * The port the agent is reached on when another server serves its app (a fleet's one server),
+   * instead of `listen()`: the request guard then refuses a Host naming any other port, as it does
+   * once `listen()` has bound.
+   */
+  servedOnPort?: () => number | undefined;
 }
 
 export interface Agent {
@@ -52,6 +68,8 @@ export interface Agent {
   ledger: Ledger;
   service: RegisterService;
   queue: QueueStatusReader;
+  /** What GET /api/v1/queue answers (the outbox's view and the sync engine's), without going through HTTP. */
+  queueStatus(): Promise<QueueStatus>;
   risk: OfflineCardRisk;
   /** Offline gift card and store credit redemptions and their caps (exposure() for the manager screen). */
   storedValueRisk: OfflineStoredValueRisk;
@@ -170,7 +188,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   );
   if (claimed.archivedTo)
     logger.warn({ archivedTo: claimed.archivedTo }, "data directory belonged to another register; its outbox was archived");
-  const db = openDatabase(config.dataDir);
+  const db = openDatabase(config.dataDir, options.dbCacheKiB === undefined ? {} : { cacheSizeKiB: options.dbCacheKiB });
   bindIdentity(db, config);
   const clock = options.clock ?? Date.now;
   const outbox = new Outbox(db, config.storeId, config.registerId, clock);
@@ -221,7 +239,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     queue,
     logger,
     managers,
-    guard: { allowedHosts: config.allowedHosts, port: () => listeningPort },
+    guard: { allowedHosts: config.allowedHosts, port: () => listeningPort ?? options.servedOnPort?.() },
     bodyLimitBytes: config.bodyLimitBytes,
     syncStatus: () => (syncStatus ? syncStatus() : Promise.resolve(null)),
     syncControl: () => sync,
@@ -251,13 +269,21 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     }),
   );
   const wantSync = options.startSync ?? (config.sync.enabled && config.regions.length > 0);
+  const inProcess = options.syncThread === "in-process";
   // WAL checkpoints run off the request path: in the sync worker when there is one (one thread
-  // fewer per register), else in a checkpoint worker of their own.
-  sync = wantSync
-    ? startSync(config, logger, { checkpointEveryMs: config.backgroundCheckpoint ? CHECKPOINT_EVERY_MS : 0 })
-    : undefined;
-  const checkpointer = !sync && config.backgroundCheckpoint ? startCheckpointer(db, logger, CHECKPOINT_EVERY_MS) : undefined;
-  if (sync && config.backgroundCheckpoint) useFallbackAutocheckpoint(db);
+  // fewer per register), else in a checkpoint worker of their own. In-process (a fleet) there are
+  // no threads: the writer keeps SQLite's own autocheckpoint (1,000 pages, the default), small
+  // checkpoints rather than the 8,000-page fallback's (hundreds of registers share one event loop and one disk).
+  if (inProcess) {
+    sync = wantSync ? startSyncInProcess(config, logger, db, { outbox }) : undefined;
+  } else {
+    sync = wantSync
+      ? startSync(config, logger, { checkpointEveryMs: config.backgroundCheckpoint ? CHECKPOINT_EVERY_MS : 0 })
+      : undefined;
+  }
+  const checkpointer =
+    !inProcess && !sync && config.backgroundCheckpoint ? startCheckpointer(db, logger, CHECKPOINT_EVERY_MS) : undefined;
+  if (!inProcess && sync && config.backgroundCheckpoint) useFallbackAutocheckpoint(db);
   if (sync) {
     // A committed event wakes the engine at once (the worker coalesces bursts).
     outbox.onCommit(() => sync.wake());
@@ -281,6 +307,9 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
     ledger,
     service,
     queue,
+    async queueStatus() {
+      return { ...queue.read(), sync: syncStatus ? await syncStatus() : null };
+    },
     risk,
     storedValueRisk,
     managers,

@@ -1,5 +1,6 @@
 export * from "./api/agent-client.ts";
 export * from "./api/agent-exchanges.ts";
+export * from "./api/agent-fleet.ts";
 export * from "./api/agent-manager.ts";
 export * from "./api/agent-openapi.ts";
 export * from "./api/agent-queue.ts";

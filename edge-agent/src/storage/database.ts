@@ -28,12 +28,28 @@ export function dbPath(dataDir: string): string {
   return join(dataDir, DB_FILE);
 }
 
+export interface OpenDatabaseOptions {
+  busyTimeoutMs?: number;
+  /**
+   * The connection's page cache limit in KiB (SQLite's `cache_size = -N`); unset keeps SQLite's
+   * default (2,000 KiB). A fleet of hundreds of registers in one process sets it small: a register's
+   * working set (the outbox tail, the indexes' upper pages) is a few hundred KiB.
+   */
+  cacheSizeKiB?: number;
+}
+
 /** Opens (creating if needed) the outbox database and brings its schema up to date. */
-export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number } = {}): Db {
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(dbPath(dataDir));
   try {
     applyPragmas(db, options.busyTimeoutMs);
+    if (options.cacheSizeKiB !== undefined) {
+      if (!Number.isInteger(options.cacheSizeKiB) || options.cacheSizeKiB < 64) {
+        throw new RangeError(`cacheSizeKiB must be a whole number of KiB, at least 64 (got ${options.cacheSizeKiB})`);
+      }
+      db.pragma(`cache_size = -${options.cacheSizeKiB}`);
+    }
     migrate(db);
   } catch (error) {
     db.close();

@@ -41,6 +41,12 @@ export class RegionLink {
   latencyMs: number | null = null;
   /** When the region last answered a real call (a batch or a status read): as good as a probe. */
   private answeredAt: number | null = null;
+  /**
+   * The parent signal of this link's calls. Without one cockatiel hangs every call's abort listener
+   * on one never-aborted signal shared by the whole process: harmless, but a fleet of hundreds of
+   * engines in one process (src/fleet) then trips Node's "possible memory leak" warning.
+   */
+  private readonly callSignal = new AbortController().signal;
 
   constructor(
     readonly endpoint: RegionEndpoint,
@@ -79,7 +85,10 @@ export class RegionLink {
   async send(storeId: string, registerId: string, bodies: readonly string[]): Promise<BatchResponse> {
     const started = this.clock();
     try {
-      const response = await this.policy.execute(({ signal }) => this.client.postBatch(storeId, registerId, bodies, signal));
+      const response = await this.policy.execute(
+        ({ signal }) => this.client.postBatch(storeId, registerId, bodies, signal),
+        this.callSignal,
+      );
       this.latencyMs = this.clock() - started;
       this.answeredAt = this.clock();
       return response;
@@ -91,8 +100,9 @@ export class RegionLink {
   /** The register's state in this region (what it holds), under the same timeout. */
   async registerStatus(storeId: string, registerId: string): Promise<RegisterStatus> {
     try {
-      const status = await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
-        this.client.registerStatus(storeId, registerId, signal),
+      const status = await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(
+        ({ signal }) => this.client.registerStatus(storeId, registerId, signal),
+        this.callSignal,
       );
       this.answeredAt = this.clock();
       return status;
@@ -127,8 +137,9 @@ export class RegionLink {
       return false;
     const was = this.probeOk;
     try {
-      const result = await timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) =>
-        this.client.probe(signal),
+      const result = await timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive).execute(
+        ({ signal }) => this.client.probe(signal),
+        this.callSignal,
       );
       if (!result.ok) throw new RegionCallError(this.name, "server", `health says ${result.status}`);
       this.probeOk = true;

@@ -12,7 +12,7 @@ import { z } from "zod";
 
 /**
  * A small in-process stand-in for a region that takes one credential only (any other bearer gets
- * 401), stores events by their idempotency key (eventId) and counts every delivery of each, so a
+ * 401), or one per register (`registerTokens`: a register's batches and status only with its own), stores events by their idempotency key (eventId) and counts every delivery of each, so a
  * test can tell "arrived once" from "arrived twice and was deduplicated". The real region
  * (region-process.ts) deduplicates silently; this one makes resends visible.
  */
@@ -23,6 +23,8 @@ export interface FakeRegion {
   deliveries: ReadonlyMap<string, number>;
   /** The bearer token of every batch post, in arrival order (refused ones included). */
   batchTokens: readonly string[];
+  /** Every batch post as the region answered it (after any hold): its register, bearer token, whether it was taken, and its events. */
+  batches: ReadonlyArray<{ registerId: string; token: string; accepted: boolean; eventIds: readonly string[] }>;
   /** Batch posts answered 401. */
   refusedBatches(): number;
   /** Holds every batch post (after noting its token) until release(); health and status calls pass. */
@@ -60,18 +62,31 @@ function watermarkOf(seqs: ReadonlySet<number>): BatchResponse["watermark"] {
   return { contiguousSeq, replicatedSeq: contiguousSeq, gaps };
 }
 
-export async function startFakeRegion(options: { name: string; acceptToken: string }): Promise<FakeRegion> {
+export type FakeRegionOptions = { name: string } & (
+  | { acceptToken: string }
+  /** registerId → the one credential this region takes for that register's batches and status. */
+  | { registerTokens: Readonly<Record<string, string>> }
+);
+
+export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeRegion> {
+  const accepts = (token: string, registerId: string | undefined): boolean => {
+    if ("acceptToken" in options) return token === options.acceptToken;
+    // Reads of the whole store (exceptions) name no register: any of the store's registers may ask.
+    if (registerId === undefined) return Object.values(options.registerTokens).includes(token);
+    return Object.hasOwn(options.registerTokens, registerId) && options.registerTokens[registerId] === token;
+  };
   const deliveries = new Map<string, number>();
   const held = new Map<string, WireEvent>();
   const seqsByRegister = new Map<string, Set<number>>();
   const batchTokens: string[] = [];
+  const batches: Array<{ registerId: string; token: string; accepted: boolean; eventIds: readonly string[] }> = [];
   let refused = 0;
   let gate: { promise: Promise<void>; open: () => void; waiting: number } | undefined;
 
   const app = new Hono();
   app.get("/v1/health", (c) => c.json({ region: options.name, status: "ok" }));
   app.get("/v1/stores/:storeId/registers/:registerId", (c) => {
-    if (bearer(c.req.header("authorization")) !== options.acceptToken) {
+    if (!accepts(bearer(c.req.header("authorization")), c.req.param("registerId"))) {
       return c.json({ error: "unauthorized", message: "unknown token" }, 401);
     }
     const seqs = seqsByRegister.get(c.req.param("registerId"));
@@ -87,7 +102,7 @@ export async function startFakeRegion(options: { name: string; acceptToken: stri
   });
   // The store's reconciliation exceptions (the manager screen reads them): none, for the right credential.
   app.get("/v1/exceptions", (c) =>
-    bearer(c.req.header("authorization")) === options.acceptToken
+    accepts(bearer(c.req.header("authorization")), undefined)
       ? c.json({ region: options.name, items: [] } satisfies ExceptionList)
       : c.json({ error: "unauthorized", message: "unknown token" }, 401),
   );
@@ -99,7 +114,9 @@ export async function startFakeRegion(options: { name: string; acceptToken: stri
       gate.waiting++;
       await gate.promise;
     }
-    if (token !== options.acceptToken) {
+    const accepted = accepts(token, body.registerId);
+    batches.push({ registerId: body.registerId, token, accepted, eventIds: body.events.map((e) => e.eventId) });
+    if (!accepted) {
       refused++;
       return c.json({ error: "unauthorized", message: "unknown token" }, 401);
     }
@@ -128,6 +145,7 @@ export async function startFakeRegion(options: { name: string; acceptToken: stri
     url: `http://127.0.0.1:${port}`,
     deliveries,
     batchTokens,
+    batches,
     refusedBatches: () => refused,
     hold() {
       if (gate) return;
