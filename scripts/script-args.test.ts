@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { benchUsage, parseBenchArgs, parseStartArgs, ScriptArgsError, START_USAGE } from "./script-args.ts";
+import {
+  benchUsage,
+  checkStartEnvironment,
+  parseBenchArgs,
+  parseStartArgs,
+  ScriptArgsError,
+  START_USAGE,
+} from "./script-args.ts";
 
 const PACKAGES = ["edge-agent", "cloud-sync", "e2e"];
 const reason = (run: () => unknown) => {
@@ -32,13 +39,34 @@ describe("pnpm bench's arguments", () => {
 });
 
 describe("pnpm start's arguments", () => {
-  it("takes --help / -h (and a leading --) and nothing else", () => {
-    expect(parseStartArgs([])).toEqual({ help: false });
-    expect(parseStartArgs(["--"])).toEqual({ help: false });
-    expect(parseStartArgs(["-h"])).toEqual({ help: true });
-    expect(parseStartArgs(["--", "--help"])).toEqual({ help: true });
+  it("takes --help / -h, --instances N (and a leading --) and nothing else", () => {
+    expect(parseStartArgs([])).toEqual({ help: false, instances: 1 });
+    expect(parseStartArgs(["--"])).toEqual({ help: false, instances: 1 });
+    expect(parseStartArgs(["-h"])).toEqual({ help: true, instances: 1 });
+    expect(parseStartArgs(["--", "--help"])).toEqual({ help: true, instances: 1 });
+    expect(parseStartArgs(["--instances", "2"])).toEqual({ help: false, instances: 2 });
+    expect(parseStartArgs(["--", "--instances=3"])).toEqual({ help: false, instances: 3 });
     expect(reason(() => parseStartArgs(["--bogus"]))).toBe("Unknown option '--bogus'");
     expect(reason(() => parseStartArgs(["x"]))).toContain("'x'");
+  });
+
+  it("refuses an --instances that is not a whole number from 1 to 16", () => {
+    for (const bad of ["0", "-1", "1.5", "two", "17", ""]) {
+      expect(reason(() => parseStartArgs([`--instances=${bad}`]))).toMatch(/^--instances must be a whole number from 1 to 16/);
+    }
+    expect(reason(() => parseStartArgs(["--instances"]))).toContain("--instances");
+  });
+
+  it("runs several instances only with both regions on PostgreSQL, naming what is missing", () => {
+    const pg = { DATABASE_URL_A: "postgres://db/a", DATABASE_URL_B: "postgres://db/b" };
+    expect(() => checkStartEnvironment({ help: false, instances: 1 }, {})).not.toThrow();
+    expect(() => checkStartEnvironment({ help: false, instances: 2 }, pg)).not.toThrow();
+    expect(reason(() => checkStartEnvironment({ help: false, instances: 2 }, {}))).toMatch(
+      /^--instances 2 needs both regions on PostgreSQL: set DATABASE_URL_A and DATABASE_URL_B/,
+    );
+    expect(reason(() => checkStartEnvironment({ help: false, instances: 2 }, { ...pg, DATABASE_URL_B: "" }))).toMatch(
+      /set DATABASE_URL_B \(/,
+    );
   });
 
   it("its usage lists every environment variable start.ts reads", async () => {

@@ -1,5 +1,6 @@
 /** `pnpm bench` and `pnpm start` arguments: parsed here (the scripts only wire them), so tests can read them. */
 import { parseArgs } from "node:util";
+import { z } from "zod";
 
 /** Why a command line was refused: `reason` is one line; the message adds the usage. */
 export class ScriptArgsError extends Error {
@@ -40,8 +41,11 @@ export function parseBenchArgs(argv: readonly string[], packages: readonly strin
   return { help: false, packages: only.length > 0 ? packages.filter((p) => only.includes(p)) : [...packages] };
 }
 
-export const START_USAGE = `usage: pnpm start
+export const START_USAGE = `usage: pnpm start [--instances N]
   runs the whole chain on this machine: regions A and B, the processor simulator, one register's agent
+  --instances N               each region as N instances behind an HAProxy load balancer on the
+                              region's port (default 1: one process, no balancer); needs both
+                              regions on PostgreSQL (DATABASE_URL_A, DATABASE_URL_B) and haproxy
   -h, --help                  print this and exit
 environment:
   TENDERLINE_DATA_DIR         where its data goes (default ./.tenderline)
@@ -52,18 +56,46 @@ environment:
                               ports (default 7431, 7432, 7440, 7420)
   TENDERLINE_LOG_LEVEL        the services' log level (default warn)`;
 
-/** `pnpm start` takes no flags but --help; a leading `--` is ignored. */
-export function parseStartArgs(argv: readonly string[]): { help: boolean } {
+export interface StartArgs {
+  help: boolean;
+  /** Instances per region (1: one process per region, no balancer). */
+  instances: number;
+}
+
+const InstancesArgSchema = z.coerce.number().int().min(1).max(16);
+
+/** `pnpm start [--instances N]` or --help; a leading `--` is ignored. */
+export function parseStartArgs(argv: readonly string[]): StartArgs {
   const args = argv[0] === "--" ? argv.slice(1) : [...argv];
+  let values: { help?: boolean; instances?: string };
   try {
-    const { values } = parseArgs({
+    ({ values } = parseArgs({
       args,
-      options: { help: { type: "boolean", short: "h" } },
+      options: { help: { type: "boolean", short: "h" }, instances: { type: "string" } },
       strict: true,
       allowPositionals: false,
-    });
-    return { help: values.help ?? false };
+    }));
   } catch (error) {
     throw new ScriptArgsError(nodeReason(error), START_USAGE);
+  }
+  const instances = InstancesArgSchema.safeParse(values.instances ?? "1");
+  if (!instances.success) {
+    throw new ScriptArgsError(`--instances must be a whole number from 1 to 16, not ${values.instances}`, START_USAGE);
+  }
+  return { help: values.help ?? false, instances: instances.data };
+}
+
+/**
+ * Several instances of a region share its one database, so both regions must be on PostgreSQL
+ * (PGlite is one process's files): refused here, before anything starts.
+ */
+export function checkStartEnvironment(args: StartArgs, env: Readonly<Record<string, string | undefined>>): void {
+  if (args.instances === 1) return;
+  const missing = ["DATABASE_URL_A", "DATABASE_URL_B"].filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new ScriptArgsError(
+      `--instances ${args.instances} needs both regions on PostgreSQL: set ${missing.join(" and ")} (the instances of a region share its database; PGlite cannot be shared)`,
+      START_USAGE,
+    );
   }
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { CredentialKeysSchema, generateKeys, issueAt, signOffline } from "./credentials.ts";
 import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
+import { type BalancerView, LoadBalancer } from "./load-balancer.ts";
 import { type RegionStorage, restoreStorage, snapshotStorage } from "./region-snapshot.ts";
 import { ServiceProcess } from "./service-process.ts";
 
@@ -50,11 +51,30 @@ export interface ChainOptions {
   /** Extra agent config, e.g. sync probe settings for fast failover in tests. */
   agentConfig?: Record<string, unknown>;
   regionArgs?: string[];
+  /**
+   * Instances per region (default 1: one process, its URL the region's). With more, each region
+   * runs that many processes over its one PostgreSQL database (databaseUrls), behind an HAProxy
+   * (load-balancer.ts) on the region's port: regionUrl() is the balancer's, for agents and peers.
+   */
+  instancesPerRegion?: number;
   /** Reuse credentials from an earlier run (the demo keeps them in its data dir). */
   tokens?: ChainTokens;
   logLevel?: string;
   onLine?: (service: string, line: string) => void;
 }
+
+/** Options the chain cannot run with; `reason` says which and why. */
+export class ChainOptionsError extends Error {
+  constructor(readonly reason: string) {
+    super(`chain options: ${reason}`);
+    this.name = "ChainOptionsError";
+  }
+}
+
+const InstancesSchema = z.number().int().min(1).max(16);
+
+/** The balancer's name for a region's instance `i` (0-based), as its view reports it. */
+export const instanceServerName = (i: number): string => `i${i}`;
 
 /** The chain's signed credentials; each is good in every region. Kept as tokens.json by `pnpm start`, read back with this schema. */
 export const ChainTokensSchema = z.object({
@@ -87,13 +107,23 @@ export const DEMO_MANAGER = {
 } as const;
 
 export class Chain {
+  /** Each region's process; with instancesPerRegion > 1, its first instance (regionInstances() gives all). */
   readonly regions = new Map<string, ServiceProcess>();
+  /** Each region's HAProxy, when it runs as several instances. */
+  readonly balancers = new Map<string, LoadBalancer>();
   readonly agents = new Map<string, ServiceProcess>();
   readonly links = new Map<string, LinkProxy>();
   processor: ServiceProcess | undefined;
   private issued: ChainTokens | undefined;
   private readonly regionNames: string[];
+  /** The port regionUrl() names: the region's process, or its balancer. */
   private readonly regionPorts = new Map<string, number>();
+  private readonly instances = new Map<string, ServiceProcess[]>();
+  /** Each instance's own port, kept across its restarts: the balancer's config names it. */
+  private readonly instancePorts = new Map<string, number[]>();
+  readonly instancesPerRegion: number;
+  /** Ports handed out and not yet bound: freePort() may give one of them again. */
+  private readonly pickedPorts = new Set<number>();
 
   readonly options: ChainOptions;
 
@@ -101,6 +131,21 @@ export class Chain {
     // Absolute: an agent reads a relative dataDir as relative to its config file, inside dataDir itself.
     this.options = { ...options, dataDir: resolve(options.dataDir) };
     this.regionNames = options.regionNames ?? ["A", "B"];
+    const instances = InstancesSchema.safeParse(options.instancesPerRegion ?? 1);
+    if (!instances.success) {
+      throw new ChainOptionsError(`instancesPerRegion must be a whole number from 1 to 16, not ${options.instancesPerRegion}`);
+    }
+    this.instancesPerRegion = instances.data;
+    if (this.instancesPerRegion > 1) {
+      for (const name of this.regionNames) {
+        // PGlite is one process's files: instances can only share a database server.
+        if (!options.databaseUrls?.[name]) {
+          throw new ChainOptionsError(
+            `region ${name} has no PostgreSQL database (databaseUrls.${name}): ${this.instancesPerRegion} instances of a region share one PostgreSQL database; PGlite cannot be shared`,
+          );
+        }
+      }
+    }
     // Tokens kept from a run before signed credentials (no keys) are replaced.
     if (options.tokens?.keys)
       this.issued = { ...options.tokens, storedValue: options.tokens.storedValue ?? generateStoredValueKeys() };
@@ -198,16 +243,26 @@ export class Chain {
     const { options } = this;
     mkdirSync(options.dataDir, { recursive: true });
     await this.prepareCredentials();
-    for (const name of this.regionNames) {
-      this.regionPorts.set(name, options.regionPorts?.[name] || (await freePort()));
-    }
     this.processor = new ServiceProcess({
       name: "processor",
       script: ENTRIES.processor,
       args: ["--port", String(options.processorPort ?? 0), "--auto-approve", "--data", join(options.dataDir, "processor.json")],
       onLine: (line) => options.onLine?.("processor", line),
     });
+    // Before the regions' ports are picked, so the port it binds cannot be one of theirs.
     await this.processor.start();
+    for (const fixed of Object.values(options.regionPorts ?? {})) if (fixed) this.pickedPorts.add(fixed);
+    for (const name of this.regionNames) {
+      this.regionPorts.set(name, options.regionPorts?.[name] || (await this.pickPort()));
+      if (this.instancesPerRegion > 1) {
+        const ports: number[] = [];
+        for (let i = 0; i < this.instancesPerRegion; i++) ports.push(await this.pickPort());
+        this.instancePorts.set(name, ports);
+        this.instances.set(name, []);
+      }
+    }
+    // Before the instances: they ask their peers (through the peers' balancers) at start-up.
+    if (this.instancesPerRegion > 1) await Promise.all(this.regionNames.map((name) => this.startBalancer(name)));
     await Promise.all(this.regionNames.map((name) => this.startRegion(name)));
     await this.issueCredentials();
     if (options.viaStoreLinks) {
@@ -224,8 +279,34 @@ export class Chain {
     return this;
   }
 
-  private regionProcess(name: string): ServiceProcess {
+  /** A free port no other part of this chain was given. */
+  private async pickPort(): Promise<number> {
+    for (;;) {
+      const port = await freePort();
+      if (this.pickedPorts.has(port)) continue;
+      this.pickedPorts.add(port);
+      return port;
+    }
+  }
+
+  private async startBalancer(name: string): Promise<void> {
+    const balancer = new LoadBalancer({
+      region: name,
+      port: this.regionPorts.get(name) as number,
+      statsPort: await this.pickPort(),
+      servers: (this.instancePorts.get(name) ?? []).map((port, i) => ({ name: instanceServerName(i), port })),
+      dir: join(this.options.dataDir, "balancers", name),
+      onLine: (line) => this.options.onLine?.(`balancer-${name}`, line),
+    });
+    this.balancers.set(name, balancer);
+    await balancer.start();
+  }
+
+  /** The region's process, or one instance of it (its own port, the region's config and database). */
+  private regionProcess(name: string, instance?: number): ServiceProcess {
     const { options } = this;
+    const port = instance === undefined ? this.regionPorts.get(name) : this.instancePorts.get(name)?.[instance];
+    const service = instance === undefined ? `region-${name}` : `region-${name}[${instance}]`;
     const peers = this.regionNames
       .filter((r) => r !== name)
       .map((r) => ({ name: r, url: this.regionUrl(r), token: this.tokens.regions[name] }));
@@ -250,7 +331,7 @@ export class Chain {
     );
     const storage = databaseUrl ? [] : ["--data-dir", join(options.dataDir, "regions", name)];
     return new ServiceProcess({
-      name: `region-${name}`,
+      name: service,
       script: ENTRIES.region,
       args: [
         "--config",
@@ -258,7 +339,7 @@ export class Chain {
         "--region",
         name,
         "--port",
-        String(this.regionPorts.get(name)),
+        String(port),
         ...storage,
         "--processor-url",
         this.processorUrl,
@@ -277,18 +358,78 @@ export class Chain {
         TENDERLINE_STORED_VALUE_KEYS: "",
       },
       startTimeoutMs: 60_000,
-      onLine: (line) => options.onLine?.(`region-${name}`, line),
+      onLine: (line) => options.onLine?.(service, line),
     });
   }
 
-  /** Starts (or restarts, on the same port and data) one region. */
+  /**
+   * Starts (or restarts, on the same port and data) one region: with instances, every one not
+   * running (together: they share the database's migration lock), each once its balancer has it
+   * in rotation. Gives the region's process (its first instance).
+   */
   async startRegion(name: string): Promise<ServiceProcess> {
+    if (this.instancesPerRegion > 1) {
+      const all = await Promise.all(this.instanceIndexes().map((i) => this.startInstance(name, i)));
+      return all[0] as ServiceProcess;
+    }
     const existing = this.regions.get(name);
     if (existing?.running) return existing;
     const proc = this.regionProcess(name);
     this.regions.set(name, proc);
     await proc.start();
     return proc;
+  }
+
+  private instanceIndexes(): number[] {
+    return Array.from({ length: this.instancesPerRegion }, (_, i) => i);
+  }
+
+  private requireInstances(name: string): ServiceProcess[] {
+    const all = this.instances.get(name);
+    if (!all) {
+      throw new ChainOptionsError(
+        `region ${name} ${this.regionNames.includes(name) ? "runs as one process (instancesPerRegion 1), or the chain is not started" : "is not in this chain"}`,
+      );
+    }
+    return all;
+  }
+
+  /** A region's processes (one, or each instance in order); stopped ones included. */
+  regionInstances(name: string): ServiceProcess[] {
+    if (!this.regionNames.includes(name)) throw new ChainOptionsError(`region ${name} is not in this chain`);
+    if (this.instancesPerRegion === 1) {
+      const proc = this.regions.get(name);
+      return proc ? [proc] : [];
+    }
+    return [...(this.instances.get(name) ?? [])];
+  }
+
+  /** Starts (or restarts, on its port) instance `i` of a region; resolves once its balancer has it UP. */
+  async startInstance(name: string, i: number): Promise<ServiceProcess> {
+    const all = this.requireInstances(name);
+    if (!this.instanceIndexes().includes(i)) throw new ChainOptionsError(`region ${name} has no instance ${i}`);
+    const existing = all[i];
+    if (existing?.running) return existing;
+    const proc = this.regionProcess(name, i);
+    all[i] = proc;
+    if (i === 0) this.regions.set(name, proc);
+    await proc.start();
+    await this.balancers.get(name)?.waitFor(instanceServerName(i), "UP");
+    return proc;
+  }
+
+  /** SIGKILLs instance `i` of a region, as a crash: its balancer takes it out of rotation within about 1 s. */
+  async killInstance(name: string, i: number): Promise<void> {
+    const proc = this.requireInstances(name)[i];
+    if (!proc) throw new ChainOptionsError(`region ${name} has no instance ${i} (or it was never started)`);
+    await proc.kill();
+  }
+
+  /** HAProxy's view of a region's instances: which are UP or DOWN, the requests each answered. */
+  balancerView(name: string): Promise<BalancerView> {
+    const balancer = this.balancers.get(name);
+    if (!balancer) throw new ChainOptionsError(`region ${name} has no load balancer (instancesPerRegion is 1)`);
+    return balancer.view();
   }
 
   /** Where a region keeps its data: its PostgreSQL database, else its PGlite data dir. */
@@ -298,12 +439,22 @@ export class Chain {
   }
 
   private requireStopped(name: string, doing: string): void {
-    if (this.regions.get(name)?.running) throw new Error(`stop region ${name} before ${doing} (stopRegion or its kill())`);
+    if (this.regionInstances(name).some((p) => p.running)) {
+      throw new Error(`stop region ${name} before ${doing} (stopRegion or killRegion)`);
+    }
   }
 
-  /** Stops one region (SIGTERM, or SIGKILL as a crash), keeping its port and data for startRegion. */
+  /**
+   * Stops one region, every instance at once (SIGTERM, or SIGKILL as a crash), keeping ports and
+   * data for startRegion. Its balancer stays up and answers 503 while no instance is.
+   */
   async stopRegion(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-    await this.regions.get(name)?.stop(signal);
+    await Promise.all(this.regionInstances(name).map((p) => p.stop(signal)));
+  }
+
+  /** The whole region crashes: every instance SIGKILLed at once. */
+  killRegion(name: string): Promise<void> {
+    return this.stopRegion(name, "SIGKILL");
   }
 
   /**
@@ -378,7 +529,8 @@ export class Chain {
 
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
-    await Promise.all([...this.regions.values()].map((r) => r.stop()));
+    await Promise.all(this.regionNames.map((name) => this.stopRegion(name)));
+    await Promise.all([...this.balancers.values()].map((b) => b.stop()));
     await this.processor?.stop();
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }

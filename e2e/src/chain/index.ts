@@ -2,6 +2,7 @@ export * from "./chain.ts";
 export * from "./free-port.ts";
 export * from "./gift-cards.ts";
 export * from "./link-proxy.ts";
+export * from "./load-balancer.ts";
 export * from "./order-channel.ts";
 export * from "./region-snapshot.ts";
 export * from "./service-process.ts";
