@@ -33,6 +33,8 @@ export async function startBenchRegion(backend: Backend, label: string) {
   return {
     region,
     url: `http://127.0.0.1:${region.port}`,
+    /** The PostgreSQL database's URL (undefined on PGlite). */
+    databaseUrl: pgdb?.url,
     async close() {
       await region.close();
       await pgdb?.drop();
@@ -68,8 +70,9 @@ export class BenchClient {
   }
 
   prepare = (count: number) => this.call({ op: "prepare", count });
-  post = async (url: string, fromBatch: number, toBatch: number) =>
-    (await this.call({ op: "post", url, fromBatch, toBatch, lanes: this.lanes })).ms;
+  /** Posts batches fromBatch..toBatch-1; with `share`, only those of this client's lanes (`from` on, of `of`). */
+  post = async (url: string, fromBatch: number, toBatch: number, share?: { of: number; from: number }) =>
+    (await this.call({ op: "post", url, fromBatch, toBatch, lanes: this.lanes, share })).ms;
   stream = async (url: string, from: number, count: number) =>
     (await this.call({ op: "stream", url, from, count, lanes: this.lanes })).ms;
   close = () => this.worker.terminate();

@@ -7,7 +7,7 @@ import { makeBatches, postAll } from "./batches.ts";
 
 type Message =
   | { op: "prepare"; count: number }
-  | { op: "post"; url: string; fromBatch: number; toBatch: number; lanes: number }
+  | { op: "post"; url: string; fromBatch: number; toBatch: number; lanes: number; share?: { of: number; from: number } }
   | { op: "stream"; url: string; from: number; count: number; lanes: number };
 
 let bodies: Buffer[] = [];
@@ -18,7 +18,17 @@ parentPort?.on("message", (msg: Message) => {
     bodies = makeBatches(msg.count).map((b) => Buffer.from(b.body));
     reply({ ok: true });
   } else if (msg.op === "post") {
-    postAll(msg.url, bodies.slice(msg.fromBatch, msg.toBatch), msg.lanes).then((ms) => reply({ ms }), fail);
+    // With a share, this client is lanes from..from+lanes-1 of `of` (batch i on lane i % of), as one
+    // of several clients feeding instances of one region: each register still on one lane, in order.
+    const share = msg.share;
+    const slice = bodies.slice(msg.fromBatch, msg.toBatch);
+    const mine = share
+      ? slice.filter((_, i) => {
+          const lane = (msg.fromBatch + i) % share.of;
+          return lane >= share.from && lane < share.from + msg.lanes;
+        })
+      : slice;
+    postAll(msg.url, mine, msg.lanes).then((ms) => reply({ ms }), fail);
   } else {
     postAll(
       msg.url,
