@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { generateStoredValueKeys } from "@tenderline/shared";
 import { z } from "zod";
 import { CredentialKeysSchema, generateKeys, issueAt, signOffline } from "./credentials.ts";
+import { FleetGroup } from "./fleet-group.ts";
 import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
 import { type BalancerView, LoadBalancer } from "./load-balancer.ts";
@@ -48,6 +49,13 @@ export interface ChainOptions {
   channels?: ChannelSpec[];
   /** Agents reach the regions through a cuttable link per store (drills, tests). */
   viaStoreLinks?: boolean;
+  /** With viaStoreLinks, only these stores get cuttable links (the rest reach the regions directly); default every store. */
+  linkedStores?: string[];
+  /**
+   * Registers hosted by fleet processes (fleet-group.ts: many agent cores per process) instead of
+   * a process each, but those in `standalone`, which run as agents of their own (one to kill).
+   */
+  fleet?: { processes: number; standalone?: string[] };
   /** Extra agent config, e.g. sync probe settings for fast failover in tests. */
   agentConfig?: Record<string, unknown>;
   regionArgs?: string[];
@@ -113,6 +121,8 @@ export class Chain {
   readonly balancers = new Map<string, LoadBalancer>();
   readonly agents = new Map<string, ServiceProcess>();
   readonly links = new Map<string, LinkProxy>();
+  /** The fleet processes, when the chain hosts registers in them (options.fleet). */
+  fleet: FleetGroup | undefined;
   processor: ServiceProcess | undefined;
   private issued: ChainTokens | undefined;
   private readonly regionNames: string[];
@@ -267,14 +277,32 @@ export class Chain {
     await this.issueCredentials();
     if (options.viaStoreLinks) {
       for (const store of options.stores) {
+        if (!this.linked(store.storeId)) continue;
         for (const name of this.regionNames) {
           const link = await new LinkProxy(() => this.regionPorts.get(name) as number).start();
           this.links.set(`${store.storeId}/${name}`, link);
         }
       }
     }
+    if (options.fleet) {
+      const standalone = new Set(options.fleet.standalone ?? []);
+      this.fleet = new FleetGroup({
+        dataDir: join(options.dataDir, "fleet"),
+        processes: options.fleet.processes,
+        members: options.stores.flatMap((store) =>
+          store.registers
+            .filter((registerId) => !standalone.has(registerId))
+            .map((registerId) => ({ registerId, configFile: this.agentConfigFile(store.storeId, registerId) })),
+        ),
+        logLevel: options.logLevel ?? "warn",
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+      });
+      mkdirSync(join(options.dataDir, "fleet"), { recursive: true });
+      await this.fleet.start();
+    }
     for (const store of options.stores) {
-      await Promise.all(store.registers.map((registerId) => this.startAgent(store.storeId, registerId)));
+      const own = store.registers.filter((registerId) => !this.fleet?.has(registerId));
+      await Promise.all(own.map((registerId) => this.startAgent(store.storeId, registerId)));
     }
     return this;
   }
@@ -477,7 +505,7 @@ export class Chain {
     mkdirSync(dir, { recursive: true });
     const regions = this.regionNames.map((name) => ({
       name,
-      url: this.options.viaStoreLinks ? (this.links.get(`${storeId}/${name}`) as LinkProxy).url : this.regionUrl(name),
+      url: this.linked(storeId) ? (this.links.get(`${storeId}/${name}`) as LinkProxy).url : this.regionUrl(name),
     }));
     const config = {
       storeId,
@@ -527,7 +555,20 @@ export class Chain {
     }
   }
 
+  /** Whether a store reaches the regions through cuttable links. */
+  private linked(storeId: string): boolean {
+    return Boolean(this.options.viaStoreLinks) && (!this.options.linkedStores || this.options.linkedStores.includes(storeId));
+  }
+
+  /** A register's API base, in the fleet or its own agent's; undefined while neither runs it. */
+  agentUrl(registerId: string): string | undefined {
+    if (this.fleet?.has(registerId)) return this.fleet.agentUrl(registerId);
+    const proc = this.agents.get(registerId);
+    return proc?.running ? proc.url : undefined;
+  }
+
   async stop(): Promise<void> {
+    await this.fleet?.stop();
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
     await Promise.all(this.regionNames.map((name) => this.stopRegion(name)));
     await Promise.all([...this.balancers.values()].map((b) => b.stop()));

@@ -36,7 +36,7 @@ describe("a region's HAProxy config", () => {
     expect(Number(check?.[1]) * Number(check?.[2])).toBeLessThanOrEqual(2000);
     line("retries 3");
     line("option redispatch 1");
-    line("retry-on conn-failure empty-response");
+    line("retry-on conn-failure empty-response junk-response 502 503 504");
     // Only requests safe to send twice are resent after an instance died mid-request.
     line("http-request disable-l7-retry unless safe_to_repeat");
     line("acl safe_to_repeat path /v1/events/batch");

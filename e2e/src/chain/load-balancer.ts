@@ -82,9 +82,9 @@ defaults
     # one, on every retry: no register has to fail over to another region because one died.
     retries 3
     option redispatch 1
-    # An instance that dies after taking a request but before answering: resent too, but only
-    # what is safe to repeat (below).
-    retry-on conn-failure empty-response
+    # An instance that dies after taking a request but before answering, or answers that it cannot
+    # serve (a gateway error, shutting down): resent too, but only what is safe to repeat (below).
+    retry-on conn-failure empty-response junk-response 502 503 504
     # The whole body is read before an instance is chosen, so a resend has all of it.
     option http-buffer-request
 

@@ -181,8 +181,9 @@ export class OrderChannel {
         }
         throw new OrderChannelError(`${answer.region} refused order event ${event.eventId}: ${result?.reason ?? "no result"}`);
       } catch (error) {
-        // A region that is down or cut off: the same event goes to the next one.
-        if (error instanceof RegionApiError && error.kind !== "http") {
+        // A region that is down or cut off (its balancer answering 502/503/504 with no instance
+        // up, or failing itself): the same event goes to the next one.
+        if (error instanceof RegionApiError && (error.kind !== "http" || (error.status ?? 0) >= 500)) {
           reasons.push(error.message);
           continue;
         }

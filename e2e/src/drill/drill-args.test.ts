@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DRILL_USAGE, DrillArgsError, parseDrillArgs } from "./drill-args.ts";
+import {
+  DRILL_USAGE,
+  DrillArgsError,
+  FLEET_DEFAULT_DURATION,
+  FLEET_DEFAULT_RATE,
+  FLEET_DEFAULT_WARMUP,
+  parseDrillArgs,
+  REGISTERS_PER_FLEET_PROCESS,
+} from "./drill-args.ts";
 import { DEFAULT_DRILL } from "./run-drill.ts";
 
 const options = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -47,6 +55,44 @@ describe("pnpm drill's flags", () => {
     expect(() => parseDrillArgs(["--scenario"], {})).toThrow(DrillArgsError);
   });
 
+  it("--fleet N hosts N registers in fleet processes, at a fleet's pace, with two instances per region on --pg", () => {
+    const fleet = options(["--fleet", "2000", "--pg"]);
+    expect(fleet).toMatchObject({
+      agents: 2000,
+      fleet: { processes: Math.ceil(2000 / REGISTERS_PER_FLEET_PROCESS) },
+      rate: FLEET_DEFAULT_RATE,
+      durationSec: FLEET_DEFAULT_DURATION,
+      warmupTimeoutSec: FLEET_DEFAULT_WARMUP,
+      instancesPerRegion: 2,
+      pg: true,
+    });
+    expect(options(["--fleet", "40", "--fleet-processes", "2", "--rate", "0.5"])).toMatchObject({
+      agents: 40,
+      fleet: { processes: 2 },
+      rate: 0.5,
+      instancesPerRegion: 1,
+      pg: false,
+    });
+    expect(options(["--instances", "3", "--pg"])).toMatchObject({ instancesPerRegion: 3, agents: DEFAULT_DRILL.agents });
+    expect(options([]).fleet).toBeUndefined();
+  });
+
+  it("refuses fleet and instance flags that cannot work together, saying what to change", () => {
+    const reason = (argv: string[]) => {
+      try {
+        parseDrillArgs(argv, {});
+      } catch (error) {
+        return (error as DrillArgsError).reason;
+      }
+      throw new Error(`accepted ${argv.join(" ")}`);
+    };
+    expect(reason(["--fleet", "100", "--agents", "10"])).toBe("--fleet N sets the number of registers: leave out --agents");
+    expect(reason(["--fleet-processes", "2"])).toBe("--fleet-processes needs --fleet N");
+    expect(reason(["--fleet", "1"])).toContain("at least 2 registers");
+    expect(reason(["--fleet", "1.5"])).toBe("--fleet must be a whole number of at least 1, got 1.5");
+    expect(reason(["--instances", "2"])).toContain("needs --pg");
+  });
+
   it("ignores a leading -- (pnpm drill -- --agents 10)", () => {
     expect(options(["--", "--agents", "10"]).agents).toBe(10);
   });
@@ -84,10 +130,14 @@ describe("pnpm drill's flags", () => {
       "--pg",
       "--scenario",
       "restore",
+      "--fleet",
+      "--fleet-processes",
+      "--instances",
       "-h",
     ]) {
       expect(DRILL_USAGE).toContain(flag);
     }
-    for (const name of ["TENDERLINE_DATA_DIR", "DATABASE_URL_A", "DATABASE_URL_B"]) expect(DRILL_USAGE).toContain(name);
+    for (const name of ["TENDERLINE_DATA_DIR", "DATABASE_URL_A", "DATABASE_URL_B", "TENDERLINE_TEST_PG_URL"])
+      expect(DRILL_USAGE).toContain(name);
   });
 });

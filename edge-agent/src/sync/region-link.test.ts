@@ -86,4 +86,48 @@ describe("RegionLink's view of a region", () => {
     await link.probe();
     expect(probes.count).toBe(3);
   });
+
+  it("tries a call once more on a new connection when the connection broke (an instance died behind the balancer), and no more", async () => {
+    let asked = 0;
+    let breakEvery = 1;
+    const server = http.createServer((req, res) => {
+      asked++;
+      // The first of each `breakEvery` requests loses its connection mid-way, as a killed instance's would.
+      if (asked % breakEvery === 1 || breakEvery === 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          region: "A",
+          storeId: "store-1",
+          registerId: "reg-1",
+          contiguousSeq: 4,
+          maxSeq: 4,
+          replicatedSeq: 4,
+          gaps: [],
+          lastSeenAt: new Date(0).toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    const { port } = server.address() as AddressInfo;
+    const link = new RegionLink(
+      { name: "A", url: `http://127.0.0.1:${port}` },
+      0,
+      "tl_store_token",
+      SyncSettingsSchema.parse(FAST_SYNC),
+    );
+    breakEvery = 2;
+    expect((await link.registerStatus("store-1", "reg-1")).contiguousSeq).toBe(4);
+    expect(asked).toBe(2);
+    expect(link.lastError).toBeNull();
+    // Every connection breaking: two tries, then the failure is the region's.
+    asked = 0;
+    breakEvery = 1;
+    await expect(link.registerStatus("store-1", "reg-1")).rejects.toThrow(/unreachable/);
+    expect(asked).toBe(2);
+  });
 });

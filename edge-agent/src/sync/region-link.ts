@@ -3,10 +3,12 @@ import {
   BrokenCircuitError,
   CircuitState,
   ConsecutiveBreaker,
+  ConstantBackoff,
   circuitBreaker,
   ExponentialBackoff,
   halfJitterGenerator,
   handleWhen,
+  retry,
   TaskCancelledError,
   TimeoutStrategy,
   timeout,
@@ -19,6 +21,14 @@ export type BreakerView = SyncBreakerState;
 
 /** A region as GET /api/v1/queue shows it (SyncRegionViewSchema). */
 export type RegionView = SyncRegionView;
+
+/**
+ * A connection that broke (closed under a keep-alive request, reset by an instance that died
+ * behind the region's balancer): worth one more try at once, on a new connection, before the
+ * region counts as failing and the batch goes elsewhere. A region that is down refuses again.
+ */
+const connectionBroke = handleWhen((error) => error instanceof RegionCallError && error.kind === "network");
+const RETRY_BROKEN_CONNECTION_MS = 50;
 
 function isRegionFault(error: unknown): boolean {
   return error instanceof TaskCancelledError || (error instanceof RegionCallError && error.regionFault);
@@ -34,6 +44,7 @@ export class RegionLink {
   readonly client: RegionClient;
   private readonly policy;
   private readonly breaker;
+  private readonly retryOnce;
   probeOk: boolean | null = null;
   healthySince: number | null = null;
   lastError: string | null = null;
@@ -64,7 +75,9 @@ export class RegionLink {
         generator: halfJitterGenerator,
       }),
     });
-    this.policy = wrap(this.breaker, timeout(settings.requestTimeoutMs, TimeoutStrategy.Aggressive));
+    this.retryOnce = retry(connectionBroke, { maxAttempts: 1, backoff: new ConstantBackoff(RETRY_BROKEN_CONNECTION_MS) });
+    // The breaker counts calls, not tries: a connection that broke and then worked is no failure.
+    this.policy = wrap(this.breaker, this.retryOnce, timeout(settings.requestTimeoutMs, TimeoutStrategy.Aggressive));
   }
 
   /** A new credential for this region's next calls (see RegionClient.setToken). */
@@ -100,7 +113,7 @@ export class RegionLink {
   /** The register's state in this region (what it holds), under the same timeout. */
   async registerStatus(storeId: string, registerId: string): Promise<RegisterStatus> {
     try {
-      const status = await timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive).execute(
+      const status = await wrap(this.retryOnce, timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive)).execute(
         ({ signal }) => this.client.registerStatus(storeId, registerId, signal),
         this.callSignal,
       );
@@ -137,7 +150,7 @@ export class RegionLink {
       return false;
     const was = this.probeOk;
     try {
-      const result = await timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive).execute(
+      const result = await wrap(this.retryOnce, timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive)).execute(
         ({ signal }) => this.client.probe(signal),
         this.callSignal,
       );
