@@ -21,6 +21,12 @@ function expectExactlyOnce(events: Array<{ eventId: string; registerId: string }
   for (const id of mine) expect(expected.has(id)).toBe(true);
 }
 
+/** Records a started region in `regions` (killed by afterAll) and passes it on. */
+const kept = (regions: RegionProcess[]) => (region: RegionProcess) => {
+  regions.push(region);
+  return region;
+};
+
 /** An agent syncing to A first, then B, with fast probes. */
 const agentOn = (a: RegionProcess, b: RegionProcess, overrides: { registerId?: string } = {}) =>
   testAgent({
@@ -42,9 +48,11 @@ describe("failover: region A killed with SIGKILL mid-drain", () => {
   });
 
   it(`moves to B within 3 s, B ends with all ${EVENTS} once, and A gets them all once after it returns`, async () => {
-    let a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" });
-    const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
-    regions.push(a, b);
+    // A and B are independent: started side by side (each killed at the end even if the other fails to start).
+    let [a, b] = await Promise.all([
+      startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1" }).then(kept(regions)),
+      startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" }).then(kept(regions)),
+    ]);
     const agent = agentOn(a, b);
     try {
       const ids = new Set<string>();
@@ -99,9 +107,10 @@ describe("failover with nothing pending: what A acked but never replicated is re
   it("the engine alone (no new sale) carries A's unreplicated rows to B when A dies", async () => {
     // A's only peer is unreachable, so A never reports anything replicated (replicatedSeq stays 0).
     const deadPeer = JSON.stringify([{ name: "B", url: "http://127.0.0.1:9", token: "tl_region_unreachable_peer_0000" }]);
-    const a = await startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", peers: deadPeer });
-    const b = await startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" });
-    regions.push(a, b);
+    const [a, b] = await Promise.all([
+      startRegion({ name: "A", dataDir: `${dirs.dir}/A`, storeId: "store-1", peers: deadPeer }).then(kept(regions)),
+      startRegion({ name: "B", dataDir: `${dirs.dir}/B`, storeId: "store-1" }).then(kept(regions)),
+    ]);
     const agent = agentOn(a, b, { registerId: "reg-unrep" });
     try {
       const ids = new Set<string>();
