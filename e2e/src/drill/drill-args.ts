@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_DRILL, DRILL_SCENARIOS, type DrillOptions, type DrillScenario } from "./run-drill.ts";
 
 /** The fleet drill's defaults: a realistic pace for thousands of registers on two cores. */
-export const FLEET_DEFAULT_RATE = 1 / 7.5;
+export const FLEET_DEFAULT_RATE = 1 / 10;
 export const FLEET_DEFAULT_PER_STORE = 4;
 export const FLEET_DEFAULT_DURATION = 150;
 export const FLEET_DEFAULT_WARMUP = 300;

@@ -160,6 +160,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const cutStore = stores[0]?.storeId as string;
   const killedAgent = stores.at(-1)?.registers.at(-1) as string;
   const fleet = options.fleet !== undefined;
+  // A fleet's queues are a read of every register's outbox: asked less often than a few agents'.
+  const pollMs = fleet ? 3000 : 250;
+  const sampleMs = fleet ? 5000 : 1000;
+
   // --pg without databases named: fresh ones for this run, dropped at the end.
   const madeDatabases: Array<{ url: string; drop(): Promise<void> }> = [];
   let databaseUrls = options.databaseUrls;
@@ -185,8 +189,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       // cores) from being abandoned mid-batch and retried into collapse.
       sync: {
         // Thousands of registers probing every second would be most of the regions' work: a
-        // fleet probes less often (a refused request fails a register over by itself).
-        probeIntervalMs: fleet ? 5000 : 1000,
+        // fleet probes and polls when idle less often (a refused request fails a register over by
+        // itself; an idle register only learns what was replicated).
+        probeIntervalMs: fleet ? 30_000 : 1000,
         probeTimeoutMs: 2000,
         requestTimeoutMs: 10_000,
         breakerFailures: 2,
@@ -194,7 +199,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         failbackAfterMs: 5000,
         retryBaseMs: 100,
         retryCapMs: 2000,
-        idlePollMs: fleet ? 10_000 : 1000,
+        idlePollMs: fleet ? 30_000 : 1000,
       },
     },
   });
@@ -270,14 +275,17 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const waiting = notYetSynced(queues);
       if (waiting.length === 0) break;
       if (Date.now() > warmUntil) throw new Error(warmupFailure(waiting, queues.length, options.warmupTimeoutSec));
-      await sleep(250);
+      await sleep(pollMs);
     }
     t0 = Date.now();
 
     // Cashiers: each register acts at its rate until the selling window closes.
     const sellingUntil = Date.now() + options.durationSec * 1000;
+    const offsets = prng(options.seed + 1);
     const cashiers = [...clients.values()].map(async (client) => {
       const gap = 1000 / options.rate;
+      // Registers start at random points of their first gap: at a fleet's pace, all at once would be a burst each gap.
+      await sleep(offsets() * gap);
       while (Date.now() < sellingUntil) {
         const started = Date.now();
         await client.step();
@@ -290,13 +298,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let sampling = true;
     const lastQueues = new Map<string, QueueView>();
     const sampler = (async () => {
+      let sampledAt = Date.now();
       while (sampling) {
         const sample: TimelineSample = { t: Math.round(now()), acks: {}, backlog: {} };
+        const sinceSec = Math.max(1, (Date.now() - sampledAt) / 1000);
+        sampledAt = Date.now();
         for (const name of ["A", "B"]) {
           const count = await regionAccepted(name);
           const before = lastAccepted.get(name) ?? 0;
-          // A restarted region's counter starts again from zero.
-          sample.acks[name] = count === undefined ? 0 : count >= before ? count - before : count;
+          // A restarted region's counter starts again from zero; per second whatever the sampling interval.
+          sample.acks[name] = Math.round((count === undefined ? 0 : count >= before ? count - before : count) / sinceSec);
           if (count !== undefined) lastAccepted.set(name, count);
         }
         for (const [registerId, q] of await allQueues()) {
@@ -312,7 +323,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         say(
           `\r[${now().toFixed(0).padStart(4)}s] answered 201: ${acked}  pending: ${pending}  acks/s A=${sample.acks.A} B=${sample.acks.B}   `,
         );
-        await sleep(1000);
+        await sleep(sampleMs);
       }
     })();
 
@@ -517,7 +528,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           break;
         }
       }
-      await sleep(500);
+      await sleep(pollMs * 2);
     }
     sampling = false;
     await sampler;
