@@ -274,6 +274,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const queues = [...(await allQueues())];
       const waiting = notYetSynced(queues);
       if (waiting.length === 0) break;
+      // A register whose first action recorded nothing (its answer timed out on a busy machine,
+      // or it was a lookup): it acts again, or it would never have a sale to sync.
+      const nothingYet = queues.filter(([, q]) => q?.lastSeq === 0).map(([registerId]) => clients.get(registerId));
+      await Promise.all(nothingYet.map((c) => c?.step()));
       if (Date.now() > warmUntil) throw new Error(warmupFailure(waiting, queues.length, options.warmupTimeoutSec));
       await sleep(pollMs);
     }

@@ -47,7 +47,9 @@ const BACKSTOP_TIMEOUT_MS = 120_000;
 function httpKind(status: number): RegionErrorKind {
   if (status === 401 || status === 403) return "auth";
   if (status === 413) return "too_large";
-  if (status >= 500 || status === 429) return "server";
+  // 408: the request did not arrive whole in time (a proxy's or balancer's timeout on a busy
+  // sender), nothing wrong with the batch itself: retried like a busy region, never dead-lettered.
+  if (status >= 500 || status === 429 || status === 408) return "server";
   return "client";
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { SyncSettingsSchema } from "../config/config.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
+import { RegionCallError } from "./region-client.ts";
 import { RegionLink } from "./region-link.ts";
 
 /** A stand-in region that only answers its health check (and counts the checks in `probes`). */
@@ -129,5 +130,24 @@ describe("RegionLink's view of a region", () => {
     breakEvery = 1;
     await expect(link.registerStatus("store-1", "reg-1")).rejects.toThrow(/unreachable/);
     expect(asked).toBe(2);
+  });
+
+  it("counts a 408 (the batch did not arrive whole in time at a balancer) as the region's trouble, to retry, not a refusal of the batch", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(408, { "content-type": "text/html" });
+      res.end("<html><body><h1>408 Request Time-out</h1></body></html>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    const { port } = server.address() as AddressInfo;
+    const link = new RegionLink(
+      { name: "A", url: `http://127.0.0.1:${port}` },
+      0,
+      "tl_store_token",
+      SyncSettingsSchema.parse(FAST_SYNC),
+    );
+    const failure = await link.send("store-1", "reg-1", ["{}"]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RegionCallError);
+    expect(failure).toMatchObject({ kind: "server", regionFault: true, status: 408 });
   });
 });
