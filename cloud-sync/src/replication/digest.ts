@@ -49,30 +49,40 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * digest and the log commit together). Rows are updated in key order, registers before stores,
  * so two appends never wait on each other crosswise.
  */
-export async function addToDigest(tx: Queryable, entries: readonly DigestEntry[]): Promise<void> {
-  const registers = new Map<string, { storeId: string; registerId: string; n: number; hash: Buffer }>();
-  const stores = new Map<string, { storeId: string; n: number; hash: Buffer }>();
+/** Entries folded per register (events) and per store (tender results): count and XOR of their hashes. */
+interface Group {
+  storeId: string;
+  /** Empty for a store's tender results. */
+  registerId: string;
+  n: number;
+  hash: Buffer;
+}
+interface Folded {
+  registers: Group[];
+  stores: Group[];
+}
+
+function fold(entries: Iterable<DigestEntry>): Folded {
+  const registers = new Map<string, Group>();
+  const stores = new Map<string, Group>();
   for (const e of entries) {
-    if (e.kind === "event") {
-      const key = `${e.storeId}\u0000${e.registerId}`;
-      let at = registers.get(key);
-      if (!at) {
-        at = { storeId: e.storeId, registerId: e.registerId ?? "", n: 0, hash: Buffer.alloc(HASH_BYTES) };
-        registers.set(key, at);
-      }
-      at.n++;
-      xorInto(at.hash, entryHash(e));
-    } else {
-      let at = stores.get(e.storeId);
-      if (!at) {
-        at = { storeId: e.storeId, n: 0, hash: Buffer.alloc(HASH_BYTES) };
-        stores.set(e.storeId, at);
-      }
-      at.n++;
-      xorInto(at.hash, entryHash(e));
+    const isEvent = e.kind === "event";
+    const key = isEvent ? `${e.storeId}\u0000${e.registerId}` : e.storeId;
+    const into = isEvent ? registers : stores;
+    let at = into.get(key);
+    if (!at) {
+      at = { storeId: e.storeId, registerId: e.registerId ?? "", n: 0, hash: Buffer.alloc(HASH_BYTES) };
+      into.set(key, at);
     }
+    at.n++;
+    xorInto(at.hash, entryHash(e));
   }
-  const regs = [...registers.values()].sort((a, b) => byCodeUnit(a.storeId, b.storeId) || byCodeUnit(a.registerId, b.registerId));
+  return { registers: [...registers.values()], stores: [...stores.values()] };
+}
+
+export async function addToDigest(tx: Queryable, entries: readonly DigestEntry[]): Promise<void> {
+  const folded = fold(entries);
+  const regs = folded.registers.sort((a, b) => byCodeUnit(a.storeId, b.storeId) || byCodeUnit(a.registerId, b.registerId));
   if (regs.length > 0)
     await tx.query(
       `INSERT INTO register_digests (store_id, register_id, events, hash)
@@ -81,7 +91,7 @@ export async function addToDigest(tx: Queryable, entries: readonly DigestEntry[]
          SET events = register_digests.events + EXCLUDED.events, hash = register_digests.hash # EXCLUDED.hash`,
       [regs.map((r) => r.storeId), regs.map((r) => r.registerId), regs.map((r) => r.n), regs.map((r) => r.hash.toString("hex"))],
     );
-  const byStore = [...stores.values()].sort((a, b) => byCodeUnit(a.storeId, b.storeId));
+  const byStore = folded.stores.sort((a, b) => byCodeUnit(a.storeId, b.storeId));
   if (byStore.length > 0)
     await tx.query(
       `INSERT INTO tender_result_digests (store_id, results, hash)
@@ -123,39 +133,19 @@ export async function scanDigest(db: Queryable): Promise<Digest> {
     record_id: string;
     content_hash: string;
   }>("SELECT kind, store_id, register_id, seq, record_id::text, content_hash FROM records");
-  const registers = new Map<string, RegisterDigest & { sum: Buffer }>();
-  const stores = new Map<string, { count: number; sum: Buffer }>();
-  for (const row of rows) {
-    const entry: DigestEntry = {
+  const folded = fold(
+    rows.map((row) => ({
       kind: row.kind,
       storeId: row.store_id,
       registerId: row.register_id,
       seq: row.seq === null ? null : Number(row.seq),
       recordId: row.record_id,
       hash: row.content_hash,
-    };
-    if (row.kind === "event") {
-      const key = `${row.store_id}\u0000${row.register_id}`;
-      let at = registers.get(key);
-      if (!at) {
-        at = { storeId: row.store_id, registerId: row.register_id ?? "", count: 0, hash: "", sum: Buffer.alloc(HASH_BYTES) };
-        registers.set(key, at);
-      }
-      at.count++;
-      xorInto(at.sum, entryHash(entry));
-    } else {
-      let at = stores.get(row.store_id);
-      if (!at) {
-        at = { count: 0, sum: Buffer.alloc(HASH_BYTES) };
-        stores.set(row.store_id, at);
-      }
-      at.count++;
-      xorInto(at.sum, entryHash(entry));
-    }
-  }
+    })),
+  );
   return shapeDigest(
-    [...registers.values()].map(({ sum, ...r }) => ({ ...r, hash: sum.toString("hex") })),
-    [...stores.values()].map((s) => ({ count: s.count, hash: s.sum.toString("hex") })),
+    folded.registers.map((r) => ({ storeId: r.storeId, registerId: r.registerId, count: r.n, hash: r.hash.toString("hex") })),
+    folded.stores.map((st) => ({ count: st.n, hash: st.hash.toString("hex") })),
   );
 }
 

@@ -399,8 +399,14 @@ export class RegisterClient {
       if (op.outcome.kind !== "unknown" || op.outcome.eventId) continue;
       const request = this.pendingRequests.get(op.opId);
       if (!request) continue;
-      const { recorded } = await this.post(request.path, request.body, op.opId);
-      if (recorded) op.outcome = { kind: "unknown", eventId: recorded.eventId };
+      try {
+        const { recorded } = await this.post(request.path, request.body, op.opId);
+        if (recorded) op.outcome = { kind: "unknown", eventId: recorded.eventId };
+      } catch (error) {
+        // Still no answer (a busy fleet, a timeout): it stays unknown, which the checks count as
+        // unanswered, not as lost. A wrong answer stops the drill.
+        if (!(error instanceof Error) || error instanceof z.ZodError) throw error;
+      }
     }
   }
 }
