@@ -3,8 +3,8 @@ import { defineConfig } from "tsdown";
 /**
  * The region (and the processor simulator) as JavaScript that runs with plain node: entries and
  * the ingest worker bundled flat into dist/, the SQL migrations copied beside them (migrate.ts
- * reads ./migrations/ next to itself). Our own packages are bundled in; npm dependencies stay
- * external and come from node_modules.
+ * reads ./migrations/ next to itself). Our own packages are bundled in, with shared's own npm
+ * dependencies (uuid, undici); other npm dependencies stay external and come from node_modules.
  */
 export default defineConfig({
   entry: {
@@ -19,6 +19,6 @@ export default defineConfig({
   fixedExtension: false,
   dts: false,
   clean: true,
-  deps: { alwaysBundle: [/^@tenderline\//, "uuid"], onlyBundle: [/^@tenderline\//, "uuid"] },
+  deps: { alwaysBundle: [/^@tenderline\//, "uuid", "undici"], onlyBundle: [/^@tenderline\//, "uuid", "undici"] },
   copy: [{ from: "src/storage/migrations/*.sql", to: "dist/migrations" }],
 });

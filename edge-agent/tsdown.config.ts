@@ -4,7 +4,8 @@ import { defineConfig } from "tsdown";
  * The agent as JavaScript that runs with plain node (or Electron): every entry and worker thread
  * bundled flat into dist/, so a worker's module is always beside the code that starts it
  * (siblingModule in @tenderline/shared/threads). Our own packages, whose exports are TypeScript,
- * are bundled in; npm dependencies stay external and come from node_modules.
+ * are bundled in, with the two npm packages they use (uuid, undici: shared's own dependencies, not
+ * the agent's); every other npm dependency stays external and comes from node_modules.
  */
 export default defineConfig({
   entry: {
@@ -20,6 +21,6 @@ export default defineConfig({
   fixedExtension: false,
   dts: false,
   clean: true,
-  deps: { alwaysBundle: [/^@tenderline\//, "uuid"], onlyBundle: [/^@tenderline\//, "uuid"], neverBundle: ["electron"] },
+  deps: { alwaysBundle: [/^@tenderline\//, "uuid", "undici"], onlyBundle: [/^@tenderline\//, "uuid", "undici"], neverBundle: ["electron"] },
   copy: [{ from: "electron/preload.cjs" }],
 });

@@ -342,6 +342,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let balancerAfterInstanceKill: unknown;
 
     let restoredAt = 0;
+    let agentRestartedAt = 0;
+    /** When region A answered again after its restart (its start-up takes a while after regionBackAt). */
+    let regionUpAt = 0;
     let drainAfterRestoreSec = null as number | null;
     const failoverPlan = async () => {
       if (options.instancesPerRegion > 1) {
@@ -369,10 +372,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       mark(`agent ${killedAgent} killed (SIGKILL)`);
       await sleep(1500);
       await chain.startAgent(storeOf.get(killedAgent) as string, killedAgent);
+      agentRestartedAt = Date.now();
       mark(`agent ${killedAgent} restarted`);
       await at(0.6);
       regionBackAt = Date.now();
       await chain.startRegion("A");
+      regionUpAt = Date.now();
       mark("region A restarted");
       await at(0.7);
       chain.setStoreLink(cutStore, true);
@@ -564,6 +569,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // so it measures the engine, not the cashier's pace: first ack minus max(kill, recorded).
     // Each register's first event B took itself after the kill (one pass over B's feed).
     const firstInB = new Map<string, { ackedAt: number; recordedAt: number }>();
+    /** The restarted agent's first event recorded after its restart that B took while A was still down. */
+    let restartedFirstInB: { ackedAt: number; recordedAt: number } | undefined;
+    const inRestartWindow = (e: { registerId: string; occurredAt?: string | undefined }) => {
+      const recordedAt = Date.parse(e.occurredAt ?? "");
+      return (
+        e.registerId === killedAgent &&
+        agentRestartedAt > 0 &&
+        recordedAt >= agentRestartedAt &&
+        (!regionUpAt || recordedAt < regionUpAt)
+      );
+    };
+    const recordedInRestartWindow = [...(feeds.A ?? []), ...(feeds.B ?? [])].filter(
+      (i) => i.kind === "event" && i.event && inRestartWindow(i.event),
+    ).length;
     /** Events B took itself while only one instance of A was down: each one failed over that should not have. */
     let takenByBWhileOneInstanceDown = 0;
     const failedOverEarly = new Set<string>();
@@ -575,6 +594,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         failedOverEarly.add(`${i.event.registerId} seq ${i.event.seq}`);
       }
       if (ackedAt < killTime) continue;
+      const recordedAt = Date.parse(i.event.occurredAt ?? "");
+      if (inRestartWindow(i.event) && (!restartedFirstInB || recordedAt < restartedFirstInB.recordedAt))
+        restartedFirstInB = { ackedAt, recordedAt };
       const seen = firstInB.get(i.event.registerId);
       if (!seen || ackedAt < seen.ackedAt)
         firstInB.set(i.event.registerId, { ackedAt, recordedAt: Date.parse(i.event.occurredAt ?? "") });
@@ -754,6 +776,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         name: `failover p99 under ${options.maxFailoverSec} s, every register failed over`,
         passed: failoverP99 !== null && failoverP99 < options.maxFailoverSec && missingFailover.length === 0,
         detail: `p50 ${percentile(failoverValues, 50)?.toFixed(2)} s, p99 ${failoverP99?.toFixed(2)} s, max ${failoverMax?.toFixed(2)} s${missingFailover.length > 0 ? `; no ack after the kill: ${missingFailover.slice(0, 10).join(", ")}${missingFailover.length > 10 ? ` and ${missingFailover.length - 10} more` : ""}` : ""}`,
+      });
+    }
+    if (!restoring && agentRestartedAt) {
+      // A register started while its home region is dead must find the other one as fast as a running one does.
+      const took = restartedFirstInB ? (restartedFirstInB.ackedAt - restartedFirstInB.recordedAt) / 1000 : null;
+      checks.push({
+        name: `agent ${killedAgent}, restarted while region A was down, sent to B within ${options.maxFailoverSec} s`,
+        // Recording nothing in that window leaves nothing to judge (a slow --rate): said, not failed.
+        passed: recordedInRestartWindow === 0 || (took !== null && took < options.maxFailoverSec),
+        detail:
+          recordedInRestartWindow === 0
+            ? "it recorded nothing between its restart and region A's, so there was nothing to send"
+            : took === null
+              ? `B took none of the ${recordedInRestartWindow} events it recorded between its restart and region A's`
+              : `its first event after the restart reached B ${took.toFixed(2)} s after it was recorded`,
       });
     }
     if (!restoring && instanceKilledAt) {

@@ -1,3 +1,4 @@
+import { fetch, type Response } from "undici";
 import type { z } from "zod";
 import { type ExchangeRecorded, ExchangeRecordedSchema } from "./agent-exchanges.ts";
 import { type QueueStatus, QueueStatusSchema } from "./agent-queue.ts";

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegionApiError, RegionClient } from "./region-client.ts";
 
@@ -192,6 +192,24 @@ describe("the shared region client against a real HTTP server", () => {
     expect(down.kind).toBe("unreachable");
     expect(down.status).toBeUndefined();
     expect(down.message).toMatch(/unreachable: ECONNREFUSED/);
+  });
+
+  it("fails a connection hung up on at once (a store's proxy whose region is down) as unreachable, GET or POST", async () => {
+    // Node 20's bundled fetch waits out the whole timeout on a GET here instead of failing.
+    const hangUp = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => hangUp.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new RegionClient(`http://127.0.0.1:${(hangUp.address() as AddressInfo).port}`, "tl_admin", {
+        timeoutMs: 10_000,
+      });
+      for (const call of [() => client.health(), () => client.registerStatus("s1", "r1"), () => client.runJobs()]) {
+        const failed = await failure(call());
+        expect(failed.kind).toBe("unreachable");
+        expect(failed.message).toMatch(/other side closed|ECONNRESET/);
+      }
+    } finally {
+      await new Promise<void>((resolve) => hangUp.close(() => resolve()));
+    }
   });
 
   it("parses the credential commands' answers with the shared schemas", async () => {

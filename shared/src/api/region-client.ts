@@ -1,3 +1,4 @@
+import { fetch, type Response } from "undici";
 import type { z } from "zod";
 import {
   type CredentialChanges,
