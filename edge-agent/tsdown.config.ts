@@ -21,6 +21,10 @@ export default defineConfig({
   fixedExtension: false,
   dts: false,
   clean: true,
-  deps: { alwaysBundle: [/^@tenderline\//, "uuid", "undici"], onlyBundle: [/^@tenderline\//, "uuid", "undici"], neverBundle: ["electron"] },
+  deps: {
+    alwaysBundle: [/^@tenderline\//, "uuid", "undici"],
+    onlyBundle: [/^@tenderline\//, "uuid", "undici"],
+    neverBundle: ["electron"],
+  },
   copy: [{ from: "electron/preload.cjs" }],
 });
