@@ -9,6 +9,7 @@ export const REGISTER = "reg-01";
 /** Sync settings that make failover and recovery quick enough to watch in a test. */
 export const FAST_SYNC = {
   probeIntervalMs: 250,
+  healthyProbeIntervalMs: 1000,
   probeTimeoutMs: 500,
   requestTimeoutMs: 2000,
   breakerFailures: 2,
@@ -17,6 +18,7 @@ export const FAST_SYNC = {
   retryBaseMs: 100,
   retryCapMs: 1000,
   idlePollMs: 500,
+  idlePollMaxMs: 2000,
 };
 
 export interface Stack {

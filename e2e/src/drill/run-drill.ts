@@ -188,10 +188,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       // timeout; generous timeouts keep a region that is merely busy (many registers on two
       // cores) from being abandoned mid-batch and retried into collapse.
       sync: {
-        // Thousands of registers probing every second would be most of the regions' work: a
-        // fleet probes and polls when idle less often (a refused request fails a register over by
-        // itself; an idle register only learns what was replicated).
-        probeIntervalMs: fleet ? 30_000 : 1000,
+        // Thousands of registers probing a dead region every second would be most of the work
+        // on two cores: a fleet probes one every 5 s (a refused batch fails a register over by
+        // itself). Healthy regions are probed, and idle status read, as often as an agent's
+        // defaults say (every 30 s; from every 5 s backing off to every 60 s).
+        probeIntervalMs: fleet ? 5000 : 1000,
+        healthyProbeIntervalMs: fleet ? 30_000 : 5000,
         probeTimeoutMs: 2000,
         requestTimeoutMs: 10_000,
         breakerFailures: 2,
@@ -199,7 +201,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         failbackAfterMs: 5000,
         retryBaseMs: 100,
         retryCapMs: 2000,
-        idlePollMs: fleet ? 30_000 : 1000,
+        idlePollMs: fleet ? 5000 : 1000,
+        idlePollMaxMs: fleet ? 60_000 : 5000,
       },
     },
   });

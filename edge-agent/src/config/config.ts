@@ -82,7 +82,13 @@ export const SyncSettingsSchema = z.object({
     .positive()
     .default(1024 * 1024),
   requestTimeoutMs: z.number().int().positive().default(5000),
+  /** How often a region that is down, unknown or failing is probed (it may be back). */
   probeIntervalMs: z.number().int().positive().default(2000),
+  /**
+   * How often a region already known healthy is probed. A sale's batch finds a dead region at once
+   * anyway; probing every healthy region every 2 s is 1,000 requests a second from 2,000 registers.
+   */
+  healthyProbeIntervalMs: z.number().int().positive().default(30_000),
   probeTimeoutMs: z.number().int().positive().default(1000),
   breakerFailures: z.number().int().positive().default(3),
   breakerCooldownMs: z.number().int().positive().default(5000),
@@ -91,6 +97,11 @@ export const SyncSettingsSchema = z.object({
   retryCapMs: z.number().int().positive().default(30_000),
   /** How often the engine asks for acked-but-unreplicated rows' status when idle. */
   idlePollMs: z.number().int().positive().default(5000),
+  /**
+   * An idle register whose status reads keep saying the same asks less often: the interval doubles
+   * from idlePollMs up to this. A sale, or an answer that changed, brings it back to idlePollMs.
+   */
+  idlePollMaxMs: z.number().int().positive().default(60_000),
 });
 export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
 

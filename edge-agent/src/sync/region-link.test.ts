@@ -88,6 +88,41 @@ describe("RegionLink's view of a region", () => {
     expect(probes.count).toBe(3);
   });
 
+  it("probes a healthy region only every healthy interval, one that failed every probe interval until it is back", async () => {
+    const probes = { count: 0 };
+    const server = await healthServer(0, probes);
+    servers.push(server);
+    const { port } = server.address() as AddressInfo;
+    let now = 1_000_000;
+    const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, probeIntervalMs: 2000, healthyProbeIntervalMs: 30_000 });
+    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, () => now);
+    await link.probe();
+    for (let i = 0; i < 14; i++) {
+      now += 2000;
+      await link.probe();
+    }
+    // 28 s of probe ticks after the first answer: nothing more asked.
+    expect(probes.count).toBe(1);
+    now += 2000;
+    await link.probe();
+    expect(probes.count).toBe(2);
+
+    // Down, as a batch finds out (no probe needed for that): from then on every tick asks, so the
+    // region's return is seen within a probe interval.
+    await close(server);
+    await expect(link.send("store-1", "reg-1", ["{}"])).rejects.toThrow(/unreachable/);
+    now += 2000;
+    await link.probe();
+    expect(link.view(true).state).toBe("unhealthy");
+    servers.push(await healthServer(port, probes));
+    now += 2000;
+    expect(await link.probe()).toBe(true);
+    expect(probes.count).toBe(3);
+    now += 2000;
+    await link.probe();
+    expect(probes.count).toBe(3);
+  });
+
   it("tries a call once more on a new connection when the connection broke (an instance died behind the balancer), and no more", async () => {
     let asked = 0;
     let breakEvery = 1;

@@ -52,6 +52,8 @@ export class RegionLink {
   latencyMs: number | null = null;
   /** When the region last answered a real call (a batch or a status read): as good as a probe. */
   private answeredAt: number | null = null;
+  /** When the last probe that answered ok was sent. */
+  private probedOkAt: number | null = null;
   /**
    * The parent signal of this link's calls. Without one cockatiel hangs every call's abort listener
    * on one never-aborted signal shared by the whole process: harmless, but a fleet of hundreds of
@@ -139,15 +141,7 @@ export class RegionLink {
   /** One active health probe; returns true when the region went from not-ok to ok (worth waking the engine). */
   async probe(): Promise<boolean> {
     const started = this.clock();
-    // A region that answered a real call since the last probe interval, and has not failed one
-    // since, is known healthy: thousands of registers asking it anyway would be load for nothing.
-    if (
-      this.probeOk === true &&
-      this.answeredAt !== null &&
-      started - this.answeredAt < this.settings.probeIntervalMs &&
-      (this.lastErrorAt === null || this.lastErrorAt < this.answeredAt)
-    )
-      return false;
+    if (this.knownHealthy(started)) return false;
     const was = this.probeOk;
     try {
       const result = await wrap(this.retryOnce, timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive)).execute(
@@ -156,6 +150,7 @@ export class RegionLink {
       );
       if (!result.ok) throw new RegionCallError(this.name, "server", `health says ${result.status}`);
       this.probeOk = true;
+      this.probedOkAt = started;
       if (this.latencyMs === null || this.healthySince === null) this.latencyMs = this.clock() - started;
       if (this.healthySince === null) this.healthySince = this.clock();
       return was !== true;
@@ -169,6 +164,19 @@ export class RegionLink {
       this.lastErrorAt = this.clock();
       return false;
     }
+  }
+
+  /**
+   * Healthy with nothing failed since it was last seen so, recently enough that probing again
+   * would tell nothing: thousands of registers asking anyway would be load for nothing. Seen so
+   * means a real call answered within the probe interval, or a probe ok within the healthy one.
+   */
+  private knownHealthy(now: number): boolean {
+    if (this.probeOk !== true || this.healthySince === null) return false;
+    const sinceError = (at: number | null) => at !== null && (this.lastErrorAt === null || this.lastErrorAt < at);
+    const answered = sinceError(this.answeredAt) && now - (this.answeredAt as number) < this.settings.probeIntervalMs;
+    const probed = sinceError(this.probedOkAt) && now - (this.probedOkAt as number) < this.settings.healthyProbeIntervalMs;
+    return answered || probed;
   }
 
   view(active: boolean): RegionView {

@@ -3,6 +3,7 @@ import { BrokenCircuitError, ExponentialBackoff, fullJitterGenerator, type IBack
 import type { SyncSettings } from "../config/config.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Outbox, OutboxRow } from "../outbox/outbox.ts";
+import { IdleCadence } from "./idle-cadence.ts";
 import { RegionCallError, type RegionEndpoint } from "./region-client.ts";
 import { RegionLink } from "./region-link.ts";
 import { chooseOrder } from "./region-selection.ts";
@@ -73,12 +74,16 @@ export class SyncEngine {
   /** Rows a region refused when resent: not offered again (they stay acked by the region that took them). */
   private readonly refusedResends = new Set<number>();
   private readonly counters = { sent: 0, failed: 0, resent: 0 };
+  private readonly idle: IdleCadence;
+  /** Each region's last status answer, to tell an idle read with news from one without. */
+  private readonly lastStatus = new Map<string, string>();
 
   constructor(private readonly o: SyncEngineOptions) {
     this.clock = o.clock ?? Date.now;
     this.token = o.token;
     this.links = o.regions.map((r, i) => new RegionLink(r, i, o.token, o.settings, this.clock));
     this.batchLimit = o.settings.batchMaxEvents;
+    this.idle = new IdleCadence(o.settings.idlePollMs, o.settings.idlePollMaxMs);
     this.backoffFactory = new ExponentialBackoff({
       initialDelay: o.settings.retryBaseMs,
       maxDelay: o.settings.retryCapMs,
@@ -124,6 +129,7 @@ export class SyncEngine {
     this.manualPause = false;
     this.backoff = undefined;
     for (const l of this.links) this.needStatus.add(l.name);
+    this.idle.reset();
     this.wake("operator");
   }
 
@@ -211,15 +217,16 @@ export class SyncEngine {
       this.needStatus.add(target);
       this.checkElsewhere.add(target);
     }
-    if (this.needStatus.has(target)) await this.refreshStatus(target);
+    const news = this.needStatus.has(target) ? await this.refreshStatus(target) : false;
     const rows = this.buildBatch(target);
     if (rows.length === 0) {
-      await this.sleep(this.o.settings.idlePollMs, true);
+      await this.sleep(this.idle.next(news), true);
       // Idle: next time ask the target what it holds (replication progress, gaps).
       this.needStatus.add(target);
       this.pendingFloor = 0;
       return;
     }
+    this.idle.reset();
     const outcome = await this.sendThrough(order, rows);
     if (outcome !== "failed") return;
     this.offlineSince ??= this.clock();
@@ -349,12 +356,18 @@ export class SyncEngine {
     this.counters.resent += rows.filter((r) => r.resend).length;
   }
 
-  /** What `region` holds: marks replication progress and queues what it lacks for resend. */
-  private async refreshStatus(region: string): Promise<void> {
+  /**
+   * What `region` holds: marks replication progress and queues what it lacks for resend. True when
+   * the answer differs from the region's last one (a failed read tells nothing new).
+   */
+  private async refreshStatus(region: string): Promise<boolean> {
     const link = this.links.find((l) => l.name === region) as RegionLink;
     try {
       const status = await link.registerStatus(this.o.storeId, this.o.registerId);
       this.needStatus.delete(region);
+      const seen = JSON.stringify([status.contiguousSeq, status.replicatedSeq, status.maxSeq, status.gaps]);
+      const news = this.lastStatus.get(region) !== seen;
+      this.lastStatus.set(region, seen);
       this.o.outbox.markReplicatedUpTo(status.replicatedSeq, this.clock());
       this.o.outbox.setCloudGaps(region, status.gaps, this.clock());
       const ranges = [...status.gaps];
@@ -365,14 +378,16 @@ export class SyncEngine {
       this.queueResend(region, ranges);
       // Above what it holds, up to the last seq recorded: the newest rows may have been pruned too.
       this.notePruned(region, [...status.gaps, { from: status.maxSeq + 1, to: Number.MAX_SAFE_INTEGER }]);
+      return news;
     } catch (error) {
       if (error instanceof RegionCallError && error.kind === "auth") {
         // The batches find out whether the other regions take the credential.
         this.o.logger.warn({ region, error: error.message }, "the region refused this register's credential reading its status");
-        return;
+        return false;
       }
       // The batches will find out; their watermarks carry the gaps too.
       this.o.logger.warn({ region, error: (error as Error).message }, "could not read the register's status in the region");
+      return false;
     }
   }
 

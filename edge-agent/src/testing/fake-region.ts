@@ -27,6 +27,8 @@ export interface FakeRegion {
   batches: ReadonlyArray<{ registerId: string; token: string; accepted: boolean; eventIds: readonly string[] }>;
   /** Batch posts answered 401. */
   refusedBatches(): number;
+  /** Health probes (GET /v1/health) and register status reads answered so far. */
+  calls(): { probes: number; statusReads: number };
   /** Holds every batch post (after noting its token) until release(); health and status calls pass. */
   hold(): void;
   /** Batch posts waiting in hold. */
@@ -84,8 +86,13 @@ export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeR
   let gate: { promise: Promise<void>; open: () => void; waiting: number } | undefined;
 
   const app = new Hono();
-  app.get("/v1/health", (c) => c.json({ region: options.name, status: "ok" }));
+  const calls = { probes: 0, statusReads: 0 };
+  app.get("/v1/health", (c) => {
+    calls.probes++;
+    return c.json({ region: options.name, status: "ok" });
+  });
   app.get("/v1/stores/:storeId/registers/:registerId", (c) => {
+    calls.statusReads++;
     if (!accepts(bearer(c.req.header("authorization")), c.req.param("registerId"))) {
       return c.json({ error: "unauthorized", message: "unknown token" }, 401);
     }
@@ -147,6 +154,7 @@ export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeR
     batchTokens,
     batches,
     refusedBatches: () => refused,
+    calls: () => ({ ...calls }),
     hold() {
       if (gate) return;
       let open = () => {};

@@ -1,6 +1,7 @@
 /** Probe and breaker settings for tests: fast enough to see failover and failback in seconds. */
 export const FAST_SYNC = {
   probeIntervalMs: 200,
+  healthyProbeIntervalMs: 1000,
   probeTimeoutMs: 500,
   requestTimeoutMs: 2000,
   breakerFailures: 2,
@@ -9,4 +10,5 @@ export const FAST_SYNC = {
   retryBaseMs: 50,
   retryCapMs: 500,
   idlePollMs: 300,
+  idlePollMaxMs: 1200,
 };

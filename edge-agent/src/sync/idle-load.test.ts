@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeRegion } from "../testing/fake-region.ts";
+import { sampleSale, testAgent } from "../testing/fixtures.ts";
+import { FAST_SYNC } from "../testing/sync-settings.ts";
+
+const TOKEN = "tl_store_idle_load_token_0123456789abcdef";
+
+describe("an idle register's load on its regions", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it("backs its status reads off and probes healthy regions rarely, and still syncs a sale at once", async () => {
+    const regions = await Promise.all(["A", "B"].map((name) => startFakeRegion({ name, acceptToken: TOKEN })));
+    for (const r of regions) cleanups.push(() => r.close());
+    const sync = { ...FAST_SYNC, probeIntervalMs: 100, healthyProbeIntervalMs: 10_000, idlePollMs: 50, idlePollMaxMs: 800 };
+    const agent = testAgent(
+      { regions: regions.map((r) => ({ name: r.name, url: r.url })), storeToken: TOKEN, sync },
+      { syncThread: "in-process" },
+    );
+    cleanups.push(() => agent.done());
+    expect(agent.service.recordSale(sampleSale()).status).toBe(201);
+    await expect.poll(() => agent.queue.read().counts, { timeout: 10_000, interval: 50 }).toMatchObject({ acked: 1 });
+
+    const [a, b] = regions as [(typeof regions)[0], (typeof regions)[0]];
+    const before = { a: a.calls(), b: b.calls() };
+    // Three seconds idle. At the base paces that would be about 60 status reads and 30 probes per region.
+    await sleep(3000);
+    const idle = {
+      statusReads: a.calls().statusReads - before.a.statusReads,
+      probesA: a.calls().probes - before.a.probes,
+      probesB: b.calls().probes - before.b.probes,
+    };
+    expect(idle.statusReads).toBeGreaterThanOrEqual(2);
+    expect(idle.statusReads).toBeLessThan(15);
+    expect(idle.probesA).toBeLessThanOrEqual(1);
+    expect(idle.probesB).toBeLessThanOrEqual(1);
+    expect(b.batches).toEqual([]);
+
+    // A sale ends the idle wait: it is sent without waiting out the backed-off interval.
+    expect(agent.service.recordSale(sampleSale()).status).toBe(201);
+    await expect.poll(() => agent.queue.read().counts, { timeout: 10_000, interval: 50 }).toMatchObject({ acked: 2 });
+    expect(a.batches.filter((x) => x.accepted).length).toBe(2);
+  });
+});
