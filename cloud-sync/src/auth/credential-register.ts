@@ -9,9 +9,9 @@ import type { CredentialClaims } from "./signed-credentials.ts";
  *
  * Every write takes this lock, so change_seq values commit in the order they are taken and a peer
  * reading by cursor never passes one still in flight. Credential writes are rare; serialising
- * them costs nothing that matters.
+ * them costs nothing that matters (a register's first request at an instance reads, not writes: principal-resolver.ts).
  */
-const CREDENTIAL_WRITE_LOCK = 74_310_003;
+export const CREDENTIAL_WRITE_LOCK = 74_310_003;
 
 interface Row {
   id: string;

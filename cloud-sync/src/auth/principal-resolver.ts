@@ -1,7 +1,7 @@
 import type { Logger } from "../logging/logger.ts";
 import type { Database } from "../storage/database.ts";
 import type { TrustedKeys } from "./credential-keys.ts";
-import { recordCredential, recordFromClaims } from "./credential-register.ts";
+import { findCredential, recordCredential, recordFromClaims } from "./credential-register.ts";
 import { CredentialStatus } from "./credential-status.ts";
 import { type CredentialClaims, looksSigned, verifyCredential } from "./signed-credentials.ts";
 import { findBootstrapPrincipal, hashToken, type Principal } from "./tokens.ts";
@@ -41,6 +41,10 @@ export function createPrincipalResolver(db: Database, options: ResolverOptions):
 
   const remember = async (claims: CredentialClaims): Promise<void> => {
     try {
+      // Almost always known already (issued here, replicated, or seen by another instance): a
+      // read, not the register's write lock. Every instance of a region that restarts meets
+      // thousands of registers at once; queued on that one lock they held the pool and stalled ingest.
+      if (await findCredential(db, claims.id)) return;
       await recordCredential(db, recordFromClaims(claims, { label: "", issuedBy: `first seen by ${options.region}` }));
     } catch (error) {
       // The credential is valid either way; only its listing waits for the next request.
