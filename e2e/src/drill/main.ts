@@ -33,6 +33,7 @@ console.table({
   "failover max (s)": f.failoverMaxSec,
   "kill to first ack elsewhere, max (s)": f.firstAckElsewhereMaxSec,
   "drain after link restored (s)": f.drainAfterRestoreSec,
+  "restarted register to B (s)": f.restartedRegisterToBSec,
   "throughput (events/s)": f.throughputEventsPerSec,
   ...Object.fromEntries(restoreFigureRows(f.restore)),
 });
