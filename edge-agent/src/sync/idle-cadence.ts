@@ -6,17 +6,20 @@
  */
 export class IdleCadence {
   private waitMs: number;
+  /** Never below the base, whatever the settings say. */
+  private readonly ceilingMs: number;
 
   constructor(
     private readonly baseMs: number,
-    private readonly maxMs: number,
+    maxMs: number,
   ) {
     this.waitMs = baseMs / 2;
+    this.ceilingMs = Math.max(maxMs, baseMs);
   }
 
   /** The wait before the next idle read, given whether the read just made told anything new. */
   next(readChangedSomething: boolean): number {
-    this.waitMs = readChangedSomething ? this.baseMs : Math.min(Math.max(this.maxMs, this.baseMs), this.waitMs * 2);
+    this.waitMs = readChangedSomething ? this.baseMs : Math.min(this.ceilingMs, this.waitMs * 2);
     return this.waitMs;
   }
 

@@ -18,6 +18,13 @@ function healthServer(port = 0, probes = { count: 0 }): Promise<http.Server> {
 
 const close = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
+/** A link to `server` as region A, with FAST_SYNC and `overrides`, on the given clock. */
+function linkTo(server: http.Server, overrides: Record<string, number> = {}, clock?: () => number) {
+  const { port } = server.address() as AddressInfo;
+  const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, ...overrides });
+  return new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, clock);
+}
+
 describe("RegionLink's view of a region", () => {
   const servers: http.Server[] = [];
   afterEach(async () => {
@@ -28,8 +35,7 @@ describe("RegionLink's view of a region", () => {
     const server = await healthServer();
     servers.push(server);
     const { port } = server.address() as AddressInfo;
-    const settings = SyncSettingsSchema.parse(FAST_SYNC);
-    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings);
+    const link = linkTo(server);
     await link.probe();
     expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
 
@@ -67,10 +73,8 @@ describe("RegionLink's view of a region", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
     let now = 1_000_000;
-    const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, probeIntervalMs: 5000 });
-    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, () => now);
+    const link = linkTo(server, { probeIntervalMs: 5000 }, () => now);
     await link.probe();
     expect(probes.count).toBe(1);
     expect((await link.registerStatus("store-1", "reg-1")).contiguousSeq).toBe(0);
@@ -94,8 +98,7 @@ describe("RegionLink's view of a region", () => {
     servers.push(server);
     const { port } = server.address() as AddressInfo;
     let now = 1_000_000;
-    const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, probeIntervalMs: 2000, healthyProbeIntervalMs: 30_000 });
-    const link = new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, () => now);
+    const link = linkTo(server, { probeIntervalMs: 2000, healthyProbeIntervalMs: 30_000 }, () => now);
     await link.probe();
     for (let i = 0; i < 14; i++) {
       now += 2000;
@@ -149,13 +152,7 @@ describe("RegionLink's view of a region", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
-    const link = new RegionLink(
-      { name: "A", url: `http://127.0.0.1:${port}` },
-      0,
-      "tl_store_token",
-      SyncSettingsSchema.parse(FAST_SYNC),
-    );
+    const link = linkTo(server);
     breakEvery = 2;
     expect((await link.registerStatus("store-1", "reg-1")).contiguousSeq).toBe(4);
     expect(asked).toBe(2);
@@ -174,13 +171,7 @@ describe("RegionLink's view of a region", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
-    const link = new RegionLink(
-      { name: "A", url: `http://127.0.0.1:${port}` },
-      0,
-      "tl_store_token",
-      SyncSettingsSchema.parse(FAST_SYNC),
-    );
+    const link = linkTo(server);
     const failure = await link.send("store-1", "reg-1", ["{}"]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RegionCallError);
     expect(failure).toMatchObject({ kind: "server", regionFault: true, status: 408 });
