@@ -8,7 +8,7 @@ describe("an idle register's status reads", () => {
     expect(waits).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
   });
 
-  it("come at the base pace again after a read with news, or after a batch was sent", () => {
+  it("come at the base pace again after a read with news, or after a manager's sync now", () => {
     const cadence = new IdleCadence(5000, 60_000);
     for (let i = 0; i < 5; i++) cadence.next(false);
     expect(cadence.next(true)).toBe(5000);

@@ -1,7 +1,8 @@
 /**
  * How long an idle register waits before asking its region's status again. Each read that tells
- * it nothing new doubles the wait, from `baseMs` up to `maxMs`; a read with news, or a batch sent,
- * brings it back to `baseMs`. Two thousand idle registers asking every 5 s are 400 requests a
+ * it nothing new doubles the wait, from `baseMs` up to `maxMs`; a read with news (something for
+ * the register to do), or a manager's "sync now", brings it back to `baseMs`. A batch sent does
+ * not: its answer carries the region's watermark, so a selling register need not ask as well. Two thousand idle registers asking every 5 s are 400 requests a
  * second for nothing; backed off to a minute, about 33.
  */
 export class IdleCadence {
@@ -23,7 +24,7 @@ export class IdleCadence {
     return this.waitMs;
   }
 
-  /** Something was sent (or a manager asked): the next idle reads come at the base pace again. */
+  /** A manager asked to sync now: the next idle reads come at the base pace again. */
   reset(): void {
     this.waitMs = this.baseMs / 2;
   }

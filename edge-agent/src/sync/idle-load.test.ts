@@ -44,4 +44,31 @@ describe("an idle register's load on its regions", () => {
     await expect.poll(() => agent.queue.read().counts, { timeout: 10_000, interval: 50 }).toMatchObject({ acked: 2 });
     expect(a.batches.filter((x) => x.accepted).length).toBe(2);
   });
+  it("sells steadily without a status read or probe per sale: each batch's answer says what the region holds", async () => {
+    const regions = await Promise.all(["A", "B"].map((name) => startFakeRegion({ name, acceptToken: TOKEN })));
+    for (const r of regions) cleanups.push(() => r.close());
+    const sync = { ...FAST_SYNC, probeIntervalMs: 100, healthyProbeIntervalMs: 10_000, idlePollMs: 50, idlePollMaxMs: 800 };
+    const agent = testAgent(
+      { regions: regions.map((r) => ({ name: r.name, url: r.url })), storeToken: TOKEN, sync },
+      { syncThread: "in-process" },
+    );
+    cleanups.push(() => agent.done());
+    expect(agent.service.recordSale(sampleSale()).status).toBe(201);
+    await expect.poll(() => agent.queue.read().counts, { timeout: 10_000, interval: 50 }).toMatchObject({ acked: 1 });
+
+    const [a] = regions as [(typeof regions)[0]];
+    const before = a.calls();
+    // A sale every 150 ms for 3 s. Were each batch to reset the idle pace, a status read would follow every sale.
+    const sales = 20;
+    for (let i = 0; i < sales; i++) {
+      expect(agent.service.recordSale(sampleSale()).status).toBe(201);
+      await sleep(150);
+    }
+    await expect.poll(() => agent.queue.read().counts, { timeout: 10_000, interval: 50 }).toMatchObject({ acked: sales + 1 });
+    const selling = { statusReads: a.calls().statusReads - before.statusReads, probes: a.calls().probes - before.probes };
+    expect(a.batches.filter((x) => x.accepted).length).toBeGreaterThanOrEqual(sales + 1);
+    expect(selling.statusReads).toBeLessThan(5);
+    // Region A answered a batch every 150 ms: it is known to be there without a probe.
+    expect(selling.probes).toBe(0);
+  });
 });

@@ -50,7 +50,7 @@ describe("RegionLink's view of a region", () => {
     expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
   });
 
-  it("does not probe a region that answered a real call within the probe interval, and probes again once one fails", async () => {
+  it("does not probe a region that answered a real call within the healthy probe interval, and probes again once one fails", async () => {
     const probes = { count: 0 };
     const server = http.createServer((req, res) => {
       if (req.url === "/v1/health") probes.count++;
@@ -74,15 +74,16 @@ describe("RegionLink's view of a region", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     servers.push(server);
     let now = 1_000_000;
-    const link = linkTo(server, { probeIntervalMs: 5000 }, () => now);
+    const link = linkTo(server, { probeIntervalMs: 1000, healthyProbeIntervalMs: 5000 }, () => now);
     await link.probe();
     expect(probes.count).toBe(1);
+    now += 4000;
     expect((await link.registerStatus("store-1", "reg-1")).contiguousSeq).toBe(0);
-    now += 1000;
+    now += 4000;
     await link.probe();
-    // The status read a second ago says the region is there: no health request.
+    // The last probe was 8 s ago, but the status read 4 s ago says the region is there: no health request.
     expect(probes.count).toBe(1);
-    now += 5000;
+    now += 2000;
     await link.probe();
     expect(probes.count).toBe(2);
     // A failed call since the last answer: the next probe asks.

@@ -169,14 +169,14 @@ export class RegionLink {
   /**
    * Healthy with nothing failed since it was last seen so, recently enough that probing again
    * would tell nothing: thousands of registers asking anyway would be load for nothing. Seen so
-   * means a real call answered within the probe interval, or a probe ok within the healthy one.
+   * means a real call answered, or a probe was ok, within the healthy probe interval: a region
+   * taking a register's batches is not probed as well.
    */
   private knownHealthy(now: number): boolean {
     if (this.probeOk !== true || this.healthySince === null) return false;
-    const sinceError = (at: number | null) => at !== null && (this.lastErrorAt === null || this.lastErrorAt < at);
-    const answered = sinceError(this.answeredAt) && now - (this.answeredAt as number) < this.settings.probeIntervalMs;
-    const probed = sinceError(this.probedOkAt) && now - (this.probedOkAt as number) < this.settings.healthyProbeIntervalMs;
-    return answered || probed;
+    const seenOkSince = (at: number | null) =>
+      at !== null && (this.lastErrorAt === null || this.lastErrorAt < at) && now - at < this.settings.healthyProbeIntervalMs;
+    return seenOkSince(this.answeredAt) || seenOkSince(this.probedOkAt);
   }
 
   view(active: boolean): RegionView {

@@ -75,8 +75,8 @@ export class SyncEngine {
   private readonly refusedResends = new Set<number>();
   private readonly counters = { sent: 0, failed: 0, resent: 0 };
   private readonly idle: IdleCadence;
-  /** Each region's last status answer, to tell an idle read with news from one without. */
-  private readonly lastStatus = new Map<string, string>();
+  /** Each region's gaps as last told (by a status read or a batch's watermark), to tell news from repeats. */
+  private readonly lastGaps = new Map<string, string>();
 
   constructor(private readonly o: SyncEngineOptions) {
     this.clock = o.clock ?? Date.now;
@@ -156,24 +156,27 @@ export class SyncEngine {
     this.wake("operator");
   }
 
-  /** Resolves after `ms` or a wake-up; `acceptSales` false ignores new sales (backing off). */
-  private sleep(ms: number, acceptSales: boolean): Promise<void> {
+  /**
+   * Resolves after `ms` (false) or a wake-up (true); `acceptSales` false ignores new sales (backing
+   * off). A wake-up that came while awake ends the next sleep at once.
+   */
+  private sleep(ms: number, acceptSales: boolean): Promise<boolean> {
     if (this.wokenFor && (acceptSales || this.wokenFor !== "sale")) {
       this.wokenFor = null;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     this.wokenFor = null;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => done(false), ms);
       const self = this;
-      function done() {
+      function done(woken: boolean) {
         clearTimeout(timer);
         self.wakeUp = null;
-        resolve();
+        resolve(woken);
       }
       this.wakeUp = (reason) => {
         if (reason === "sale" && !acceptSales) return;
-        done();
+        done(true);
       };
     });
   }
@@ -220,13 +223,15 @@ export class SyncEngine {
     const news = this.needStatus.has(target) ? await this.refreshStatus(target) : false;
     const rows = this.buildBatch(target);
     if (rows.length === 0) {
-      await this.sleep(this.idle.next(news), true);
-      // Idle: next time ask the target what it holds (replication progress, gaps).
-      this.needStatus.add(target);
+      const woken = await this.sleep(this.idle.next(news), true);
+      // Idle the whole wait: next time ask the target what it holds (replication progress, gaps).
+      // Woken by a sale: send it; its batch's answer tells the same.
+      if (!woken) this.needStatus.add(target);
       this.pendingFloor = 0;
       return;
     }
-    this.idle.reset();
+    // No reset of the idle cadence: the batch's answer carries the watermark a status read would
+    // bring, so a register selling every few seconds need not also ask after each sale.
     const outcome = await this.sendThrough(order, rows);
     if (outcome !== "failed") return;
     this.offlineSince ??= this.clock();
@@ -338,6 +343,7 @@ export class SyncEngine {
       gaps: response.watermark.gaps,
       at: this.clock(),
     });
+    this.lastGaps.set(region, JSON.stringify(response.watermark.gaps));
     this.queueResend(region, response.watermark.gaps);
     this.notePruned(region, response.watermark.gaps);
     if (this.noteWatermark(region, response.watermark)) {
@@ -365,20 +371,23 @@ export class SyncEngine {
     try {
       const status = await link.registerStatus(this.o.storeId, this.o.registerId);
       this.needStatus.delete(region);
-      const seen = JSON.stringify([status.contiguousSeq, status.replicatedSeq, status.maxSeq, status.gaps]);
-      const news = this.lastStatus.get(region) !== seen;
-      this.lastStatus.set(region, seen);
+      const gaps = JSON.stringify(status.gaps);
+      const gapsChanged = this.lastGaps.get(region) !== gaps;
+      this.lastGaps.set(region, gaps);
       this.o.outbox.markReplicatedUpTo(status.replicatedSeq, this.clock());
       this.o.outbox.setCloudGaps(region, status.gaps, this.clock());
       const ranges = [...status.gaps];
       const maxAcked = this.o.outbox.maxAckedSeq();
-      if (maxAcked > status.maxSeq) ranges.push({ from: status.maxSeq + 1, to: maxAcked });
-      this.noteWatermark(region, status);
+      const lacksAcked = maxAcked > status.maxSeq;
+      if (lacksAcked) ranges.push({ from: status.maxSeq + 1, to: maxAcked });
+      const heldLess = this.noteWatermark(region, status);
       this.resend.set(region, []);
       this.queueResend(region, ranges);
       // Above what it holds, up to the last seq recorded: the newest rows may have been pruned too.
       this.notePruned(region, [...status.gaps, { from: status.maxSeq + 1, to: Number.MAX_SAFE_INTEGER }]);
-      return news;
+      // News is what asks this register to act (resend, look again soon). Replication moving on
+      // is not: every sale moves it, and pruning can wait for the next read.
+      return gapsChanged || lacksAcked || heldLess;
     } catch (error) {
       if (error instanceof RegionCallError && error.kind === "auth") {
         // The batches find out whether the other regions take the credential.
