@@ -1,6 +1,6 @@
 import { CURRENT_SCHEMA_VERSION } from "@tenderline/shared";
 import { mintId } from "../ids/ids.ts";
-import type { Db } from "../storage/database.ts";
+import { commitWithoutWaitingForDisk, type Db, type Statement } from "../storage/database.ts";
 
 export type OutboxState = "pending" | "acked" | "dead";
 
@@ -46,6 +46,8 @@ export interface PrunedAsk {
 /** How many of those are kept: the newest. */
 export const KEPT_PRUNED_ASKS = 20;
 const PRUNED_ASK_PREFIX = "pruned_ask:";
+
+const lastSeqQueries = new WeakMap<Db, { max: Statement; floor: Statement }>();
 
 /** The kept PrunedAsks, newest first (a reader that has only the database: the manager screen). */
 export function prunedAsks(db: Db): PrunedAsk[] {
@@ -154,8 +156,17 @@ export class Outbox {
    * `meta` when it prunes the newest rows, so a seq is never reused.
    */
   static lastRecordedSeq(db: Db): number {
-    const max = (db.prepare("SELECT MAX(seq) AS seq FROM outbox").get() as { seq: number | null }).seq ?? 0;
-    const floor = db.prepare("SELECT value FROM meta WHERE key = 'seq_floor'").get() as { value: string } | undefined;
+    let q = lastSeqQueries.get(db);
+    if (!q) {
+      // Prepared once per connection: every batch's answer asks (prunedInRange), and preparing costs more than running.
+      q = {
+        max: db.prepare("SELECT MAX(seq) AS seq FROM outbox"),
+        floor: db.prepare("SELECT value FROM meta WHERE key = 'seq_floor'"),
+      };
+      lastSeqQueries.set(db, q);
+    }
+    const max = (q.max.get() as { seq: number | null }).seq ?? 0;
+    const floor = q.floor.get() as { value: string } | undefined;
     return Math.max(max, floor ? Number(floor.value) : 0);
   }
 
@@ -262,12 +273,15 @@ export class Outbox {
     at?: number;
   }): void {
     const at = outcome.at ?? this.clock();
-    this.db.transaction(() => {
-      this.markAcked(outcome.acked, outcome.region, at);
-      if (outcome.dead.length > 0) this.markDead(outcome.dead);
-      this.markReplicatedUpTo(outcome.replicatedSeq, at);
-      this.setCloudGaps(outcome.region, outcome.gaps, at);
-    })();
+    // A power cut may undo this commit: the rows are then sent again and the region answers duplicate.
+    commitWithoutWaitingForDisk(this.db, () =>
+      this.db.transaction(() => {
+        this.markAcked(outcome.acked, outcome.region, at);
+        if (outcome.dead.length > 0) this.markDead(outcome.dead);
+        this.markReplicatedUpTo(outcome.replicatedSeq, at);
+        this.setCloudGaps(outcome.region, outcome.gaps, at);
+      })(),
+    );
   }
 
   markAcked(seqs: readonly number[], region: string, at = this.clock()): void {

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { Ledger } from "../ledger/ledger.ts";
 import { tempDir } from "../testing/fixtures.ts";
-import { applyPragmas, dbPath, openDatabase, SchemaTooNewError } from "./database.ts";
+import { applyPragmas, commitWithoutWaitingForDisk, dbPath, openDatabase, SchemaTooNewError } from "./database.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
 describe("outbox database", () => {
@@ -22,6 +22,21 @@ describe("outbox database", () => {
     expect(db.pragma("synchronous", { simple: true })).toBe(2);
     expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it("commits a write that a power cut may undo without waiting for the disk, then waits again for the next", () => {
+    const db = openDatabase(dir());
+    const during = commitWithoutWaitingForDisk(db, () => db.pragma("synchronous", { simple: true }));
+    expect(during).toBe(1);
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
+    // A write that fails leaves the connection waiting for the disk too.
+    expect(() =>
+      commitWithoutWaitingForDisk(db, () => {
+        throw new Error("refused");
+      }),
+    ).toThrow("refused");
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
     db.close();
   });
 

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 export const DB_FILE = "outbox.db";
 
@@ -22,6 +23,22 @@ export function applyPragmas(db: Db, busyTimeoutMs = 5000): void {
   db.pragma("synchronous = FULL");
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma("foreign_keys = ON");
+}
+
+/**
+ * Runs `write` (a transaction) committing without waiting for the disk (synchronous = NORMAL, in
+ * WAL mode: safe from a crash of the process, not from a power cut), then back to FULL. Only for
+ * writes that a power cut may undo at no cost: marking rows acked (they would be resent, and the
+ * region answers "duplicate"). The next FULL commit's sync writes them to disk anyway.
+ */
+export function commitWithoutWaitingForDisk<T>(db: Db, write: () => T): T {
+  // Not prepared once: SQLite applies this pragma while compiling it, so a prepared copy does nothing when run.
+  db.pragma("synchronous = NORMAL");
+  try {
+    return write();
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
 }
 
 export function dbPath(dataDir: string): string {

@@ -30,6 +30,12 @@ export type RegionView = SyncRegionView;
 const connectionBroke = handleWhen((error) => error instanceof RegionCallError && error.kind === "network");
 const RETRY_BROKEN_CONNECTION_MS = 50;
 
+/**
+ * A call's time limit. abortOnReturn off: cockatiel would otherwise abort every call's signal once
+ * it returned, building an abort error per request for nothing (a fleet makes thousands a second).
+ */
+const callLimit = (ms: number) => timeout(ms, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
+
 function isRegionFault(error: unknown): boolean {
   return error instanceof TaskCancelledError || (error instanceof RegionCallError && error.regionFault);
 }
@@ -43,6 +49,9 @@ function isRegionFault(error: unknown): boolean {
 export class RegionLink {
   readonly client: RegionClient;
   private readonly policy;
+  /** Status reads and probes: no breaker (a failed probe must not open it), the same one retry. */
+  private readonly readPolicy;
+  private readonly probePolicy;
   private readonly breaker;
   private readonly retryOnce;
   probeOk: boolean | null = null;
@@ -79,7 +88,9 @@ export class RegionLink {
     });
     this.retryOnce = retry(connectionBroke, { maxAttempts: 1, backoff: new ConstantBackoff(RETRY_BROKEN_CONNECTION_MS) });
     // The breaker counts calls, not tries: a connection that broke and then worked is no failure.
-    this.policy = wrap(this.breaker, this.retryOnce, timeout(settings.requestTimeoutMs, TimeoutStrategy.Aggressive));
+    this.policy = wrap(this.breaker, this.retryOnce, callLimit(settings.requestTimeoutMs));
+    this.readPolicy = wrap(this.retryOnce, callLimit(settings.requestTimeoutMs));
+    this.probePolicy = wrap(this.retryOnce, callLimit(settings.probeTimeoutMs));
   }
 
   /** A new credential for this region's next calls (see RegionClient.setToken). */
@@ -115,7 +126,7 @@ export class RegionLink {
   /** The register's state in this region (what it holds), under the same timeout. */
   async registerStatus(storeId: string, registerId: string): Promise<RegisterStatus> {
     try {
-      const status = await wrap(this.retryOnce, timeout(this.settings.requestTimeoutMs, TimeoutStrategy.Aggressive)).execute(
+      const status = await this.readPolicy.execute(
         ({ signal }) => this.client.registerStatus(storeId, registerId, signal),
         this.callSignal,
       );
@@ -144,10 +155,7 @@ export class RegionLink {
     if (this.knownHealthy(started)) return false;
     const was = this.probeOk;
     try {
-      const result = await wrap(this.retryOnce, timeout(this.settings.probeTimeoutMs, TimeoutStrategy.Aggressive)).execute(
-        ({ signal }) => this.client.probe(signal),
-        this.callSignal,
-      );
+      const result = await this.probePolicy.execute(({ signal }) => this.client.probe(signal), this.callSignal);
       if (!result.ok) throw new RegionCallError(this.name, "server", `health says ${result.status}`);
       this.probeOk = true;
       this.probedOkAt = started;

@@ -221,6 +221,8 @@ export class SyncEngine {
       this.checkElsewhere.add(target);
     }
     const news = this.needStatus.has(target) ? await this.refreshStatus(target) : false;
+    // Paused while the status read was out: no batch is built after a pause has returned.
+    if (this.manualPause || this.credentialsRejected || this.stopped) return;
     const rows = this.buildBatch(target);
     if (rows.length === 0) {
       const woken = await this.sleep(this.idle.next(news), true);

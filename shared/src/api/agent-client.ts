@@ -1,4 +1,3 @@
-import { fetch, type Response } from "undici";
 import type { z } from "zod";
 import { type ExchangeRecorded, ExchangeRecordedSchema } from "./agent-exchanges.ts";
 import { type QueueStatus, QueueStatusSchema } from "./agent-queue.ts";
@@ -7,6 +6,7 @@ import { type ReturnRecorded, ReturnRecordedSchema } from "./agent-returns.ts";
 import { type SaleRecorded, SaleRecordedSchema } from "./agent-sales.ts";
 import { type ReceiptView, ReceiptViewSchema } from "./agent-transactions.ts";
 import { ErrorBodySchema } from "./error-body.ts";
+import { type ExchangeAnswer, ExchangeFailure, exchange } from "./http-exchange.ts";
 
 /**
  * How a call to the register's agent failed:
@@ -48,7 +48,7 @@ export interface Recorded<T> {
 
 /**
  * The register agent's API (docs/ARCHITECTURE.md, `GET /openapi.json`) for register software:
- * fetch only, every answer checked against its shared schema, every failure an AgentApiError.
+ * one HTTP exchange per call (http-exchange.ts), every answer checked against its shared schema, every failure an AgentApiError.
  */
 export class AgentClient {
   private readonly timeoutMs: number;
@@ -99,49 +99,49 @@ export class AgentClient {
     body?: unknown,
   ): Promise<Recorded<z.infer<T>>> {
     const url = new URL(path, this.baseUrl).toString();
-    const timer = AbortSignal.timeout(this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
-    let res: Response;
+    let status: number;
     let text: string;
+    let replayed: boolean;
     try {
-      res = await fetch(url, {
+      let headers: ExchangeAnswer["headers"];
+      ({ status, text, headers } = await exchange({
         method,
-        signal,
+        url,
         headers: {
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...(options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      text = await res.text();
+        timeoutMs: this.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }));
+      replayed = headers["idempotent-replayed"] === "true";
     } catch (error) {
-      if (signal.aborted) {
-        const why = timer.aborted ? `no answer within ${this.timeoutMs} ms` : "the call was called off";
-        throw new AgentApiError("timeout", method, url, why);
-      }
-      const cause = (error as { cause?: { message?: string } }).cause?.message;
-      throw new AgentApiError("unreachable", method, url, cause ?? (error instanceof Error ? error.message : String(error)));
+      if (!(error instanceof ExchangeFailure)) throw error;
+      const kind = error.kind === "timed_out" || error.kind === "called_off" ? "timeout" : "unreachable";
+      throw new AgentApiError(kind, method, url, error.detail);
     }
+    const ok = status >= 200 && status < 300;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
       if (!(error instanceof SyntaxError)) throw error;
-      const kind = res.ok ? "bad_answer" : "http";
-      throw new AgentApiError(kind, method, url, `not JSON: ${text.slice(0, 200) || "(empty body)"}`, res.status);
+      const kind = ok ? "bad_answer" : "http";
+      throw new AgentApiError(kind, method, url, `not JSON: ${text.slice(0, 200) || "(empty body)"}`, status);
     }
-    if (!res.ok) {
+    if (!ok) {
       const refusal = ErrorBodySchema.safeParse(json);
-      if (refusal.success) throw new AgentApiError("http", method, url, refusal.data.message, res.status, refusal.data.error);
-      throw new AgentApiError("http", method, url, text.slice(0, 200), res.status);
+      if (refusal.success) throw new AgentApiError("http", method, url, refusal.data.message, status, refusal.data.error);
+      throw new AgentApiError("http", method, url, text.slice(0, 200), status);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(body)";
-      throw new AgentApiError("bad_answer", method, url, `${where}: ${issue?.message ?? "invalid"}`, res.status);
+      throw new AgentApiError("bad_answer", method, url, `${where}: ${issue?.message ?? "invalid"}`, status);
     }
-    return { body: parsed.data, replayed: res.headers.get("idempotent-replayed") === "true" };
+    return { body: parsed.data, replayed };
   }
 }

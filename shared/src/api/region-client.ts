@@ -1,4 +1,3 @@
-import { fetch, type Response } from "undici";
 import type { z } from "zod";
 import {
   type CredentialChanges,
@@ -16,6 +15,7 @@ import {
   StoreRevocationSchema,
 } from "../credentials/credential-wire.ts";
 import { ErrorBodySchema } from "./error-body.ts";
+import { ExchangeFailure, exchange } from "./http-exchange.ts";
 import { type JobsResponse, JobsResponseSchema, type ReplicateResponse, ReplicateResponseSchema } from "./region-admin.ts";
 import { type BatchResponse, BatchResponseSchema, type RegisterStatus, RegisterStatusSchema } from "./region-api.ts";
 import { type DigestResponse, DigestSchema } from "./region-digest.ts";
@@ -111,13 +111,6 @@ function describe(kind: RegionApiErrorKind, d: RegionApiErrorDetails): string {
   }
 }
 
-/** fetch hides the cause (ECONNREFUSED …) one level down. */
-function fetchFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (cause?.code) return cause.message ? `${cause.code}: ${cause.message}` : cause.code;
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
-
 function issuesOf(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
@@ -190,39 +183,31 @@ export class RegionClient {
       if (value !== undefined) target.searchParams.set(key, String(value));
     }
     const url = target.toString();
-    const timer = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
-    const cutOff = (what: string) =>
-      new RegionApiError("timeout", {
+    try {
+      const answer = await exchange({
         method,
         url,
-        detail: timer.aborted ? `${what} within ${options.timeoutMs ?? this.timeoutMs} ms` : `${what}: the call was called off`,
-      });
-    let res: Response;
-    try {
-      res = await fetch(target, {
-        method,
-        signal,
         headers: {
           authorization: `Bearer ${this.credential()}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body }),
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
+      return { ...answer, method, url };
     } catch (error) {
-      if (signal.aborted) throw cutOff("no answer");
-      throw new RegionApiError("unreachable", { method, url, detail: fetchFailure(error) });
-    }
-    try {
-      return { status: res.status, text: await res.text(), method, url };
-    } catch (error) {
-      if (signal.aborted) throw cutOff("no whole answer");
-      throw new RegionApiError("bad_answer", {
-        method,
-        url,
-        status: res.status,
-        detail: `answer cut off (${fetchFailure(error)})`,
-      });
+      if (!(error instanceof ExchangeFailure)) throw error;
+      if (error.kind === "unreachable") throw new RegionApiError("unreachable", { method, url, detail: error.detail });
+      if (error.kind === "cut_off") {
+        throw new RegionApiError("bad_answer", {
+          method,
+          url,
+          ...(error.status === undefined ? {} : { status: error.status }),
+          detail: error.detail,
+        });
+      }
+      throw new RegionApiError("timeout", { method, url, detail: error.detail });
     }
   }
 
