@@ -74,7 +74,9 @@ defaults
     timeout client 90s
     timeout server 90s
     timeout http-request 15s
-    timeout http-keep-alive 10s
+    # Longer than a register's own keep-alive (20 s): it closes an idle connection first, so a
+    # batch is never sent on one the balancer is closing. A register sells every few seconds.
+    timeout http-keep-alive 60s
     timeout queue 10s
     # A loaded instance may take a second to answer its check; a dead one refuses at once.
     timeout check 2s

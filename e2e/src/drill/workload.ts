@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  exchange,
   itemRefund,
   money,
   RecordedTransactionSchema,
@@ -342,14 +343,15 @@ export class RegisterClient {
   /** The card's number sealed by the register (the only call that carries a number); undefined if the agent does not answer. */
   private async seal(number: string, kind: StoredValueKind = "gift_card"): Promise<Sealed | undefined> {
     try {
-      const response = await fetch(`${this.options.baseUrl()}/api/v1/stored-value/seal`, {
+      const answer = await exchange({
         method: "POST",
+        url: `${this.options.baseUrl()}/api/v1/stored-value/seal`,
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ kind, number }),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+        timeoutMs: this.options.requestTimeoutMs ?? 10_000,
       });
-      if (response.status !== 200 && response.status !== 201) return undefined;
-      return SealedSchema.parse(await response.json());
+      if (answer.status !== 200 && answer.status !== 201) return undefined;
+      return SealedSchema.parse(JSON.parse(answer.text));
     } catch (error) {
       // A killed agent does not answer: the cashier tries another action. A wrong answer stops the drill.
       if (!(error instanceof Error) || error instanceof z.ZodError) throw error;
@@ -359,14 +361,16 @@ export class RegisterClient {
 
   /** Sends one request; a recorded answer (201) is checked against the shared schema, any other comes back as the status only. */
   private async post(path: string, body: unknown, key: string): Promise<{ status: number; recorded?: RecordedTransaction }> {
-    const response = await fetch(`${this.options.baseUrl()}${path}`, {
+    // The shared exchange, not fetch: the drill drives thousands of registers from one process.
+    const answer = await exchange({
       method: "POST",
+      url: `${this.options.baseUrl()}${path}`,
       headers: { "content-type": "application/json", "idempotency-key": key },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+      timeoutMs: this.options.requestTimeoutMs ?? 10_000,
     });
-    if (response.status !== 201) return { status: response.status };
-    return { status: response.status, recorded: AnsweredSchema.parse(await response.json()) };
+    if (answer.status !== 201) return { status: answer.status };
+    return { status: answer.status, recorded: AnsweredSchema.parse(JSON.parse(answer.text)) };
   }
 
   private async send(path: string, body: unknown): Promise<RecordedTransaction | undefined> {

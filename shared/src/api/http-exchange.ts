@@ -1,4 +1,4 @@
-import { request } from "undici";
+import { Agent, request } from "undici";
 
 /**
  * One HTTP request and its whole answer as text, for the typed clients (region, agent). undici's
@@ -44,6 +44,14 @@ export class ExchangeFailure extends Error {
   }
 }
 
+/**
+ * Idle connections are kept 20 s (undici's default is 4 s): a register selling every 10 s then
+ * reuses its connection instead of opening one per batch. A Node server's own hint
+ * (`Keep-Alive: timeout=5`) still wins; a balancer that sends none (HAProxy) must keep idle
+ * connections longer than this (the drill's keeps them 60 s).
+ */
+const dispatcher = new Agent({ keepAliveTimeout: 20_000 });
+
 /** undici puts the cause (ECONNREFUSED …) on the error itself or one level down. */
 function socketFailure(error: unknown): string {
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
@@ -75,6 +83,7 @@ export async function exchange(x: Exchange): Promise<ExchangeAnswer> {
         method: x.method as "GET",
         headers: x.headers,
         signal: controller.signal,
+        dispatcher,
         ...(x.body === undefined ? {} : { body: x.body }),
       });
     } catch (error) {
