@@ -22,6 +22,35 @@ describe("a bench results file", () => {
     expect(figures.results["cloud-sync"]).toBeUndefined();
   });
 
+  it("reads the fleet's memory, the log's reader and digest figures, and names a bad one", () => {
+    const memory = { perRegisterMiB: 1.9, marginalPerRegisterMiB: 0.9 };
+    const log = {
+      appendsBesideReader: {
+        appendsAloneEventsPerSec: 1000,
+        appendsWithReaderEventsPerSec: 1100,
+        ratioWithReader: 1.1,
+        ratioWithExclusiveLockReader: 0.9,
+      },
+      digest: { events: 1_000_000, registers: 2000, keptDigestMs: 14, logScanDigestMs: 1300 },
+    };
+    const results = (digest: object) => ({
+      ranAt: "x",
+      machine,
+      results: {
+        "edge-agent": {
+          fleet: { registers: 200, idle: memory, afterSales: memory, budgetMiBPerRegister: 4, projectedDrillRssGiB: 3.7 },
+        },
+        "cloud-sync": { log: { ...log, digest } },
+      },
+    });
+    const figures = parseFigures(JSON.stringify(results(log.digest)), "results.json");
+    expect(figures.results["edge-agent"]?.fleet?.afterSales.perRegisterMiB).toBe(1.9);
+    expect(figures.results["cloud-sync"]?.log?.digest.keptDigestMs).toBe(14);
+    expect(() => parseFigures(JSON.stringify(results({ ...log.digest, keptDigestMs: "14" })), "results.json")).toThrow(
+      /results\.json: results\.cloud-sync\.log\.digest\.keptDigestMs/,
+    );
+  });
+
   it("is refused naming the file and the field when a figure has the wrong type", () => {
     const text = JSON.stringify({
       ranAt: "x",

@@ -39,6 +39,34 @@ const IngestFigures = z.object({
   memory: z
     .object({ events: z.number(), samples: z.array(z.object({ rssMiB: z.number() })), growthFrom100k: z.number() })
     .optional(),
+  /** PostgreSQL: several instances of one region on one database. */
+  wholeRegion: z
+    .object({
+      instances: z.number(),
+      endToEnd: z.object({ eventsPerSecond: z.number() }),
+      rawInsert: z.object({ eventsPerSecond: z.number() }),
+      endToEndVsRaw: z.number(),
+    })
+    .optional(),
+});
+
+const FleetMemory = z.object({ perRegisterMiB: z.number(), marginalPerRegisterMiB: z.number() });
+const FleetFigures = z.object({
+  registers: z.number(),
+  idle: FleetMemory,
+  afterSales: FleetMemory,
+  budgetMiBPerRegister: z.number(),
+  projectedDrillRssGiB: z.number(),
+});
+
+const LogFigures = z.object({
+  appendsBesideReader: z.object({
+    appendsAloneEventsPerSec: z.number(),
+    appendsWithReaderEventsPerSec: z.number(),
+    ratioWithReader: z.number(),
+    ratioWithExclusiveLockReader: z.number(),
+  }),
+  digest: z.object({ events: z.number(), registers: z.number(), keptDigestMs: z.number(), logScanDigestMs: z.number() }),
 });
 
 export const FiguresSchema = z.object({
@@ -52,8 +80,10 @@ export const FiguresSchema = z.object({
     loadAverage1m: z.object({ before: z.number(), after: z.number() }).optional(),
   }),
   results: z.object({
-    "edge-agent": z.object({ record: RecordFigures.optional(), sync: SyncFigures.optional() }).optional(),
-    "cloud-sync": z.object({ backends: z.record(z.string(), IngestFigures).optional() }).optional(),
+    "edge-agent": z
+      .object({ record: RecordFigures.optional(), sync: SyncFigures.optional(), fleet: FleetFigures.optional() })
+      .optional(),
+    "cloud-sync": z.object({ backends: z.record(z.string(), IngestFigures).optional(), log: LogFigures.optional() }).optional(),
   }),
 });
 export type Figures = z.infer<typeof FiguresSchema>;

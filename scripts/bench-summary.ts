@@ -61,6 +61,13 @@ for (const [name, b] of Object.entries(results["cloud-sync"]?.backends ?? {})) {
     `ratio to first pass ${b.replayVsFirstPass}`,
     `≥ 1: ${yes(b.replayVsFirstPass >= 1)}`,
   ]);
+  if (b.wholeRegion)
+    rows.push([
+      `region ingest (${name}), ${b.wholeRegion.instances} instances on one database`,
+      `${b.wholeRegion.endToEnd.eventsPerSecond}/s`,
+      `raw unnest insert ${b.wholeRegion.rawInsert.eventsPerSecond}/s; ratio ${b.wholeRegion.endToEndVsRaw}`,
+      `≥ 0.5: ${yes(b.wholeRegion.endToEndVsRaw >= 0.5)}`,
+    ]);
   if (b.memory)
     rows.push([
       `region memory (${name}): 100k → ${b.memory.events / 1000}k events`,
@@ -68,6 +75,32 @@ for (const [name, b] of Object.entries(results["cloud-sync"]?.backends ?? {})) {
       `growth ${(b.memory.growthFrom100k * 100).toFixed(1)}%`,
       `≤ 20%: ${yes(b.memory.growthFrom100k <= 0.2)}`,
     ]);
+}
+const fleet = results["edge-agent"]?.fleet;
+if (fleet) {
+  const worst = Math.max(fleet.idle.perRegisterMiB, fleet.afterSales.perRegisterMiB);
+  rows.push([
+    `fleet memory: ${fleet.registers} agent cores in one process, sales synced`,
+    `${worst} MiB RSS per register (${fleet.afterSales.marginalPerRegisterMiB} MiB above the process's baseline)`,
+    `budget ${fleet.budgetMiBPerRegister} MiB; ratio ${(worst / fleet.budgetMiBPerRegister).toFixed(3)}; 2,000 registers ≈ ${fleet.projectedDrillRssGiB} GiB`,
+    `≤ budget: ${yes(worst <= fleet.budgetMiBPerRegister)}`,
+  ]);
+}
+const log = results["cloud-sync"]?.log;
+if (log) {
+  const a = log.appendsBesideReader;
+  rows.push([
+    "log (postgres): appends with a feed reader beside them",
+    `${a.appendsWithReaderEventsPerSec}/s`,
+    `appends alone ${a.appendsAloneEventsPerSec}/s; ratio ${a.ratioWithReader.toFixed(2)} (the old exclusive-lock reader ${a.ratioWithExclusiveLockReader.toFixed(2)})`,
+    `≥ 0.9: ${yes(a.ratioWithReader >= 0.9)}`,
+  ]);
+  rows.push([
+    `digest (postgres): ${log.digest.events / 1000}k events, ${log.digest.registers} registers`,
+    `${log.digest.keptDigestMs} ms (kept)`,
+    `scan of the log ${log.digest.logScanDigestMs} ms; ratio ${(log.digest.keptDigestMs / log.digest.logScanDigestMs).toFixed(4)}`,
+    `kept < scan: ${yes(log.digest.keptDigestMs < log.digest.logScanDigestMs)}`,
+  ]);
 }
 const load = machine.loadAverage1m
   ? ` (1-minute load average ${machine.loadAverage1m.before.toFixed(1)} before, ${machine.loadAverage1m.after.toFixed(1)} after)`
