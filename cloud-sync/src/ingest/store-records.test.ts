@@ -3,7 +3,7 @@ import { canonicalJson } from "@tenderline/shared";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../storage/migrate.ts";
 import { openPglite } from "../storage/pglite-database.ts";
-import { arrayParam, bodiesColumn, copyRowsOf, type NewRecord, storeRecords } from "./store-records.ts";
+import { arrayParam, bodiesColumn, COPY_FROM_RECORDS, copyRowsOf, type NewRecord, storeRecords } from "./store-records.ts";
 
 const record = (seq: number, body: string): NewRecord => ({
   recordId: randomUUID(),
@@ -24,9 +24,14 @@ describe("storeRecords of records expected to be new", () => {
     const db = await openPglite(undefined);
     try {
       await migrate(db);
-      const copyable = [record(1, canonicalJson({ note: 'quote " back\\slash , comma', emoji: "😀" })), record(2, "{}")];
+      const copyable = [
+        record(1, canonicalJson({ note: 'quote " back\\slash , comma', emoji: "😀" })),
+        ...Array.from({ length: COPY_FROM_RECORDS - 1 }, (_, i) => record(i + 2, "{}")),
+      ];
       // A peer's record is stored as it came: a raw line break cannot be a COPY row, so it is inserted.
-      const notCopyable = [record(3, "raw\nline"), record(4, "{}")];
+      const notCopyable = Array.from({ length: COPY_FROM_RECORDS }, (_, i) =>
+        record(COPY_FROM_RECORDS + 1 + i, i === 0 ? "raw\nline" : "{}"),
+      );
       expect(copyRowsOf(copyable)).toBeDefined();
       expect(copyRowsOf(notCopyable)).toBeUndefined();
       for (const batch of [copyable, notCopyable]) {
@@ -39,6 +44,40 @@ describe("storeRecords of records expected to be new", () => {
       expect(rows).toEqual(
         [...copyable, ...notCopyable].map((r) => ({ record_id: r.recordId, body: r.body, seq: r.seq, subject_event_id: null })),
       );
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("storeRecords' way into the log", () => {
+  it("stores a register's usual small batch with one insert, a large one with one COPY", async () => {
+    const db = await openPglite(undefined);
+    try {
+      await migrate(db);
+      let copies = 0;
+      const counted = async (batch: NewRecord[]) =>
+        db.transaction((tx) =>
+          storeRecords(
+            {
+              query: (sql, params) => tx.query(sql, params),
+              copyRows: (into, rows) => {
+                copies++;
+                return tx.copyRows(into, rows);
+              },
+            },
+            batch,
+            { likelyNew: true },
+          ),
+        );
+      const small = [record(1, "{}"), record(2, "{}")];
+      expect(await counted(small)).toEqual(small.map(() => ({ status: "accepted" })));
+      expect(copies).toBe(0);
+      const large = Array.from({ length: COPY_FROM_RECORDS }, (_, i) => record(3 + i, "{}"));
+      expect(await counted(large)).toEqual(large.map(() => ({ status: "accepted" })));
+      expect(copies).toBe(1);
+      const [stored] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM records");
+      expect(stored?.n).toBe(small.length + large.length);
     } finally {
       await db.close();
     }

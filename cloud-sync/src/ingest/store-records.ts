@@ -27,6 +27,12 @@ const RECORD_COLUMNS =
   "records (record_id, kind, origin_region, content_hash, body, store_id, register_id, seq, event_type, subject_event_id, tender_id)";
 
 /**
+ * Fewer records than this go by the one INSERT … ON CONFLICT: COPY's savepoint and extra round
+ * trip cost more than they save on a register's usual batch (a sale or two, every few seconds).
+ */
+export const COPY_FROM_RECORDS = 16;
+
+/**
  * Stores each record exactly once, in the caller's transaction, with a fixed number of statements
  * whatever the batch size, and adds what it stored to the kept digest. Records must have distinct
  * ids and distinct (store, register, seq).
@@ -47,7 +53,7 @@ export async function storeRecords(
   const rows = pending.map((i) => records[i] as NewRecord);
   // The rest are most likely new: one COPY. Should any be held after all (stored meanwhile, or not
   // looked up), the insert below decides each: ON CONFLICT skips it and the settle names it.
-  if (await copyAllNew(tx, rows)) {
+  if (rows.length >= COPY_FROM_RECORDS && (await copyAllNew(tx, rows))) {
     for (const i of pending) outcomes[i] = { status: "accepted" };
     await addToDigest(tx, rows);
     return outcomes as StoreOutcome[];
