@@ -93,6 +93,28 @@ describe("RegionLink's view of a region", () => {
     expect(probes.count).toBe(3);
   });
 
+  it("counts a region that took a batch as up, though its last probe failed (timed out under load)", async () => {
+    const server = http.createServer((req, res) => {
+      // Health fails; a batch is taken.
+      res.writeHead(req.url === "/v1/health" ? 503 : 200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          req.url === "/v1/health"
+            ? { region: "A", status: "down" }
+            : { region: "A", results: [], watermark: { contiguousSeq: 0, replicatedSeq: 0, gaps: [] } },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    const link = linkTo(server);
+    await link.probe();
+    expect(link.probeOk).toBe(false);
+    await link.send("store-1", "reg-1", ["{}"]);
+    expect(link.probeOk).toBe(true);
+    expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
+  });
+
   it("probes a healthy region only every healthy interval, one that failed every probe interval until it is back", async () => {
     const probes = { count: 0 };
     const server = await healthServer(0, probes);

@@ -117,6 +117,9 @@ export class RegionLink {
       );
       this.latencyMs = this.clock() - started;
       this.answeredAt = this.clock();
+      // A region that took a batch is up, whatever its last probe said (one that timed out under load).
+      this.probeOk = true;
+      this.healthySince ??= this.answeredAt;
       return response;
     } catch (error) {
       throw this.noteFailure(error);

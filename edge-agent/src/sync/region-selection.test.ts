@@ -14,6 +14,12 @@ describe("chooseOrder", () => {
     expect(chooseOrder([r("A", false), r("B", false)], "A", 0, 1000)).toEqual(["A", "B"]);
   });
 
+  it("keeps the region that took the last batch first when every probe failed, not home", () => {
+    // Home is down; the other region's probe timed out under load just after it took a batch.
+    expect(chooseOrder([r("A", false), r("B", false)], "B", 0, 1000)).toEqual(["B", "A"]);
+    expect(chooseOrder([r("A", false), r("B", false), r("C", false)], null, 0, 1000)).toEqual(["A", "B", "C"]);
+  });
+
   it("fails back to a higher-priority region only after it stayed healthy for the failback time", () => {
     const regions = [r("A", true, 10_000), r("B", true, 0)];
     expect(chooseOrder(regions, "B", 10_500, 1000)).toEqual(["B", "A"]);

@@ -11,7 +11,8 @@ export interface RegionHealthView {
  * is home). The current region stays first while it is usable; a higher-priority region takes over
  * only once it has been healthy for `failbackAfterMs` (no flapping back to a region that just came
  * up). With no current region, the first usable one by priority. Regions whose probe failed go
- * last: the breakers, not the probes, have the final word.
+ * last: the breakers, not the probes, have the final word. With every probe failed, the current
+ * region first, then by priority.
  */
 export function chooseOrder(
   regions: readonly RegionHealthView[],
@@ -21,7 +22,12 @@ export function chooseOrder(
 ): string[] {
   const usable = regions.filter((r) => r.probeOk !== false);
   const down = regions.filter((r) => r.probeOk === false).map((r) => r.name);
-  if (usable.length === 0) return regions.map((r) => r.name);
+  // Every probe failing (one region down, the other's probe timing out under load): the region
+  // that took the last batch stays first, rather than going back to home, which is down.
+  if (usable.length === 0) {
+    const names = regions.map((r) => r.name);
+    return current !== null && names.includes(current) ? [current, ...names.filter((n) => n !== current)] : names;
+  }
   const currentIndex = usable.findIndex((r) => r.name === current);
   let first = currentIndex >= 0 ? usable[currentIndex] : undefined;
   const limit = currentIndex >= 0 ? currentIndex : usable.length;
