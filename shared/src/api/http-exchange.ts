@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 
 /**
  * One HTTP request and its whole answer as text, for the typed clients (region, agent). undici's
@@ -80,7 +80,7 @@ export async function exchange(x: Exchange): Promise<ExchangeAnswer> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
       answer = await request(x.url, {
-        method: x.method as "GET",
+        method: x.method as Dispatcher.HttpMethod,
         headers: x.headers,
         signal: controller.signal,
         dispatcher,
