@@ -6,6 +6,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  */
 const LIGHT = [
   "src/drill/drill-args.test.ts",
+  "src/drill/failover-time.test.ts",
   "src/drill/feed-consumer.test.ts",
   "src/drill/history-checker.test.ts",
   "src/drill/html-report.test.ts",

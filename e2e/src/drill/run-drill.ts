@@ -17,6 +17,7 @@ import { z } from "zod";
 import { Chain } from "../chain/chain.ts";
 import { OrderChannel, OrderChannelError } from "../chain/order-channel.ts";
 import { createTestDatabase } from "../chain/test-postgres.ts";
+import { failoverSeconds } from "./failover-time.ts";
 import { classifyDeliveries, FeedConsumer } from "./feed-consumer.ts";
 import { type ClientOp, checkHistory, countIds, type HistoryVerdict } from "./history-checker.ts";
 import { type CheckRow, type FaultMark, renderHtmlReport, type TimelineSample } from "./html-report.ts";
@@ -576,7 +577,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     // Failover per register, from region B's own ingest times (independent of how quickly anyone
     // could ask the agent): `firstAckElsewhere` is the kill to the first of its events B took;
     // `failover` discounts the time the register had nothing to send (no sale yet after the kill),
-    // so it measures the engine, not the cashier's pace: first ack minus max(kill, recorded).
+    // so it measures the engine, not the cashier's pace: first ack minus max(kill, recorded), less
+    // the time the register's store was cut off (failover-time.ts).
     // Each register's first event B took itself after the kill (one pass over B's feed).
     const firstInB = new Map<string, { ackedAt: number; recordedAt: number }>();
     /** The restarted agent's first event recorded after its restart that B took while A was still down. */
@@ -611,7 +613,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     for (const registerId of storeOf.keys()) {
       const first = firstInB.get(registerId);
       firstAckElsewhere[registerId] = first ? (first.ackedAt - killTime) / 1000 : null;
-      failover[registerId] = first ? (first.ackedAt - Math.max(killTime, first.recordedAt)) / 1000 : null;
+      const storeCut = storeOf.get(registerId) === cutStore && cutAt ? { from: cutAt, to: restoredAt || Date.now() } : undefined;
+      failover[registerId] = first ? failoverSeconds(first, { killedAt: killTime, ...(storeCut ? { storeCut } : {}) }) : null;
     }
     const checks: CheckRow[] = [];
 
