@@ -4,7 +4,7 @@ export interface FailoverWindow {
   /** When region A was killed (ms since the epoch). */
   killedAt: number;
   /** When the register's store was cut off from every region and restored, if it was. */
-  storeCut?: { from: number; to: number };
+  storeCut?: { from: number; to: number } | undefined;
 }
 
 /**

@@ -610,11 +610,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (!seen || ackedAt < seen.ackedAt)
         firstInB.set(i.event.registerId, { ackedAt, recordedAt: Date.parse(i.event.occurredAt ?? "") });
     }
+    /** When the register's store was cut off from every region, if it was the cut store. */
+    const storeCutOf = (registerId: string) =>
+      storeOf.get(registerId) === cutStore && cutAt ? { from: cutAt, to: restoredAt || Date.now() } : undefined;
     for (const registerId of storeOf.keys()) {
       const first = firstInB.get(registerId);
       firstAckElsewhere[registerId] = first ? (first.ackedAt - killTime) / 1000 : null;
-      const storeCut = storeOf.get(registerId) === cutStore && cutAt ? { from: cutAt, to: restoredAt || Date.now() } : undefined;
-      failover[registerId] = first ? failoverSeconds(first, { killedAt: killTime, ...(storeCut ? { storeCut } : {}) }) : null;
+      failover[registerId] = first ? failoverSeconds(first, { killedAt: killTime, storeCut: storeCutOf(registerId) }) : null;
     }
     const checks: CheckRow[] = [];
 
@@ -763,7 +765,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     for (const i of feeds.A ?? []) {
       if (i.kind !== "event" || !i.event) continue;
       const at = Date.parse(i.event.occurredAt ?? "");
-      const until = storeOf.get(i.event.registerId) === cutStore && cutAt ? cutAt : regionBackAt || Date.now();
+      const until = storeCutOf(i.event.registerId)?.from ?? (regionBackAt || Date.now());
       if (at >= killTime && at < until) hadToFailOver.add(i.event.registerId);
     }
     const missingFailover = Object.entries(failover)
