@@ -26,6 +26,7 @@ import type { Database } from "../storage/database.ts";
 import { type StoredValueRouteDeps, storedValueRoutes } from "../stored-value/stored-value-routes.ts";
 import { type AuthEnv, bearer, requireToken } from "./auth.ts";
 import { limitBody } from "./body-limit.ts";
+import { DatabaseHealth } from "./database-health.ts";
 import { refusePansInAddress } from "./pan-in-address.ts";
 
 export interface AppDeps {
@@ -35,8 +36,8 @@ export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
   replication?: ReplicatedSeqSource;
-  /** Extra health fields (replication lag per peer…), computed on request. */
-  healthDetails?: () => Promise<{ degraded: boolean; details: Record<string, unknown> }>;
+  /** Extra health fields for an operator (replication lag per peer…), computed on each operator's request. */
+  healthDetails?: () => Promise<Record<string, unknown>>;
   /** Parses batch bodies off the main thread (ClassifyPool); inline when absent. */
   parseBatch?: BatchParser;
   /** How bearer credentials become principals; by default, this region's bootstrap tokens only. */
@@ -100,29 +101,29 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   const openApi = regionOpenApi();
   app.get("/openapi.json", (c) => c.json(openApi));
 
+  // Asked by the load balancer twice a second per instance and by every register's probes: one
+  // shared ping answers them all, and only an operator's call computes the details.
+  const databaseHealth = new DatabaseHealth(db);
   app.get("/v1/health", async (c) => {
-    let dbOk = true;
-    try {
-      await db.query("SELECT 1");
-    } catch (error) {
-      dbOk = false;
+    const reachable = await databaseHealth.check();
+    if (!reachable.ok) {
       metrics.dbErrors.inc({ operation: "health" });
-      logger.warn({ err: { message: (error as Error).message } }, "health check: database unreachable");
+      logger.warn({ err: { message: reachable.reason } }, "health check: database unreachable");
     }
-    const extra = dbOk && deps.healthDetails ? await deps.healthDetails() : { degraded: false, details: {} };
-    const status = dbOk && !extra.degraded ? "ok" : "degraded";
-    if (!(await operator(c.req.header("authorization"))))
-      return c.json({ region, status } satisfies HealthResponse, dbOk ? 200 : 503);
+    const status = reachable.ok ? "ok" : "degraded";
+    const httpStatus = reachable.ok ? 200 : 503;
+    if (!(await operator(c.req.header("authorization")))) return c.json({ region, status } satisfies HealthResponse, httpStatus);
+    const details = reachable.ok && deps.healthDetails ? await deps.healthDetails() : {};
     return c.json(
       {
         region,
         status,
         backend: db.backend,
-        database: dbOk ? "ok" : "unreachable",
+        database: reachable.ok ? "ok" : "unreachable",
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        ...extra.details,
+        ...details,
       } satisfies OperatorHealth,
-      dbOk ? 200 : 503,
+      httpStatus,
     );
   });
 

@@ -30,6 +30,12 @@ export interface Database extends Queryable {
    * server when that session ends (the instance died): leadership of a background job.
    */
   sessionLock(name: string): SessionLock;
+  /**
+   * Whether the server answers, asked on a connection of its own: a health check must tell a
+   * reachable database from a busy pool, or a loaded instance is taken out of rotation (and with
+   * it, one by one, every instance of the region). Throws what the server or the network said.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

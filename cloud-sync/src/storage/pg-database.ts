@@ -42,6 +42,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   });
   // Fail at start-up, not at the first request, when the server is unreachable.
   await pool.query("SELECT 1");
+  const pinger = pingConnection(connectionString);
   return {
     backend: "postgres",
     ...wrap(pool),
@@ -65,8 +66,49 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     sessionLock(name) {
       return pgSessionLock(connectionString, name);
     },
+    ping: () => pinger.ping(),
     async close() {
+      await pinger.close();
       await pool.end();
+    },
+  };
+}
+
+/** How long a ping may take before the database counts as unreachable. */
+const PING_TIMEOUT_MS = 2_000;
+
+/**
+ * A connection kept for pings alone, opened at the first and opened again after any failure (a
+ * restarted server, a cut link), so a ping never waits behind the pool's transactions.
+ */
+function pingConnection(connectionString: string): { ping(): Promise<void>; close(): Promise<void> } {
+  let client: Promise<pg.Client> | undefined;
+  const open = async () => {
+    const c = new pg.Client({ connectionString, query_timeout: PING_TIMEOUT_MS, connectionTimeoutMillis: PING_TIMEOUT_MS });
+    // A dropped connection is found by the next ping, which opens another.
+    c.on("error", () => undefined);
+    await c.connect();
+    return c;
+  };
+  // The ping that failed reports why; closing what is left of its connection can only fail again.
+  const discard = async (failed: Promise<pg.Client>) => {
+    if (client === failed) client = undefined;
+    const c = await failed.catch(() => undefined);
+    await c?.end().catch(() => undefined);
+  };
+  return {
+    async ping() {
+      client ??= open();
+      const current = client;
+      try {
+        await (await current).query("SELECT 1");
+      } catch (error) {
+        await discard(current);
+        throw error;
+      }
+    },
+    async close() {
+      if (client) await discard(client);
     },
   };
 }

@@ -49,6 +49,10 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
     },
     // One process by construction (the data directory is this process's): it always leads.
     sessionLock: () => alwaysHeldLock(),
+    // One connection by construction: there is no pool for the ping to queue behind.
+    async ping() {
+      await pg.query("SELECT 1");
+    },
     async close() {
       await pg.close();
       // The shutdown checkpoint wrote data pages and pg_control without an fsync.
