@@ -26,6 +26,22 @@ describe("outbox: what the sync engine uses", () => {
     });
   });
 
+  it("counts a failed attempt without waiting for the disk, and goes back to waiting after it", () => {
+    const db = agent.outbox.db;
+    // What the connection's sync level was while each failure was written.
+    db.exec(`CREATE TEMP TABLE seen_sync (level INTEGER);
+      CREATE TEMP TRIGGER failure_sync AFTER UPDATE OF attempts ON outbox
+      BEGIN INSERT INTO seen_sync SELECT synchronous FROM pragma_synchronous; END`);
+    agent.outbox.recordFailure([5, 6], "B: HTTP 503", 5000);
+    // 1 is NORMAL (a WAL commit without fsync), 2 is FULL.
+    expect(db.prepare("SELECT level FROM seen_sync").pluck().all()).toEqual([1, 1]);
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
+    expect(db.prepare("SELECT attempts, last_error FROM outbox WHERE seq = 5").get()).toEqual({
+      attempts: 1,
+      last_error: "B: HTTP 503",
+    });
+  });
+
   it("acks, dead letters, failures, replication and gaps move rows between states", () => {
     agent.outbox.markAcked([1, 2, 3], "A", 1000);
     agent.outbox.markDead([{ seq: 4, reason: "rejected: invalid" }]);
