@@ -37,7 +37,7 @@ export interface AppDeps {
   bodyLimitBytes: number;
   replication?: ReplicatedSeqSource;
   /** Extra health fields for an operator (replication lag per peer…), computed on each operator's request. */
-  healthDetails?: () => Promise<Record<string, unknown>>;
+  healthDetails?: () => Promise<Omit<OperatorHealth, "region" | "status" | "backend" | "database" | "uptimeSeconds">>;
   /** Parses batch bodies off the main thread (ClassifyPool); inline when absent. */
   parseBatch?: BatchParser;
   /** How bearer credentials become principals; by default, this region's bootstrap tokens only. */

@@ -105,8 +105,9 @@ describe("the region's wire matches its OpenAPI document", () => {
       principals,
       storedValue: { keys: STORED_VALUE_KEYS },
       healthDetails: async () => ({
-        degraded: false,
-        details: { replication: "ok", peers: await replicator.refreshLagMetrics(), reconciler: "off (no --processor-url)" },
+        replication: "ok",
+        peers: await replicator.refreshLagMetrics(),
+        reconciler: "off (no --processor-url)",
       }),
       extend: (a) => {
         addRegionRoutes(a, { region: "A", db, principals, replicator, jobs });
