@@ -9,7 +9,7 @@ import type { Database, Queryable } from "../storage/database.ts";
  * position at or below the mark was drawn by one of them or by an append already over, so nothing
  * at or below it can still appear, and appends that start meanwhile go on untouched.
  */
-const LOG_APPEND_LOCK = 74_310_002;
+export const LOG_APPEND_LOCK = 74_310_002;
 
 /** Taken (shared, until the transaction ends) by every transaction that inserts into `records`, before it does. */
 export async function holdAppendLock(tx: Queryable): Promise<void> {

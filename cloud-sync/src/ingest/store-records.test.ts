@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "@tenderline/shared";
 import { describe, expect, it } from "vitest";
+import { computeDigest, scanDigest } from "../replication/digest.ts";
 import { migrate } from "../storage/migrate.ts";
 import { openPglite } from "../storage/pglite-database.ts";
 import { arrayParam, bodiesColumn, COPY_FROM_RECORDS, copyRowsOf, type NewRecord, storeRecords } from "./store-records.ts";
@@ -56,11 +57,15 @@ describe("storeRecords' way into the log", () => {
     try {
       await migrate(db);
       let copies = 0;
+      let statements = 0;
       const counted = async (batch: NewRecord[]) =>
         db.transaction((tx) =>
           storeRecords(
             {
-              query: (sql, params) => tx.query(sql, params),
+              query: (sql, params) => {
+                statements++;
+                return tx.query(sql, params);
+              },
               copyRows: (into, rows) => {
                 copies++;
                 return tx.copyRows(into, rows);
@@ -73,11 +78,21 @@ describe("storeRecords' way into the log", () => {
       const small = [record(1, "{}"), record(2, "{}")];
       expect(await counted(small)).toEqual(small.map(() => ({ status: "accepted" })));
       expect(copies).toBe(0);
-      const large = Array.from({ length: COPY_FROM_RECORDS }, (_, i) => record(3 + i, "{}"));
+      // One round trip: the insert takes the append lock and adds to the kept digest itself.
+      expect(statements).toBe(1);
+      expect(await computeDigest(db)).toEqual(await scanDigest(db));
+      // A record already held: the insert skips it, so the digest is added apart, for the new one only.
+      statements = 0;
+      const again = [small[1] as NewRecord, record(3, "{}")];
+      expect(await counted(again)).toEqual([{ status: "duplicate" }, { status: "accepted" }]);
+      expect(statements).toBeGreaterThan(1);
+      expect(await computeDigest(db)).toEqual(await scanDigest(db));
+      const large = Array.from({ length: COPY_FROM_RECORDS }, (_, i) => record(4 + i, "{}"));
       expect(await counted(large)).toEqual(large.map(() => ({ status: "accepted" })));
       expect(copies).toBe(1);
       const [stored] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM records");
-      expect(stored?.n).toBe(small.length + large.length);
+      expect(stored?.n).toBe(small.length + 1 + large.length);
+      expect(await computeDigest(db)).toEqual(await scanDigest(db));
     } finally {
       await db.close();
     }

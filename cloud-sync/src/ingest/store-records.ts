@@ -1,6 +1,6 @@
-import { addToDigest } from "../replication/digest.ts";
+import { addToDigest, registerDigestParams, registerDigestUpsert } from "../replication/digest.ts";
 import { isUniqueViolation, type Queryable } from "../storage/database.ts";
-import { holdAppendLock } from "./log-order.ts";
+import { holdAppendLock, LOG_APPEND_LOCK } from "./log-order.ts";
 
 /** A row of the region's log, ready to insert. */
 export interface NewRecord {
@@ -49,43 +49,43 @@ export async function storeRecords(
   const pending = options.likelyNew ? all : await settleKnown(tx, records, outcomes, all);
   if (pending.length === 0) return outcomes as StoreOutcome[];
 
-  await holdAppendLock(tx);
   const rows = pending.map((i) => records[i] as NewRecord);
   // The rest are most likely new: one COPY. Should any be held after all (stored meanwhile, or not
   // looked up), the insert below decides each: ON CONFLICT skips it and the settle names it.
-  if (rows.length >= COPY_FROM_RECORDS && (await copyAllNew(tx, rows))) {
-    for (const i of pending) outcomes[i] = { status: "accepted" };
-    await addToDigest(tx, rows);
-    return outcomes as StoreOutcome[];
+  if (rows.length >= COPY_FROM_RECORDS) {
+    await holdAppendLock(tx);
+    if (await copyAllNew(tx, rows)) {
+      for (const i of pending) outcomes[i] = { status: "accepted" };
+      await addToDigest(tx, rows);
+      return outcomes as StoreOutcome[];
+    }
   }
   const bodies = bodiesColumn(
     5,
     rows.map((r) => r.body),
   );
+  // A register's batch (events only) takes the append lock and adds to the kept digest in the
+  // insert's own statement, when every record went in: three round trips in one.
+  const small = rows.length < COPY_FROM_RECORDS;
+  const digest = small ? registerDigestParams(rows) : undefined;
+  const foldsDigest = digest !== undefined && rows.every((r) => r.kind === "event");
   // The usual answer is "all of them": a count, not a row per record; the ids only when some were not inserted.
-  const [inserted] = await tx.query<{ n: number; ids: string[] | null }>(
-    `WITH ins AS (
-       INSERT INTO ${RECORD_COLUMNS}
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodies.sql}, $6::text[], $7::text[], $8::bigint[], $9::text[], $10::uuid[], $11::text[])
-       ON CONFLICT DO NOTHING
-       RETURNING record_id
-     )
-     SELECT count(*)::int AS n, CASE WHEN count(*) < $12::int THEN array_agg(record_id::text) END AS ids FROM ins`,
-    [
-      arrayParam(rows.map((r) => r.recordId)),
-      arrayParam(rows.map((r) => r.kind)),
-      arrayParam(rows.map((r) => r.originRegion)),
-      arrayParam(rows.map((r) => r.hash)),
-      bodies.param,
-      arrayParam(rows.map((r) => r.storeId)),
-      arrayParam(rows.map((r) => r.registerId)),
-      arrayParam(rows.map((r) => r.seq)),
-      arrayParam(rows.map((r) => r.eventType)),
-      arrayParam(rows.map((r) => r.subjectEventId)),
-      arrayParam(rows.map((r) => r.tenderId)),
-      rows.length,
-    ],
-  );
+  const [inserted] = await tx.query<{ n: number; ids: string[] | null }>(insertSql(bodies.sql, small, foldsDigest), [
+    arrayParam(rows.map((r) => r.recordId)),
+    arrayParam(rows.map((r) => r.kind)),
+    arrayParam(rows.map((r) => r.originRegion)),
+    arrayParam(rows.map((r) => r.hash)),
+    bodies.param,
+    arrayParam(rows.map((r) => r.storeId)),
+    arrayParam(rows.map((r) => r.registerId)),
+    arrayParam(rows.map((r) => r.seq)),
+    arrayParam(rows.map((r) => r.eventType)),
+    arrayParam(rows.map((r) => r.subjectEventId)),
+    arrayParam(rows.map((r) => r.tenderId)),
+    rows.length,
+    ...(small ? [LOG_APPEND_LOCK] : []),
+    ...(foldsDigest ? digest : []),
+  ]);
   const allInserted = Number(inserted?.n) === rows.length;
   const insertedIds = new Set((allInserted ? [] : (inserted?.ids ?? [])).map((id) => id.toLowerCase()));
   const raced: number[] = [];
@@ -97,13 +97,38 @@ export async function storeRecords(
       appended.push(record);
     } else raced.push(i);
   }
-  // The kept digest (replication/digest.ts) commits with the records it counts.
-  await addToDigest(tx, appended);
+  // The kept digest (replication/digest.ts) commits with the records it counts; the insert added
+  // them already if it could (every record inserted).
+  if (!(foldsDigest && allInserted)) await addToDigest(tx, appended);
   if (raced.length > 0) {
     const left = await settleKnown(tx, records, outcomes, raced);
     if (left.length > 0) throw new Error(`${left.length} records were neither inserted nor found; the log is inconsistent`);
   }
   return outcomes as StoreOutcome[];
+}
+
+/**
+ * The append's insert: parameters $1–$11 the columns, $12 how many records. With `locks`, $13 is
+ * the log's append lock, taken in the statement before any position is drawn (the join with the
+ * one-row lock CTE yields no row until the lock is held, and positions are drawn per joined row);
+ * otherwise the caller holds it already (the COPY path). With `digest`, the next four parameters
+ * (registerDigestParams) add the records to the kept digest, only if every one was inserted.
+ */
+function insertSql(bodiesSql: string, locks: boolean, digest: boolean): string {
+  const columns = `unnest($1::uuid[], $2::text[], $3::text[], $4::text[], ${bodiesSql}, $6::text[], $7::text[], $8::bigint[], $9::text[], $10::uuid[], $11::text[])`;
+  return `WITH ${locks ? "held AS MATERIALIZED (SELECT 1 AS held FROM (SELECT pg_advisory_xact_lock_shared($13)) l),\n" : ""}ins AS (
+       INSERT INTO ${RECORD_COLUMNS}
+       SELECT u.* FROM ${locks ? "held, " : ""}${columns} AS u
+       ON CONFLICT DO NOTHING
+       RETURNING record_id
+     ),
+     counted AS (SELECT count(*)::int AS n FROM ins)${
+       digest
+         ? `,
+     digested AS (${registerDigestUpsert(locks ? 14 : 13, "(SELECT n FROM counted) = $12::int")})`
+         : ""
+     }
+     SELECT (SELECT n FROM counted) AS n, CASE WHEN (SELECT n FROM counted) < $12::int THEN (SELECT array_agg(record_id::text) FROM ins) END AS ids`;
 }
 
 /**
