@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { type AgentSyncStatus, keepIdleConnections, type QueueStatus, RegionClient } from "@tenderline/shared";
+import { type AgentSyncStatus, type QueueStatus, RegionClient } from "@tenderline/shared";
 import type { Hono } from "hono";
 import { createApp } from "./api/app.ts";
 import { type AgentConfig, offlineStoredValueLimit } from "./config/config.ts";
@@ -330,7 +330,6 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
           resolve({ port: info.port, url: `http://${config.host}:${info.port}` });
         });
         s.once("error", reject);
-        keepIdleConnections(s);
         server = s;
       });
     },

@@ -24,7 +24,6 @@ export * from "./api/region-openapi.ts";
 export * from "./api/region-returns.ts";
 export * from "./api/region-stored-value.ts";
 export * from "./api/replication-log.ts";
-export * from "./api/server-keep-alive.ts";
 export * from "./api/service-error.ts";
 export * from "./canonical/canonical-json.ts";
 export * from "./canonical/fast-canonical-json.ts";

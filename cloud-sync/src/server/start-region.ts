@@ -1,6 +1,5 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { keepIdleConnections } from "@tenderline/shared";
 import { createApp } from "../api/app.ts";
 import { addCredentialRoutes } from "../api/credential-routes.ts";
 import { addRegionRoutes } from "../api/region-routes.ts";
@@ -125,7 +124,6 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    keepIdleConnections(s);
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;

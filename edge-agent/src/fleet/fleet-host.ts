@@ -1,15 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { type ServerType, serve } from "@hono/node-server";
-import {
-  type ErrorBody,
-  type FleetMemory,
-  type FleetQueues,
-  keepIdleConnections,
-  maskPans,
-  type QueueStatus,
-  ServiceError,
-} from "@tenderline/shared";
+import { type ErrorBody, type FleetMemory, type FleetQueues, maskPans, type QueueStatus, ServiceError } from "@tenderline/shared";
 import { type Context, Hono } from "hono";
 import { type Agent, createAgent } from "../agent.ts";
 import { requestGuard } from "../api/request-guard.ts";
@@ -238,7 +230,6 @@ export class FleetHost {
         resolve({ port: info.port, url: `http://${shown}:${info.port}` });
       });
       s.once("error", reject);
-      keepIdleConnections(s);
       this.server = s;
     });
   }

@@ -1,5 +1,4 @@
 import { Agent, type Dispatcher, request } from "undici";
-import { CLIENT_IDLE_MS } from "./server-keep-alive.ts";
 
 /**
  * One HTTP request and its whole answer as text, for the typed clients (region, agent). undici's
@@ -47,11 +46,11 @@ export class ExchangeFailure extends Error {
 
 /**
  * Idle connections are kept 20 s (undici's default is 4 s): a register selling every 10 s then
- * reuses its connection instead of opening one per batch. A server's own hint (`Keep-Alive:
- * timeout=…`) still wins, so ours keep theirs longer (server-keep-alive.ts); a balancer that sends
- * none (HAProxy) must keep idle connections longer than this too (the drill's keeps them 60 s).
+ * reuses its connection instead of opening one per batch. A Node server's own hint
+ * (`Keep-Alive: timeout=5`) still wins; a balancer that sends none (HAProxy) must keep idle
+ * connections longer than this (the drill's keeps them 60 s).
  */
-const dispatcher = new Agent({ keepAliveTimeout: CLIENT_IDLE_MS });
+const dispatcher = new Agent({ keepAliveTimeout: 20_000 });
 
 /** undici puts the cause (ECONNREFUSED …) on the error itself or one level down. */
 function socketFailure(error: unknown): string {
