@@ -7,9 +7,11 @@ export const DATABASE_HEALTH_FRESH_MS = 500;
 
 /**
  * Whether the region's database answers, for `/v1/health`. Every caller at once (a load balancer
- * checking each instance twice a second, thousands of registers probing) shares one ping, and its
- * answer stands for DATABASE_HEALTH_FRESH_MS: the health of a region under load costs it one
- * round trip per half second, not one per caller.
+ * checking each instance twice a second, thousands of registers probing) shares one ping, and a
+ * ping that answered stands for DATABASE_HEALTH_FRESH_MS: the health of a region under load costs
+ * it one round trip per half second, not one per caller. A failed ping is not reused: the next
+ * caller pings again, so one slow moment under load is not told to every register and both
+ * balancer checks at once (which took a whole region out of rotation in the fleet drill).
  */
 export class DatabaseHealth {
   private inFlight: Promise<DatabaseReachability> | undefined;
@@ -38,7 +40,7 @@ export class DatabaseHealth {
     } catch (error) {
       answer = { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
-    this.last = { at, answer };
+    this.last = answer.ok ? { at, answer } : undefined;
     return answer;
   }
 }
