@@ -83,12 +83,20 @@ const PING_TIMEOUT_MS = 2_000;
  */
 function pingConnection(connectionString: string): { ping(): Promise<void>; close(): Promise<void> } {
   let client: Promise<pg.Client> | undefined;
-  const open = async () => {
+  const open = (): Promise<pg.Client> => {
     const c = new pg.Client({ connectionString, query_timeout: PING_TIMEOUT_MS, connectionTimeoutMillis: PING_TIMEOUT_MS });
-    // A dropped connection is found by the next ping, which opens another.
-    c.on("error", () => undefined);
-    await c.connect();
-    return c;
+    const opened = c.connect().then(() => c);
+    // A connection the server dropped between pings is let go at once, so the next ping opens
+    // another instead of reporting a failure that is already over.
+    const forget = () => {
+      if (client === opened) client = undefined;
+    };
+    c.on("error", () => {
+      forget();
+      c.end().catch(() => undefined);
+    });
+    c.on("end", forget);
+    return opened;
   };
   // The ping that failed reports why; closing what is left of its connection can only fail again.
   const discard = async (failed: Promise<pg.Client>) => {
