@@ -4,6 +4,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_ROW_FORMAT, type Database, type Queryable } from "./database.ts";
 import { pgSessionLock } from "./session-lock.ts";
+import { StatementNames } from "./statement-names.ts";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -25,9 +26,12 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   const copyInto = async (client: pg.PoolClient, into: string, rows: string) => {
     await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${COPY_ROW_FORMAT})`)));
   };
+  const statements = new StatementNames();
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params: readonly unknown[] = []) {
-      const result = await q.query(sql, params as unknown[]);
+      // Only a statement with parameters can be prepared (the extended protocol); the rest stay simple queries.
+      const name = params.length > 0 ? statements.nameFor(sql) : undefined;
+      const result = await q.query(name ? { name, text: sql, values: params as unknown[] } : sql, params as unknown[]);
       return result.rows as R[];
     },
     async copyRows(into, rows) {
