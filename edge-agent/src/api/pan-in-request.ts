@@ -1,4 +1,4 @@
-import { fieldHoldsPan, panInAddress, ServiceError } from "@tenderline/shared";
+import { fieldHoldsPan, panInHref, ServiceError } from "@tenderline/shared";
 import type { MiddlewareHandler } from "hono";
 
 /**
@@ -8,8 +8,7 @@ import type { MiddlewareHandler } from "hono";
 export const refusePansInRequest: MiddlewareHandler = async (c, next) => {
   const key = c.req.header("idempotency-key");
   const where =
-    panInAddress(new URL(c.req.url)) ??
-    (key !== undefined && fieldHoldsPan(undefined, key) ? "the Idempotency-Key header" : undefined);
+    panInHref(c.req.url) ?? (key !== undefined && fieldHoldsPan(undefined, key) ? "the Idempotency-Key header" : undefined);
   if (where !== undefined) {
     throw new ServiceError(
       422,
