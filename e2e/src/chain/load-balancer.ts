@@ -92,6 +92,11 @@ defaults
 
 frontend region_${id}
     bind 127.0.0.1:${spec.port}
+    # Fail open: with every instance failing its health check (all of them slow under a burst, not
+    # dead) the region still takes traffic, on every instance that accepts connections. Taking a
+    # whole region out for being slow turned a burst into an outage: registers failed over and the
+    # other region, taking their load, went slow in turn. A dead region refuses: 503 at once.
+    use_backend region_${id}_open if { nbsrv(region_${id}_instances) lt 1 }
     default_backend region_${id}_instances
 
 backend region_${id}_instances
@@ -101,6 +106,16 @@ backend region_${id}_instances
     option httpchk GET /v1/health
     http-check expect status 200
     # Resent after an empty response only: reads, and batches (idempotent by eventId).
+    acl safe_to_repeat method GET HEAD
+    acl safe_to_repeat path /v1/events/batch
+    http-request disable-l7-retry unless safe_to_repeat
+    default-server ${CHECK}
+${spec.servers.map((s) => `    server ${s.name} 127.0.0.1:${s.port} check`).join("\n")}
+
+backend region_${id}_open
+    # Used only while no instance passes its health check: checked by connecting (a killed instance
+    # refuses at once), the same rhythm, the same resends.
+    balance leastconn
     acl safe_to_repeat method GET HEAD
     acl safe_to_repeat path /v1/events/batch
     http-request disable-l7-retry unless safe_to_repeat
