@@ -26,7 +26,12 @@ export interface FleetGroupOptions {
   /** Heap for each fleet process (MiB): hundreds of cores need more than Node's default on small machines. */
   maxOldSpaceMiB?: number;
   onLine?: (service: string, line: string) => void;
+  /** The fleet processes' nice value (default FLEET_NICENESS). */
+  niceness?: number;
 }
+
+/** Below the regions, the database and the drill: the scheduler serves them first. */
+export const FLEET_NICENESS = 10;
 
 export class FleetGroup {
   readonly processes: ServiceProcess[] = [];
@@ -52,6 +57,9 @@ export class FleetGroup {
           name: `fleet-${p + 1}`,
           script: FLEET_ENTRY,
           nodeArgs: ["--import", "tsx", `--max-old-space-size=${options.maxOldSpaceMiB ?? 1024}`],
+          // The fleet stands in for thousands of registers' own machines: on a build machine's two
+          // cores it must not take the CPU the regions it drives need, as real registers never do.
+          niceness: options.niceness ?? FLEET_NICENESS,
           args: ["--config", file],
           // Hundreds of cores open their outboxes and migrate them before the fleet listens.
           startTimeoutMs: 300_000,

@@ -18,6 +18,7 @@ const SCRIPTS = {
   "silent.mjs": `console.log("never says where it listens"); setInterval(() => {}, 1000);`,
   "stubborn.mjs": `process.on("SIGTERM", () => console.log("ignoring SIGTERM")); console.log('{"listening":2345}'); setInterval(() => {}, 1000);`,
   "env.mjs": `console.log(JSON.stringify({ listening: 3456, foo: process.env.TL_FOO ?? null, bar: process.env.TL_BAR ?? null, path: process.env.PATH ?? null })); setInterval(() => {}, 1000);`,
+  "niced.mjs": `import { getPriority } from "node:os"; console.log(JSON.stringify({ listening: 4567, pid: process.pid, nice: getPriority() })); setInterval(() => {}, 1000);`,
   "typescript.ts": `const port: number = 5678; console.log(JSON.stringify({ listening: port })); setInterval(() => {}, 1000);`,
 } as const;
 
@@ -137,6 +138,27 @@ describe("ServiceProcess", () => {
     } finally {
       delete process.env.TL_BAR;
     }
+  });
+
+  it("runs a load generator at the nice value asked, as the process it tracks and stops", async () => {
+    let said: { pid: number; nice: number } | undefined;
+    const proc = track(
+      await ServiceProcess.start({
+        name: "niced",
+        script: script("niced.mjs"),
+        niceness: 10,
+        onLine: (line) => {
+          if (line.startsWith("{")) said = JSON.parse(line) as { pid: number; nice: number };
+        },
+      }),
+    );
+    expect(said?.nice).toBe(10);
+    expect(said?.pid).toBe(proc.pid);
+    await proc.stop();
+    expect(proc.running).toBe(false);
+    await expect(ServiceProcess.start({ name: "bad", script: script("niced.mjs"), niceness: 40 })).rejects.toThrow(
+      /niceness must be a whole number from 1 to 19, not 40/,
+    );
   });
 
   it("runs a TypeScript entry through tsx by default", async () => {

@@ -36,6 +36,11 @@ export interface ServiceSpec {
   nodeArgs?: readonly string[];
   args?: readonly string[];
   /**
+   * Runs it at this nice value (1–19, lower priority) through `nice`, every thread of it: for load
+   * generators that stand in for other machines and must not take CPU from what they test.
+   */
+  niceness?: number;
+  /**
    * Laid over this process's environment (or, with inheritEnv false, the whole environment); a key
    * set to undefined is removed.
    */
@@ -154,15 +159,18 @@ export class ServiceProcess {
   async start(): Promise<this> {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
     const { spec } = this;
-    const child = spawn(
-      process.execPath,
-      [...(spec.nodeArgs ?? defaultNodeArgs(spec.script)), spec.script, ...(spec.args ?? [])],
-      {
-        cwd: spec.cwd,
-        env: childEnv(spec),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const argv = [...(spec.nodeArgs ?? defaultNodeArgs(spec.script)), spec.script, ...(spec.args ?? [])];
+    if (spec.niceness !== undefined && !(Number.isInteger(spec.niceness) && spec.niceness >= 1 && spec.niceness <= 19)) {
+      throw new Error(`${spec.name}: niceness must be a whole number from 1 to 19, not ${spec.niceness}`);
+    }
+    // nice execs node in its own place: the child's pid is still node's, for signals and kills.
+    const [command, commandArgs] =
+      spec.niceness === undefined ? [process.execPath, argv] : ["nice", ["-n", String(spec.niceness), process.execPath, ...argv]];
+    const child = spawn(command, commandArgs, {
+      cwd: spec.cwd,
+      env: childEnv(spec),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.proc = child;
     this.tail = "";
     this.stderrTail = "";
