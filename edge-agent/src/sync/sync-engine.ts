@@ -235,8 +235,9 @@ export class SyncEngine {
     // No reset of the idle cadence: the batch's answer carries the watermark a status read would
     // bring, so a register selling every few seconds need not also ask after each sale.
     const outcome = await this.sendThrough(order, rows);
-    if (outcome !== "failed") return;
-    this.offlineSince ??= this.clock();
+    if (outcome !== "failed" && outcome !== "retry-here") return;
+    // A current region's one failed batch is not the register going offline: it is tried again.
+    if (outcome === "failed") this.offlineSince ??= this.clock();
     this.backoff = (this.backoff ?? this.backoffFactory).next(undefined);
     const pending = rows.filter((r) => !r.resend).map((r) => r.seq);
     const lastError = this.links.find((l) => l.name === target)?.lastError ?? "no region answered";
@@ -244,8 +245,18 @@ export class SyncEngine {
     await this.sleep(this.backoff.duration, false);
   }
 
-  /** Tries the regions in order until one takes the batch. */
-  private async sendThrough(order: readonly string[], rows: BatchRow[]): Promise<"sent" | "retry-now" | "paused" | "failed"> {
+  /**
+   * Tries the regions in order until one takes the batch. A fault of the region this register is
+   * syncing to moves the batch on only once that region looks down (its breaker open, its probe
+   * failed); before that the batch waits out a short backoff and goes to the same region again.
+   * One slow answer or one reset connection (an instance of the region dying behind its load
+   * balancer, a burst that outlasted the timeout) is not a reason to send a register's sales to
+   * another region, where they would wait for replication to reach home.
+   */
+  private async sendThrough(
+    order: readonly string[],
+    rows: BatchRow[],
+  ): Promise<"sent" | "retry-now" | "retry-here" | "paused" | "failed"> {
     // One region refusing the credential may be that region's mistake: the next may take it.
     const refused: string[] = [];
     let answered = 0;
@@ -275,6 +286,13 @@ export class SyncEngine {
           continue;
         }
         if (error.kind === "too_large" || error.kind === "client") return this.shrinkOrDeadLetter(rows, error);
+        if (this.staysWith(link)) {
+          this.o.logger.warn(
+            { region: name, error: error.message, events: rows.length },
+            "batch failed; trying the same region again",
+          );
+          return "retry-here";
+        }
         this.o.logger.warn({ region: name, error: error.message, events: rows.length }, "batch failed; trying the next region");
       }
     }
@@ -290,6 +308,11 @@ export class SyncEngine {
       return "paused";
     }
     return "failed";
+  }
+
+  /** The region took this register's last batch and nothing yet says it is down. */
+  private staysWith(link: RegionLink): boolean {
+    return link.name === this.current && link.breakerState === "closed" && link.probeOk !== false;
   }
 
   /** A batch the region refuses as a whole: halve it; a single event it refuses goes to dead letters. */

@@ -29,6 +29,13 @@ export interface FakeRegion {
   refusedBatches(): number;
   /** Health probes (GET /v1/health) and register status reads answered so far. */
   calls(): { probes: number; statusReads: number };
+  /**
+   * Answers the next `n` batch posts 503 without taking them, as a load balancer does while the
+   * instance behind it dies; health and status calls pass. Infinity: every batch from now on.
+   */
+  failBatches(n: number): void;
+  /** Batch posts answered 503 by failBatches. */
+  failedBatches(): number;
   /** Holds every batch post (after noting its token) until release(); health and status calls pass. */
   hold(): void;
   /** Batch posts waiting in hold. */
@@ -83,6 +90,8 @@ export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeR
   const batchTokens: string[] = [];
   const batches: Array<{ registerId: string; token: string; accepted: boolean; eventIds: readonly string[] }> = [];
   let refused = 0;
+  let toFail = 0;
+  let failed = 0;
   let gate: { promise: Promise<void>; open: () => void; waiting: number } | undefined;
 
   const app = new Hono();
@@ -114,6 +123,11 @@ export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeR
       : c.json({ error: "unauthorized", message: "unknown token" }, 401),
   );
   app.post("/v1/events/batch", async (c) => {
+    if (toFail > 0) {
+      toFail--;
+      failed++;
+      return c.json({ error: "unavailable", message: "injected: the instance behind the balancer died" }, 503);
+    }
     const token = bearer(c.req.header("authorization"));
     batchTokens.push(token);
     const body = FakeBatchSchema.parse(await c.req.json());
@@ -154,6 +168,10 @@ export async function startFakeRegion(options: FakeRegionOptions): Promise<FakeR
     batchTokens,
     batches,
     refusedBatches: () => refused,
+    failBatches(n) {
+      toFail = n;
+    },
+    failedBatches: () => failed,
     calls: () => ({ ...calls }),
     hold() {
       if (gate) return;
