@@ -12,6 +12,7 @@ export * from "./api/agent-sync-controls.ts";
 export * from "./api/agent-sync-status.ts";
 export * from "./api/agent-transactions.ts";
 export * from "./api/error-body.ts";
+export * from "./api/feed-cursor.ts";
 export * from "./api/http-exchange.ts";
 export * from "./api/region-admin.ts";
 export * from "./api/region-api.ts";

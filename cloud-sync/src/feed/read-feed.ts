@@ -1,4 +1,4 @@
-import { type FeedCursorStale, type FeedItem, fail } from "@tenderline/shared";
+import { EPOCH_FEED_CURSOR, type FeedCursorStale, type FeedItem, fail } from "@tenderline/shared";
 import { committedHorizon } from "../ingest/log-order.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type LogEpoch, listEpochs, mayRepeat, resumeFrom } from "../replication/log-epochs.ts";
@@ -28,13 +28,10 @@ export interface FeedCursor {
   check: string | null;
 }
 
-// The check may be empty: a resumeCursor names a position, not a record read there.
-const CURSOR = /^([0-9a-f]{12})\.(\d{1,15})\.([0-9a-f]{8})?$/;
-
 /** The cursor a consumer sent, or null when it is not one (the caller says so, without repeating it). */
 export function parseFeedCursor(text: string): FeedCursor | null {
   if (/^\d{1,15}$/.test(text)) return { epoch: null, pos: Number(text), check: null };
-  const m = CURSOR.exec(text);
+  const m = EPOCH_FEED_CURSOR.exec(text);
   return m ? { epoch: m[1] as string, pos: Number(m[2]), check: m[3] ?? null } : null;
 }
 

@@ -246,6 +246,14 @@ export function ingestSuite(backend: Backend): void {
       expect(t.logs.join("")).not.toMatch(/4111[ -]?1111/);
     });
 
+    it("reads the feed's own cursor as a cursor even when its dot-joined digits form a card number", async () => {
+      // 345678 · 3 · 12345678 is Luhn-valid: refused as a PAN, a consumer could never read past it.
+      const res = await testApp(db).get("/v1/feed?after=0a1b2c345678.3.12345678", TOKENS.consumer);
+      expect(res.status).not.toBe(422);
+      const body = ErrorBodySchema.parse(await res.json());
+      expect(body.error).toBe("feed_cursor_stale"); // another epoch than this region's: resume as told
+    });
+
     it("answers 401 without a known token and 403 for another store, storing nothing", async () => {
       const r = nextRegister();
       const events = [saleEvent({ registerId: r, seq: 1 })];

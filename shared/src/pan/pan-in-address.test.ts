@@ -37,4 +37,26 @@ describe("a card number in a request's address", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("is not seen in the feed's own cursor, whose dot-joined digits can read as a card number", () => {
+    // Found by search: the digits 345678 · 3 · 12345678 joined by the dots are a Luhn-valid card number.
+    const cursor = "0a1b2c345678.3.12345678";
+    expect(panInHref(`http://h/v1/x?q=${cursor}`)).toBe("the query parameter q");
+    expect(panInHref(`http://h/v1/feed?after=${cursor}&limit=1000`)).toBeUndefined();
+    const anyCursor = fc
+      .tuple(fc.stringMatching(/^[0-9a-f]{12}$/), fc.nat(), fc.stringMatching(/^([0-9a-f]{8})?$/))
+      .map(([epoch, pos, check]) => `${epoch}.${pos}.${check}`);
+    fc.assert(
+      fc.property(anyCursor, (c) => {
+        expect(panInHref(`http://h/v1/feed?after=${c}&limit=1000`)).toBeUndefined();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("is still found in the feed's after when it is not a cursor the feed hands out", () => {
+    expect(panInHref(`http://h/v1/feed?after=${VISA}`)).toBe("the query parameter after");
+    expect(panInHref("http://h/v1/feed?after=4111.1111.1111.1111")).toBe("the query parameter after");
+    expect(panInHref("http://h/v1/feed?after=0a1b2c345678.3.12345678.4111111111111111")).toBe("the query parameter after");
+  });
 });
