@@ -18,11 +18,13 @@ function peakRss(pid: number): number {
 /**
  * Streams `mib` MiB at the agent, as a declared length or chunked, and resolves with the status as
  * soon as the agent answers (it may cut the upload short: that is the point). The headers go first
- * and the body a moment later, so a refusal of the declared length arrives before the agent closes
- * the connection. If the agent's close still beats its answer to us (a reset discards what was
- * received), the upload is sent again: every try counts towards the memory the test watches.
+ * and the body only after a pause (cut short by the answer), so a refusal of the declared length
+ * arrives before the agent closes the connection. If the agent's close still beats its answer to
+ * us (it drains an upload for half a second, then closes; the reset discards what we had not yet
+ * read, and a CI machine running every suite at once can be that slow to read), the upload is sent
+ * again: every try counts towards the memory the test watches.
  */
-async function flood(port: number, path: string, mib: number, chunked: boolean, tries = 3): Promise<number> {
+async function flood(port: number, path: string, mib: number, chunked: boolean, tries = 6): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await floodOnce(port, path, mib, chunked);
@@ -59,7 +61,7 @@ function floodOnce(port: number, path: string, mib: number, chunked: boolean): P
       }
       req.end();
     };
-    setTimeout(pump, 50);
+    setTimeout(pump, chunked ? 50 : 500);
   });
 }
 
