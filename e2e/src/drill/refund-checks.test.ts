@@ -80,4 +80,37 @@ describe("the drill's refund checks", () => {
     const feed = [sale("r1", 1, "T1"), wrong];
     expect(checkRefunds(feed)).toEqual([expect.stringContaining("allocated differently")]);
   });
+
+  it("re-allocate a return of an exchange's new items to the returned value that paid for them first", () => {
+    // T1's item (1000) paid for most of the new one (1500); 500 more in cash. The 1000 is refundable as store credit.
+    const exchange = item("r1", 2, "exchange.completed", {
+      transactionId: "X1",
+      cashierId: "c1",
+      reason: "exchange",
+      returned: { items: [{ originalTransactionId: "T1", sku: "A", quantity: 1, refund: usd(1000) }], value: usd(1000) },
+      lines: [{ sku: "B", description: "", quantity: 1, unitPrice: usd(1500), tax: usd(0) }],
+      totals: { subtotal: usd(1500), tax: usd(0), total: usd(1500) },
+      net: usd(500),
+      tenders: [{ tenderId: "x-cash", type: "cash", amount: usd(500) }],
+      allocation: [{ originalTransactionId: "T1", tenderId: "t1", tenderType: "cash", amount: usd(1000) }],
+      verified: true,
+    });
+    const returnOfX = (tenderId: string, tenderType: string) =>
+      item("r1", 3, "return.completed", {
+        transactionId: "ret-x",
+        cashierId: "c1",
+        reason: "r",
+        items: [{ originalTransactionId: "X1", sku: "B", quantity: 1, refund: usd(400) }],
+        refund: usd(400),
+        allocation: [{ originalTransactionId: "X1", tenderId, tenderType, amount: usd(400) }],
+        verified: true,
+      });
+    // Store credit comes before cash: the register pays 400 back as store credit, on the exchange's credit.
+    const asTheRegister = [sale("r1", 1, "T1"), exchange, returnOfX("X1:exchange-credit", "store_credit")];
+    expect(checkRefunds(asTheRegister)).toEqual([]);
+    expect(checkTenderRefunds(asTheRegister).overRefunded).toEqual([]);
+    expect(checkRefunds([sale("r1", 1, "T1"), exchange, returnOfX("x-cash", "cash")])).toEqual([
+      "return ret-x allocated differently: register X1/x-cash/400, expected X1/X1:exchange-credit/400",
+    ]);
+  });
 });
