@@ -4,6 +4,7 @@ import {
   ExchangeCompletedSchema,
   exchangeCreditTender,
   OrderCompletedSchema,
+  type OriginalTender,
   type OriginalTransaction,
   type RefundAllocationLine,
   ReturnCompletedSchema,
@@ -48,9 +49,7 @@ type Parsed = NonNullable<ReturnType<typeof payloadOf>>;
  * exchangeCreditTender), then its tenders. Left out, a later return of the exchange's new items
  * re-allocates to the tenders alone and differs from what the register rightly allocated.
  */
-function refundableTenders(
-  parsed: Parsed,
-): Array<{ tenderId: string; type: string; amount: { amount: number; currency: string } }> {
+function refundableTenders(parsed: Parsed): OriginalTender[] {
   if (parsed.type === "return.completed") return [];
   const p = parsed.p;
   const credit =
@@ -100,7 +99,7 @@ export function checkRefunds(items: readonly FeedEventItem[]): string[] {
       soldAt.set(parsed.p.transactionId, e.registerId);
       originals.set(parsed.p.transactionId, {
         transactionId: parsed.p.transactionId,
-        tenders: refundableTenders(parsed).map((t) => ({ tenderId: t.tenderId, type: t.type, amount: t.amount })),
+        tenders: refundableTenders(parsed),
         priorRefunds: [],
       });
       if (parsed.type === "exchange.completed") refunded(parsed.p.allocation);
