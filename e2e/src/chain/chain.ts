@@ -13,6 +13,7 @@ import { freePort } from "./free-port.ts";
 import { LinkProxy } from "./link-proxy.ts";
 import { type BalancerView, LoadBalancer } from "./load-balancer.ts";
 import { type RegionStorage, restoreStorage, snapshotStorage } from "./region-snapshot.ts";
+import { runLimited } from "./run-limited.ts";
 import { ServiceProcess } from "./service-process.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -194,35 +195,39 @@ export class Chain {
     const tokens = this.tokens;
     const issuing = this.regionUrl(this.regionNames[0] as string);
     if (!tokens.consumer) tokens.consumer = (await issueAt(issuing, tokens.admin, { kind: "consumer" }, "chain feed")).credential;
-    await Promise.all([
-      ...this.options.stores.flatMap((store) => [
-        (async () => {
-          tokens.stores[store.storeId] ??= (
-            await issueAt(issuing, tokens.admin, { kind: "store", storeId: store.storeId }, "store tooling")
-          ).credential;
-        })(),
-        ...store.registers.map(async (registerId) => {
-          tokens.registers[registerId] ??= (
+    // A few at a time: the region issues each in its own transaction, and 2,000 at once time out.
+    await runLimited(
+      [
+        ...this.options.stores.flatMap((store) => [
+          async () => {
+            tokens.stores[store.storeId] ??= (
+              await issueAt(issuing, tokens.admin, { kind: "store", storeId: store.storeId }, "store tooling")
+            ).credential;
+          },
+          ...store.registers.map((registerId) => async () => {
+            tokens.registers[registerId] ??= (
+              await issueAt(
+                issuing,
+                tokens.admin,
+                { kind: "register", storeId: store.storeId, registerId },
+                `register ${registerId}`,
+              )
+            ).credential;
+          }),
+        ]),
+        ...(this.options.channels ?? []).map((c) => async () => {
+          tokens.channels[c.registerId] ??= (
             await issueAt(
               issuing,
               tokens.admin,
-              { kind: "register", storeId: store.storeId, registerId },
-              `register ${registerId}`,
+              { kind: "channel", storeId: c.storeId, registerId: c.registerId },
+              `order channel ${c.channel}`,
             )
           ).credential;
         }),
-      ]),
-      ...(this.options.channels ?? []).map(async (c) => {
-        tokens.channels[c.registerId] ??= (
-          await issueAt(
-            issuing,
-            tokens.admin,
-            { kind: "channel", storeId: c.storeId, registerId: c.registerId },
-            `order channel ${c.channel}`,
-          )
-        ).credential;
-      }),
-    ]);
+      ],
+      16,
+    );
   }
 
   /** Every region's URL, in the order registers prefer them. */
