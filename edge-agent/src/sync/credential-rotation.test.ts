@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
 import { sampleSale, syncStatusOf, testAgent } from "../testing/fixtures.ts";
+import { outboxEventIds, recordSales, waitForAcked } from "../testing/outbox-expectations.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 
 /** The credential the regions take, and the one the register starts with (refused everywhere). */
@@ -8,16 +9,6 @@ const GOOD = "tl_store_rotated_token_0123456789abcdef";
 const OLD = "tl_store_revoked_token_0123456789abcdef";
 
 type TestAgent = ReturnType<typeof testAgent>;
-
-function record(agent: TestAgent, n: number): void {
-  for (let i = 0; i < n; i++) expect(agent.service.recordSale(sampleSale()).status).toBe(201);
-}
-
-function outboxEventIds(agent: TestAgent): string[] {
-  return (agent.db.prepare("SELECT event_id FROM outbox ORDER BY seq").all() as Array<{ event_id: string }>).map(
-    (r) => r.event_id,
-  );
-}
 
 /** eventId → deliveries, summed over the regions. */
 function deliveriesAt(regions: readonly FakeRegion[]): Map<string, number> {
@@ -36,12 +27,6 @@ function expectEachDeliveredOnce(agent: TestAgent, regions: readonly FakeRegion[
 
 async function waitForState(agent: TestAgent, state: string): Promise<void> {
   await expect.poll(async () => (await syncStatusOf(agent)).state, { timeout: 30_000, interval: 50 }).toBe(state);
-}
-
-async function waitForAcked(agent: TestAgent, n: number): Promise<void> {
-  await expect
-    .poll(() => agent.queue.read().counts, { timeout: 30_000, interval: 50 })
-    .toMatchObject({ pending: 0, acked: n, dead: 0 });
 }
 
 describe("a new credential while the agent runs (SyncHandle.setCredential)", () => {
@@ -69,7 +54,7 @@ describe("a new credential while the agent runs (SyncHandle.setCredential)", () 
   it("refused by every region, sync pauses; the new credential resumes it and every event, before and after, arrives once", async () => {
     const rs = await regions("A", "B");
     const agent = agentFor(rs, OLD);
-    record(agent, 20);
+    recordSales(agent, 20);
     await waitForState(agent, "credentials rejected");
     expect(await syncStatusOf(agent)).toMatchObject({
       credentialsRejected: true,
@@ -77,15 +62,15 @@ describe("a new credential while the agent runs (SyncHandle.setCredential)", () 
       paused: true,
     });
     // Meanwhile the register keeps recording.
-    record(agent, 10);
+    recordSales(agent, 10);
     // The same credential again is no news: still paused.
     await agent.setCredential(OLD);
     expect((await syncStatusOf(agent)).state).toBe("credentials rejected");
 
     // What the config reload calls: the agent hands it to its sync engine (SyncHandle.setCredential).
     await agent.setCredential(GOOD);
-    record(agent, 15);
-    await waitForAcked(agent, 45);
+    recordSales(agent, 15);
+    await waitForAcked(agent, 45, 30_000);
 
     expectEachDeliveredOnce(agent, rs);
     const status = await syncStatusOf(agent);
@@ -100,7 +85,7 @@ describe("a new credential while the agent runs (SyncHandle.setCredential)", () 
   it("a manager's pause outlasts the new credential: nothing is sent until the manager resumes, then each event once", async () => {
     const rs = await regions("A");
     const agent = agentFor(rs, OLD);
-    record(agent, 5);
+    recordSales(agent, 5);
     await waitForState(agent, "credentials rejected");
     await agent.sync?.pause();
 
@@ -114,7 +99,7 @@ describe("a new credential while the agent runs (SyncHandle.setCredential)", () 
     expect(rs[0]?.deliveries.size).toBe(0);
 
     await agent.sync?.resume();
-    await waitForAcked(agent, 5);
+    await waitForAcked(agent, 5, 30_000);
     expectEachDeliveredOnce(agent, rs);
   });
 
@@ -123,13 +108,13 @@ describe("a new credential while the agent runs (SyncHandle.setCredential)", () 
     const region = rs[0] as FakeRegion;
     region.hold();
     const agent = agentFor(rs, OLD);
-    record(agent, 5);
+    recordSales(agent, 5);
     await expect.poll(() => region.held(), { timeout: 30_000, interval: 20 }).toBe(1);
 
     await agent.sync?.setCredential(GOOD);
     region.release();
-    record(agent, 3);
-    await waitForAcked(agent, 8);
+    recordSales(agent, 3);
+    await waitForAcked(agent, 8, 30_000);
 
     expect(region.batchTokens[0]).toBe(OLD);
     expect(region.refusedBatches()).toBe(1);

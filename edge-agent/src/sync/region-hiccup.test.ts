@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
 import { sampleSale, syncStatusOf, testAgent } from "../testing/fixtures.ts";
+import { recordSales, waitForAcked } from "../testing/outbox-expectations.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 
 const TOKEN = "tl_store_hiccup_token_0123456789abcdef0123";
@@ -9,16 +10,6 @@ const TOKEN = "tl_store_hiccup_token_0123456789abcdef0123";
 const SYNC = { ...FAST_SYNC, breakerFailures: 3, requestTimeoutMs: 20_000, failbackAfterMs: 60_000 };
 
 type TestAgent = ReturnType<typeof testAgent>;
-
-function record(agent: TestAgent, n: number): void {
-  for (let i = 0; i < n; i++) expect(agent.service.recordSale(sampleSale()).status).toBe(201);
-}
-
-async function waitForAcked(agent: TestAgent, n: number): Promise<void> {
-  await expect
-    .poll(() => agent.queue.read().counts, { timeout: 20_000, interval: 50 })
-    .toMatchObject({ pending: 0, acked: n, dead: 0 });
-}
 
 /**
  * A register keeps its sales in the region it syncs to through that region's passing faults (an
@@ -50,7 +41,7 @@ describe("a passing fault of the register's region", () => {
       { syncThread: "in-process" },
     );
     cleanups.push(() => agent.done());
-    record(agent, 5);
+    recordSales(agent, 5);
     await waitForAcked(agent, 5);
     return { a, b, agent };
   }
@@ -58,7 +49,7 @@ describe("a passing fault of the register's region", () => {
   it("fewer failed batches than the breaker counts: the sales go to the same region, none to the next", async () => {
     const { a, b, agent } = await setup();
     a.failBatches(SYNC.breakerFailures - 1);
-    record(agent, 10);
+    recordSales(agent, 10);
     await waitForAcked(agent, 15);
     expect(a.failedBatches()).toBe(SYNC.breakerFailures - 1);
     expect(b.deliveries.size).toBe(0);
@@ -73,7 +64,7 @@ describe("a passing fault of the register's region", () => {
     const { a, b, agent } = await setup();
     const before = new Set(a.deliveries.keys());
     a.failBatches(Number.POSITIVE_INFINITY);
-    record(agent, 10);
+    recordSales(agent, 10);
     await waitForAcked(agent, 15);
     expect(a.failedBatches()).toBe(SYNC.breakerFailures);
     expect(a.deliveries.size).toBe(5);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
 import { sampleSale, syncStatusOf, testAgent } from "../testing/fixtures.ts";
+import { outboxEventIds, recordSales, waitForAcked } from "../testing/outbox-expectations.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 import { SyncEngineClosedError } from "./sync-in-process.ts";
 
@@ -14,22 +15,6 @@ const GOOD = "tl_store_in_process_token_0123456789abcdef";
 const OLD = "tl_store_in_process_revoked_0123456789abcdef";
 
 type TestAgent = ReturnType<typeof testAgent>;
-
-function record(agent: TestAgent, n: number): void {
-  for (let i = 0; i < n; i++) expect(agent.service.recordSale(sampleSale()).status).toBe(201);
-}
-
-function outboxEventIds(agent: TestAgent): string[] {
-  return (agent.db.prepare("SELECT event_id FROM outbox ORDER BY seq").all() as Array<{ event_id: string }>).map(
-    (r) => r.event_id,
-  );
-}
-
-async function waitForAcked(agent: TestAgent, n: number): Promise<void> {
-  await expect
-    .poll(() => agent.queue.read().counts, { timeout: 20_000, interval: 50 })
-    .toMatchObject({ pending: 0, acked: n, dead: 0 });
-}
 
 describe("startSyncInProcess: the sync engine on the agent's own thread and connection", () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -55,13 +40,13 @@ describe("startSyncInProcess: the sync engine on the agent's own thread and conn
 
   it("drains the outbox; the register keeps recording on the same connection while a batch is in flight", async () => {
     const { region, agent } = await setup();
-    record(agent, 30);
+    recordSales(agent, 30);
     await waitForAcked(agent, 30);
     region.hold();
-    record(agent, 5);
+    recordSales(agent, 5);
     await expect.poll(() => region.held(), { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
     // The engine waits on the region, not on the database: sales go on being recorded.
-    record(agent, 20);
+    recordSales(agent, 20);
     expect(agent.queue.read().counts.pending).toBeGreaterThanOrEqual(20);
     region.release();
     await waitForAcked(agent, 55);
@@ -73,12 +58,12 @@ describe("startSyncInProcess: the sync engine on the agent's own thread and conn
 
   it("a refused credential pauses sync; the new one resumes it and every event arrives once", async () => {
     const { region, agent } = await setup(OLD);
-    record(agent, 10);
+    recordSales(agent, 10);
     await expect
       .poll(async () => (await syncStatusOf(agent)).state, { timeout: 20_000, interval: 50 })
       .toBe("credentials rejected");
     await agent.setCredential(GOOD);
-    record(agent, 5);
+    recordSales(agent, 5);
     await waitForAcked(agent, 15);
     expectEachDeliveredOnce(agent, region);
     expect(region.refusedBatches()).toBeGreaterThan(0);
