@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseOrder, type RegionHealthView } from "./region-selection.ts";
+import { chooseOrder, type RegionHealthView, retriesSameRegion } from "./region-selection.ts";
 
 const r = (name: string, probeOk: boolean | null, healthySince: number | null = probeOk ? 0 : null): RegionHealthView => ({
   name,
@@ -30,5 +30,29 @@ describe("chooseOrder", () => {
 
   it("a region that is up but recently failed (healthySince reset) is not failed back to", () => {
     expect(chooseOrder([r("A", true, null), r("B", true, 0)], "B", 50_000, 1000)).toEqual(["B", "A"]);
+  });
+});
+
+describe("retriesSameRegion: where a failed batch goes next", () => {
+  const region = (breakerState: "closed" | "open" | "half-open", probeOk: boolean | null) => ({
+    name: "A",
+    breakerState,
+    probeOk,
+  });
+
+  it("back to the register's current region while nothing says it is down", () => {
+    expect(retriesSameRegion(region("closed", true), "A")).toBe(true);
+    expect(retriesSameRegion(region("closed", null), "A")).toBe(true);
+  });
+
+  it("on to the next once the breaker has opened or is only trying, or the probe failed with the breaker closed", () => {
+    expect(retriesSameRegion(region("open", true), "A")).toBe(false);
+    expect(retriesSameRegion(region("half-open", true), "A")).toBe(false);
+    expect(retriesSameRegion(region("closed", false), "A")).toBe(false);
+  });
+
+  it("on to the next when the region is not yet the register's current one", () => {
+    expect(retriesSameRegion(region("closed", true), "B")).toBe(false);
+    expect(retriesSameRegion(region("closed", true), null)).toBe(false);
   });
 });

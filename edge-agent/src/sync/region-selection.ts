@@ -1,3 +1,5 @@
+import type { SyncBreakerState } from "@tenderline/shared";
+
 export interface RegionHealthView {
   name: string;
   /** null until the first probe answers. */
@@ -40,4 +42,18 @@ export function chooseOrder(
   }
   const chosen = (first ?? usable[0]) as RegionHealthView;
   return [chosen.name, ...usable.filter((r) => r !== chosen).map((r) => r.name), ...down];
+}
+
+/**
+ * After a failed batch: whether to send it to the same region again (after a back-off) rather than
+ * to the next one. Yes while the region is the register's current one and nothing says it is down
+ * (its breaker closed, its probe not failed): one timeout or reset, an instance dying behind the
+ * region's balancer, must not move sales to another region. A region not yet current is passed
+ * over at its first failure.
+ */
+export function retriesSameRegion(
+  region: { name: string; breakerState: SyncBreakerState; probeOk: boolean | null },
+  current: string | null,
+): boolean {
+  return region.name === current && region.breakerState === "closed" && region.probeOk !== false;
 }

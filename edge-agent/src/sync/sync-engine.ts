@@ -6,7 +6,7 @@ import type { Outbox, OutboxRow } from "../outbox/outbox.ts";
 import { IdleCadence } from "./idle-cadence.ts";
 import { RegionCallError, type RegionEndpoint } from "./region-client.ts";
 import { RegionLink } from "./region-link.ts";
-import { chooseOrder } from "./region-selection.ts";
+import { chooseOrder, retriesSameRegion } from "./region-selection.ts";
 
 export interface SyncEngineOptions {
   outbox: Outbox;
@@ -286,7 +286,7 @@ export class SyncEngine {
           continue;
         }
         if (error.kind === "too_large" || error.kind === "client") return this.shrinkOrDeadLetter(rows, error);
-        if (this.staysWith(link)) {
+        if (retriesSameRegion(link, this.current)) {
           this.o.logger.warn(
             { region: name, error: error.message, events: rows.length },
             "batch failed; trying the same region again",
@@ -308,11 +308,6 @@ export class SyncEngine {
       return "paused";
     }
     return "failed";
-  }
-
-  /** The region took this register's last batch and nothing yet says it is down. */
-  private staysWith(link: RegionLink): boolean {
-    return link.name === this.current && link.breakerState === "closed" && link.probeOk !== false;
   }
 
   /** A batch the region refuses as a whole: halve it; a single event it refuses goes to dead letters. */
