@@ -10,6 +10,7 @@ export const REGISTER = "reg-01";
 export const FAST_SYNC = {
   probeIntervalMs: 250,
   healthyProbeIntervalMs: 1000,
+  probeMaxIntervalMs: 1000,
   probeTimeoutMs: 500,
   requestTimeoutMs: 2000,
   breakerFailures: 2,

@@ -201,6 +201,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         // itself). Healthy regions are probed, and idle status read, as often as an agent's
         // defaults say (every 30 s; from every 5 s backing off to every 60 s).
         probeIntervalMs: fleet ? 5000 : 1000,
+        probeMaxIntervalMs: fleet ? 30_000 : 8000,
         healthyProbeIntervalMs: fleet ? 30_000 : 5000,
         probeTimeoutMs: 2000,
         requestTimeoutMs: 10_000,

@@ -89,6 +89,13 @@ export const SyncSettingsSchema = z.object({
    * anyway; probing every healthy region every 2 s is 1,000 requests a second from 2,000 registers.
    */
   healthyProbeIntervalMs: z.number().int().positive().default(30_000),
+  /**
+   * A region whose probes keep failing is probed less often: the interval doubles from
+   * probeIntervalMs (jittered) up to this. 2,000 registers probing a dead region every 2 s are
+   * 1,000 failed requests a second to its balancer and as many new connections on two cores, for
+   * nothing a batch would not find out; its return is seen within this, and an answered call resets it.
+   */
+  probeMaxIntervalMs: z.number().int().positive().default(30_000),
   probeTimeoutMs: z.number().int().positive().default(1000),
   breakerFailures: z.number().int().positive().default(3),
   breakerCooldownMs: z.number().int().positive().default(5000),

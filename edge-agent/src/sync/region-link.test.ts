@@ -19,10 +19,10 @@ function healthServer(port = 0, probes = { count: 0 }): Promise<http.Server> {
 const close = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 /** A link to `server` as region A, with FAST_SYNC and `overrides`, on the given clock. */
-function linkTo(server: http.Server, overrides: Record<string, number> = {}, clock?: () => number) {
+function linkTo(server: http.Server, overrides: Record<string, number> = {}, clock?: () => number, random?: () => number) {
   const { port } = server.address() as AddressInfo;
   const settings = SyncSettingsSchema.parse({ ...FAST_SYNC, ...overrides });
-  return new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, clock);
+  return new RegionLink({ name: "A", url: `http://127.0.0.1:${port}` }, 0, "tl_store_token", settings, clock, random);
 }
 
 describe("RegionLink's view of a region", () => {
@@ -115,7 +115,7 @@ describe("RegionLink's view of a region", () => {
     expect(link.view(true)).toMatchObject({ state: "healthy", healthy: true });
   });
 
-  it("probes a healthy region only every healthy interval, one that failed every probe interval until it is back", async () => {
+  it("probes a healthy region only every healthy interval, one that just failed at the next probe tick", async () => {
     const probes = { count: 0 };
     const server = await healthServer(0, probes);
     servers.push(server);
@@ -147,6 +147,74 @@ describe("RegionLink's view of a region", () => {
     now += 2000;
     await link.probe();
     expect(probes.count).toBe(3);
+  });
+
+  it("probes a region that stays down less and less often, up to probeMaxIntervalMs, and as often again once it answers", async () => {
+    let healthy = false;
+    const probedAt: number[] = [];
+    let now = 1_000_000;
+    const server = http.createServer((req, res) => {
+      if (req.url === "/v1/health") probedAt.push(now - 1_000_000);
+      const ok = healthy || req.url !== "/v1/health";
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          req.url === "/v1/health"
+            ? { region: "A", status: ok ? "ok" : "down" }
+            : { region: "A", results: [], watermark: { contiguousSeq: 0, replicatedSeq: 0, gaps: [] } },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    // No jitter (random 0): each wait is the whole interval.
+    const settings = { probeIntervalMs: 2000, probeMaxIntervalMs: 8000, healthyProbeIntervalMs: 30_000 };
+    const link = linkTo(
+      server,
+      settings,
+      () => now,
+      () => 0,
+    );
+    const tickUntil = async (end: number) => {
+      for (; now - 1_000_000 <= end; now += 2000) await link.probe();
+    };
+    await tickUntil(30_000);
+    // Waits of 2, 4, 8, then 8 s (the cap) between probes, on a timer ticking every 2 s.
+    expect(probedAt).toEqual([0, 2000, 6000, 14_000, 22_000, 30_000]);
+    // Back: the next probe due finds it and the waits are over; a failure starts again from 2 s.
+    healthy = true;
+    now -= 2000;
+    await tickUntil(38_000);
+    expect(probedAt.at(-1)).toBe(38_000);
+    expect(link.probeOk).toBe(true);
+    healthy = false;
+    await expect(link.send("store-1", "reg-1", ["{}"])).resolves.toBeDefined();
+    probedAt.length = 0;
+    now += 30_000; // past the healthy interval: probed again, found down, then 2 s later again
+    const from = now - 1_000_000;
+    await tickUntil(from + 6000);
+    expect(probedAt).toEqual([from, from + 2000, from + 6000]);
+  });
+
+  it("jitters the wait after a failed probe down by at most a quarter", async () => {
+    const probes: number[] = [];
+    let now = 0;
+    const server = http.createServer((req, res) => {
+      probes.push(now);
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ region: "A", status: "down" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    // random 1: a wait of three quarters. Probed every 100 ms, the gaps are 0.75 × 800, then 0.75 × 1600.
+    const link = linkTo(
+      server,
+      { probeIntervalMs: 800, probeMaxIntervalMs: 1600 },
+      () => now,
+      () => 1,
+    );
+    for (; now <= 2000; now += 100) await link.probe();
+    expect(probes).toEqual([0, 600, 1800]);
   });
 
   it("tries a call once more on a new connection when the connection broke (an instance died behind the balancer), and no more", async () => {

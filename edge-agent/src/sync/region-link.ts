@@ -63,6 +63,9 @@ export class RegionLink {
   private answeredAt: number | null = null;
   /** When the last probe that answered ok was sent. */
   private probedOkAt: number | null = null;
+  /** Probes failed in a row, and the earliest the next may go (see probeMaxIntervalMs). */
+  private failedProbes = 0;
+  private nextProbeAt = 0;
   /**
    * The parent signal of this link's calls. Without one cockatiel hangs every call's abort listener
    * on one never-aborted signal shared by the whole process: harmless, but a fleet of hundreds of
@@ -76,6 +79,7 @@ export class RegionLink {
     token: string,
     private readonly settings: SyncSettings,
     private readonly clock: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {
     this.client = new RegionClient(endpoint, token);
     this.breaker = circuitBreaker(handleWhen(isRegionFault), {
@@ -119,6 +123,8 @@ export class RegionLink {
       this.answeredAt = this.clock();
       // A region that took a batch is up, whatever its last probe said (one that timed out under load).
       this.probeOk = true;
+      this.failedProbes = 0;
+      this.nextProbeAt = 0;
       this.healthySince ??= this.answeredAt;
       return response;
     } catch (error) {
@@ -134,6 +140,8 @@ export class RegionLink {
         this.callSignal,
       );
       this.answeredAt = this.clock();
+      this.failedProbes = 0;
+      this.nextProbeAt = 0;
       return status;
     } catch (error) {
       throw this.noteFailure(error);
@@ -155,19 +163,22 @@ export class RegionLink {
   /** One active health probe; returns true when the region went from not-ok to ok (worth waking the engine). */
   async probe(): Promise<boolean> {
     const started = this.clock();
-    if (this.knownHealthy(started)) return false;
+    if (this.knownHealthy(started) || started < this.nextProbeAt) return false;
     const was = this.probeOk;
     try {
       const result = await this.probePolicy.execute(({ signal }) => this.client.probe(signal), this.callSignal);
       if (!result.ok) throw new RegionCallError(this.name, "server", `health says ${result.status}`);
       this.probeOk = true;
       this.probedOkAt = started;
+      this.failedProbes = 0;
+      this.nextProbeAt = 0;
       if (this.latencyMs === null || this.healthySince === null) this.latencyMs = this.clock() - started;
       if (this.healthySince === null) this.healthySince = this.clock();
       return was !== true;
     } catch (error) {
       this.probeOk = false;
       this.healthySince = null;
+      this.backOffProbes(started);
       this.lastError =
         error instanceof TaskCancelledError
           ? `${this.name}: health probe got no answer within ${this.settings.probeTimeoutMs} ms`
@@ -175,6 +186,19 @@ export class RegionLink {
       this.lastErrorAt = this.clock();
       return false;
     }
+  }
+
+  /**
+   * After a failed probe the next waits longer, doubling from probeIntervalMs to
+   * probeMaxIntervalMs, each jittered down by up to a quarter: registers that all saw one region
+   * die at the same moment do not all probe it again at the same moment.
+   */
+  private backOffProbes(now: number): void {
+    this.failedProbes++;
+    const { probeIntervalMs, probeMaxIntervalMs } = this.settings;
+    const interval = Math.min(probeIntervalMs * 2 ** Math.min(this.failedProbes - 1, 30), probeMaxIntervalMs);
+    // The probe timer ticks every probeIntervalMs: a wait of one interval is the next tick.
+    this.nextProbeAt = now + interval * (1 - this.random() / 4);
   }
 
   /**

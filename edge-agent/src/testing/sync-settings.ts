@@ -2,6 +2,7 @@
 export const FAST_SYNC = {
   probeIntervalMs: 200,
   healthyProbeIntervalMs: 1000,
+  probeMaxIntervalMs: 800,
   probeTimeoutMs: 500,
   requestTimeoutMs: 2000,
   breakerFailures: 2,
