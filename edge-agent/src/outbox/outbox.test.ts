@@ -42,6 +42,19 @@ describe("outbox: what the sync engine uses", () => {
     });
   });
 
+  it("takes a status read's watermark and gaps in one commit that does not wait for the disk", () => {
+    agent.outbox.markAcked([1, 2, 3], "A", 1000);
+    agent.outbox.applyRegionStatus({ region: "A", replicatedSeq: 2, gaps: [{ from: 5, to: 6 }], at: 2000 });
+    expect(agent.outbox.ackedUnreplicated(10, 1 << 20).map((r) => r.seq)).toEqual([3]);
+    expect(agent.queue.read().cloudGaps).toMatchObject([{ region: "A", from: 5, to: 6 }]);
+    // Back to waiting for the disk for whatever commits next (a sale).
+    expect(agent.db.pragma("synchronous", { simple: true })).toBe(2);
+    // A lower watermark (a restored region) takes the rows above it back to unreplicated.
+    agent.outbox.applyRegionStatus({ region: "A", replicatedSeq: 1, gaps: [], at: 3000 });
+    expect(agent.outbox.ackedUnreplicated(10, 1 << 20).map((r) => r.seq)).toEqual([2, 3]);
+    expect(agent.queue.read().cloudGaps).toEqual([]);
+  });
+
   it("acks, dead letters, failures, replication and gaps move rows between states", () => {
     agent.outbox.markAcked([1, 2, 3], "A", 1000);
     agent.outbox.markDead([{ seq: 4, reason: "rejected: invalid" }]);

@@ -284,6 +284,27 @@ export class Outbox {
     );
   }
 
+  /**
+   * What a status read says the region holds (the replication watermark and the gaps), in one
+   * transaction committed without waiting for the disk: a power cut may undo it at no cost, as the
+   * next read says it again. An idle fleet reads thousands of statuses a minute; a disk sync for
+   * each would be most of what the registers' machines do.
+   */
+  applyRegionStatus(status: {
+    region: string;
+    replicatedSeq: number;
+    gaps: ReadonlyArray<{ from: number; to: number }>;
+    at?: number;
+  }): void {
+    const at = status.at ?? this.clock();
+    commitWithoutWaitingForDisk(this.db, () =>
+      this.db.transaction(() => {
+        this.markReplicatedUpTo(status.replicatedSeq, at);
+        this.setCloudGaps(status.region, status.gaps, at);
+      })(),
+    );
+  }
+
   markAcked(seqs: readonly number[], region: string, at = this.clock()): void {
     this.db.transaction(() => {
       for (const seq of seqs) {

@@ -394,8 +394,7 @@ export class SyncEngine {
       const gaps = JSON.stringify(status.gaps);
       const gapsChanged = this.lastGaps.get(region) !== gaps;
       this.lastGaps.set(region, gaps);
-      this.o.outbox.markReplicatedUpTo(status.replicatedSeq, this.clock());
-      this.o.outbox.setCloudGaps(region, status.gaps, this.clock());
+      this.o.outbox.applyRegionStatus({ region, replicatedSeq: status.replicatedSeq, gaps: status.gaps, at: this.clock() });
       const ranges = [...status.gaps];
       const maxAcked = this.o.outbox.maxAckedSeq();
       const lacksAcked = maxAcked > status.maxSeq;
