@@ -7,11 +7,8 @@
  * - an identifier a processor or terminal assigns (`processorRef`, `terminalTxnId`, `authCode`)
  *   holds a card number only when one starts a run of its digits with at most an expiry or a CVV
  *   after it: a long reference that merely begins like a card is the processor's own;
- * - a cursor field (`after`) holding the consumer feed's own cursor (see feed-cursor.ts) is the
- *   region's, whatever its digits join into;
  * - every other field, and every key, is read in full.
  */
-import { isEpochFeedCursor } from "../api/feed-cursor.ts";
 import { gtinValid } from "./gtin.ts";
 import { containsPan, type DetectOptions, maskPans, mayHoldCardNumber } from "./pan-detector.ts";
 
@@ -21,8 +18,6 @@ export { type CardNumberMatch, containsPan, findCardNumbers, maskPans } from "./
 
 /** Fields that hold a product's barcode. */
 export const BARCODE_FIELDS: ReadonlySet<string> = new Set(["sku", "barcode", "gtin", "upc", "ean"]);
-/** Fields that hold a cursor a region handed out (the feed's `after`). */
-export const CURSOR_FIELDS: ReadonlySet<string> = new Set(["after"]);
 /** Fields that hold an identifier the processor or terminal assigned. */
 export const REFERENCE_FIELDS: ReadonlySet<string> = new Set(["processorRef", "terminalTxnId", "authCode"]);
 
@@ -41,7 +36,6 @@ export function fieldHoldsPan(field: string | number | undefined, text: string):
   if (typeof field === "string") {
     if (BARCODE_FIELDS.has(field) && gtinValid(text.trim())) return false;
     if (REFERENCE_FIELDS.has(field)) return containsPan(text, IDENTIFIER);
-    if (CURSOR_FIELDS.has(field) && isEpochFeedCursor(text)) return false;
   }
   return containsPan(text);
 }
