@@ -296,13 +296,8 @@ export class Outbox {
     gaps: ReadonlyArray<{ from: number; to: number }>;
     at?: number;
   }): void {
-    const at = status.at ?? this.clock();
-    commitWithoutWaitingForDisk(this.db, () =>
-      this.db.transaction(() => {
-        this.markReplicatedUpTo(status.replicatedSeq, at);
-        this.setCloudGaps(status.region, status.gaps, at);
-      })(),
-    );
+    // A batch's outcome with nothing acked or dead: the same one commit.
+    this.applyBatchOutcome({ ...status, acked: [], dead: [] });
   }
 
   markAcked(seqs: readonly number[], region: string, at = this.clock()): void {
