@@ -161,6 +161,19 @@ describe("FleetHost: many registers' cores behind one server", () => {
     expect(ErrorBodySchema.parse((await send(port, "/api/v1/queue")).body).error).toBe("not_found");
   });
 
+  it("cuts /r/<id> from the path and keeps the query: the register's own app answers the rest", async () => {
+    const id = ids[0] as string;
+    const health = await send(port, `/r/${id}/api/v1/health?from=fleet`);
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: "ok" });
+    // Nothing after the id is the register's "/": its own answer, not the fleet's unknown register.
+    const bare = await send(port, `/r/${id}?x=1`);
+    expect(bare.status).not.toBe(500);
+    if (bare.status === 404) expect(ErrorBodySchema.parse(bare.body).error).not.toBe("unknown_register");
+    // A hosted id only as a whole segment: /r/<id>x is another (unknown) register.
+    expect(ErrorBodySchema.parse((await send(port, `/r/${id}x/api/v1/health`)).body).error).toBe("unknown_register");
+  });
+
   it("the agent's guard still refuses a foreign Host or Origin through the fleet, and another port", async () => {
     const id = ids[1] as string;
     const before = outboxIds(id).length;

@@ -1,6 +1,7 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { type ServerType, serve } from "@hono/node-server";
+import { getRequestListener, type ServerType } from "@hono/node-server";
 import { type ErrorBody, type FleetMemory, type FleetQueues, maskPans, type QueueStatus, ServiceError } from "@tenderline/shared";
 import { type Context, Hono } from "hono";
 import { type Agent, createAgent } from "../agent.ts";
@@ -19,6 +20,10 @@ const SLICE_MS = 50;
 const PRUNE_EVERY_MS = 3_600_000;
 /** A registerId must be a path segment as it stands: it is the <id> in /r/<id>/… */
 const ROUTABLE_ID = /^[A-Za-z0-9._~-]+$/;
+/** A register's address: `/r/<id>` then its own path (and query), if any. */
+const REGISTER_PATH = /^\/r\/([^/?#]+)(.*)$/s;
+
+type NodeListener = (incoming: IncomingMessage, outgoing: ServerResponse) => Promise<void>;
 
 export type FleetListenHost = "127.0.0.1" | "::1" | "localhost";
 
@@ -115,6 +120,8 @@ function checkFleet(configs: readonly AgentConfig[]): void {
 export class FleetHost {
   private readonly configs: readonly AgentConfig[];
   private readonly agents = new Map<string, Agent>();
+  /** Each register's app as a Node request listener, made on its first request. */
+  private readonly listeners = new Map<string, NodeListener>();
   private readonly logger: Logger;
   private readonly dbCacheKiB: number;
   private readonly pruneEveryMs: number;
@@ -223,15 +230,40 @@ export class FleetHost {
 
   private listen(): Promise<{ port: number; url: string }> {
     const host = this.options.host ?? "127.0.0.1";
+    const fleetListener = getRequestListener(this.app.fetch);
     return new Promise((resolve, reject) => {
-      const s = serve({ fetch: this.app.fetch, port: this.options.port ?? 0, hostname: host }, (info: AddressInfo) => {
+      const s = createServer((incoming, outgoing) => void this.dispatch(incoming, outgoing, fleetListener));
+      s.once("error", reject);
+      s.listen(this.options.port ?? 0, host, () => {
+        const info = s.address() as AddressInfo;
         this.listeningPort = info.port;
         const shown = host === "::1" ? "[::1]" : host;
         resolve({ port: info.port, url: `http://${shown}:${info.port}` });
       });
-      s.once("error", reject);
       this.server = s;
     });
+  }
+
+  /**
+   * `/r/<id>/<path>` of a hosted register goes to that register's app with `/r/<id>` cut from the
+   * Node request's path, before any web Request exists: the register's app then sees the request
+   * as its own server would have (method, headers with Host and Origin, body, the socket as its
+   * bindings), and no Request or body stream is copied per call. Everything else (the fleet's own
+   * endpoints, an unknown register) goes to the fleet's app.
+   */
+  private dispatch(incoming: IncomingMessage, outgoing: ServerResponse, fleetListener: NodeListener): Promise<void> {
+    const match = REGISTER_PATH.exec(incoming.url ?? "");
+    const registerId = match?.[1];
+    const agent = registerId === undefined ? undefined : this.agents.get(registerId);
+    if (!agent || registerId === undefined) return fleetListener(incoming, outgoing);
+    let listener = this.listeners.get(registerId);
+    if (!listener) {
+      listener = getRequestListener(agent.app.fetch);
+      this.listeners.set(registerId, listener);
+    }
+    const rest = match?.[2] ?? "";
+    incoming.url = rest.startsWith("/") ? rest : `/${rest}`;
+    return listener(incoming, outgoing);
   }
 
   /** Every register's GET /api/v1/queue answer, keyed by registerId (read in slices, yielding between them). */
@@ -310,6 +342,7 @@ export class FleetHost {
     }
     const open = [...this.agents];
     this.agents.clear();
+    this.listeners.clear();
     const results = await Promise.allSettled(open.map(([, agent]) => agent.close()));
     const failures = results.flatMap((r, i) =>
       r.status === "rejected" ? [{ registerId: (open[i] as [string, Agent])[0], reason: reasonOf(r.reason) }] : [],
@@ -324,19 +357,15 @@ export class FleetHost {
     app.use("/fleet/*", requestGuard({ allowedHosts: [], port: () => this.listeningPort }));
     app.get("/fleet/queues", async (c) => c.json(await this.queues()));
     app.get("/fleet/memory", (c) => c.json(this.memory()));
+    // Hosted registers are dispatched before the app (see dispatch): what reaches here is unknown.
     const route = (c: Context) => {
       const registerId = c.req.param("registerId") ?? "";
-      const agent = this.agents.get(registerId);
-      if (!agent) {
-        const ids = this.registerIds;
-        throw new ServiceError(
-          404,
-          "unknown_register",
-          `this fleet hosts no register ${JSON.stringify(registerId.slice(0, 64))}; it hosts ${ids.length} (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}); address a register as /r/<registerId>/<its API path>`,
-        );
-      }
-      // The node server's bindings (the socket) go along, as when the agent serves itself.
-      return agent.app.fetch(stripPrefix(c.req.raw, c.req.url), c.env);
+      const ids = this.registerIds;
+      throw new ServiceError(
+        404,
+        "unknown_register",
+        `this fleet hosts no register ${JSON.stringify(registerId.slice(0, 64))}; it hosts ${ids.length} (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}); address a register as /r/<registerId>/<its API path>`,
+      );
     };
     app.all("/r/:registerId", route);
     app.all("/r/:registerId/*", route);
@@ -360,22 +389,4 @@ export class FleetHost {
     });
     return app;
   }
-}
-
-/**
- * The request as the register's own server would have seen it: the same method, headers (Host
- * and Origin included, so the agent's guard judges them) and body, with `/r/<id>` cut from the path.
- */
-function stripPrefix(request: Request, href: string): Request {
-  const url = new URL(href);
-  // The raw (still encoded) path: "/r/" + id + rest; ids are plain path segments (checkFleet).
-  const afterId = url.pathname.indexOf("/", 3);
-  url.pathname = afterId === -1 ? "/" : url.pathname.slice(afterId);
-  const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal };
-  if (request.body !== null) {
-    init.body = request.body;
-    // Node's fetch needs this to pass a body on as a stream.
-    init.duplex = "half";
-  }
-  return new Request(url, init);
 }
