@@ -23,6 +23,7 @@ import { startCheckpointer, useFallbackAutocheckpoint } from "./storage/checkpoi
 import { claimDataDir } from "./storage/data-dir.ts";
 import { type DataDirLock, lockDataDir } from "./storage/data-dir-lock.ts";
 import { type Db, openDatabase } from "./storage/database.ts";
+import { WalFlusher } from "./storage/wal-flush.ts";
 import { CloudStoredValue, type StoredValueRegion, type StoredValueRegionSource } from "./stored-value/cloud-stored-value.ts";
 import { type SyncHandle, startSync } from "./sync/sync-host.ts";
 import { startSyncInProcess } from "./sync/sync-in-process.ts";
@@ -232,9 +233,12 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
   let syncStatus = options.syncStatus;
   const managers = new ManagerAuthority(db, config.managers, config.managerAuth, clock);
   let listeningPort: number | undefined;
+  const walFlusher = options.syncThread === "in-process" ? new WalFlusher(db) : undefined;
   const app = createApp({
     service,
-    commits: new GroupCommit(outbox),
+    // In-process sync (a fleet) shares this outbox object, so a recording may be flushed to disk off
+    // the event loop; a sync worker reads its own connection and needs every commit durable at once.
+    commits: new GroupCommit(outbox, walFlusher ? { flusher: walFlusher } : {}),
     ledger,
     queue,
     logger,
@@ -346,6 +350,7 @@ function wireAgent(config: AgentConfig, options: AgentOptions, logger: Logger, l
       await sync?.close();
       await checkpointer?.stop();
       db.close();
+      walFlusher?.close();
       lock.release();
       logger.flush();
     },

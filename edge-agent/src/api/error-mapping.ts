@@ -7,6 +7,7 @@ import {
   ServiceError,
 } from "@tenderline/shared";
 import { RegisterRefusal } from "../register/refusal.ts";
+import { WalFlushError } from "../storage/wal-flush.ts";
 
 function sqliteCode(error: unknown): string | undefined {
   if (error instanceof Error && error.name === "SqliteError") return (error as Error & { code?: string }).code;
@@ -27,6 +28,14 @@ export function toServiceError(error: unknown): ServiceError | undefined {
   if (error instanceof RefundAllocationError) return new ServiceError(422, error.reason, error.message);
   if (error instanceof CurrencyMismatchError) return new ServiceError(422, error.code, error.message);
   if (error instanceof PanDetectedError) return new ServiceError(422, error.code, error.message);
+  if (error instanceof WalFlushError) {
+    // 500, not 503: the transaction may be on disk. Its Idempotency-Key tells which, once the disk answers.
+    return new ServiceError(
+      500,
+      "storage_unconfirmed",
+      "the register could not confirm this transaction on its disk, so it may or may not be recorded: send the same request again (its Idempotency-Key answers with what was recorded) before you take the payment again, and call support if this repeats",
+    );
+  }
   const code = sqliteCode(error);
   if (code === "SQLITE_FULL") {
     return new ServiceError(

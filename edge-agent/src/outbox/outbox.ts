@@ -1,6 +1,7 @@
 import { CURRENT_SCHEMA_VERSION } from "@tenderline/shared";
 import { mintId } from "../ids/ids.ts";
 import { commitWithoutWaitingForDisk, type Db, type Statement } from "../storage/database.ts";
+import type { WalFlusher } from "../storage/wal-flush.ts";
 
 export type OutboxState = "pending" | "acked" | "dead";
 
@@ -85,6 +86,12 @@ export class Outbox {
   private readonly runImmediate: (fn: () => unknown) => unknown;
   /** The last replicatedSeq applied by this process; null until the first. */
   private replicatedSeen: number | null = null;
+  /** The highest seq known to be on disk (see transactionFlushed). */
+  private durableSeq: number;
+  /** Whether this outbox has recorded without waiting for the disk: from then on only durable rows are sent. */
+  private flushesLater = false;
+  /** Inside transactionFlushed's commit: the commit is not yet durable. */
+  private deferDurability = false;
 
   constructor(
     readonly db: Db,
@@ -97,7 +104,7 @@ export class Outbox {
         "INSERT INTO outbox (seq, event_id, type, body, bytes, recorded_at, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
       ),
       pending: db.prepare(
-        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, event_id AS eventId, type, body, bytes, recorded_at AS recordedAt FROM outbox WHERE state = 'pending' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
       ),
       ack: db.prepare(
         "UPDATE outbox SET state = 'acked', acked_region = ?, acked_at = ?, last_error = NULL, attempts = attempts + 1 WHERE seq = ? AND state <> 'dead'",
@@ -149,6 +156,7 @@ export class Outbox {
     };
     this.runImmediate = db.transaction((fn: () => unknown) => fn()).immediate;
     this.lastSeq = Outbox.lastRecordedSeq(db);
+    this.durableSeq = this.lastSeq;
   }
 
   /**
@@ -175,7 +183,7 @@ export class Outbox {
     return this.lastSeq;
   }
 
-  /** Called after each outermost transaction that appended events commits (the sync engine's wake-up). */
+  /** Called once events appended by a transaction are on disk (the sync engine's wake-up). */
   onCommit(listener: () => void): void {
     this.commitListeners.push(listener);
   }
@@ -191,8 +199,40 @@ export class Outbox {
       this.lastSeq = before;
       throw error;
     }
-    if (outermost && this.lastSeq !== before) for (const listener of this.commitListeners) listener();
+    // A full-sync commit: it and everything before it is on disk.
+    if (outermost && !this.deferDurability) this.noteDurable(this.lastSeq);
     return result;
+  }
+
+  /**
+   * `transaction`, committed without waiting for the disk and then flushed by `flusher` off the
+   * event loop (see WalFlusher): resolves once it is on disk, rejects with WalFlushError when the
+   * flush failed (it may then be on disk or not). Until it resolves, the rows it appended are not
+   * offered to sync (pendingBatch) and the commit listeners are not told: no region gets an event
+   * that a power cut could still take back from this register, where its seq would be used again.
+   * Only for an outbox whose sync runs on this same object (in-process): a sync worker's own
+   * connection would see the rows before they are durable.
+   */
+  async transactionFlushed<T>(fn: () => T, flusher: WalFlusher): Promise<T> {
+    if (!flusher.available) return this.transaction(fn);
+    this.flushesLater = true;
+    this.deferDurability = true;
+    let result: T;
+    try {
+      result = commitWithoutWaitingForDisk(this.db, () => this.transaction(fn));
+    } finally {
+      this.deferDurability = false;
+    }
+    const upTo = this.lastSeq;
+    await flusher.flush();
+    this.noteDurable(upTo);
+    return result;
+  }
+
+  private noteDurable(upTo: number): void {
+    if (upTo <= this.durableSeq) return;
+    this.durableSeq = upTo;
+    for (const listener of this.commitListeners) listener();
   }
 
   /**
@@ -233,7 +273,10 @@ export class Outbox {
 
   /** Pending rows in seq order after `afterSeq`, cut to at most `maxEvents` rows and `maxBytes` of bodies (at least one row). */
   pendingBatch(maxEvents: number, maxBytes: number, afterSeq = 0): OutboxRow[] {
-    return cutByBytes(this.stmts.pending.all(afterSeq, maxEvents) as OutboxRow[], maxBytes);
+    // An outbox that never recorded without waiting for the disk (a sync worker's: its agent's
+    // commits are full-sync) offers every pending row.
+    const upTo = this.flushesLater ? this.durableSeq : Number.MAX_SAFE_INTEGER;
+    return cutByBytes(this.stmts.pending.all(afterSeq, upTo, maxEvents) as OutboxRow[], maxBytes);
   }
 
   /** Rows a region acked but the cloud has not yet reported replicated to its peers, in seq order. */
