@@ -25,6 +25,7 @@ import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
+import { ClientGoneError, commitWhileAsked } from "./client-gone.ts";
 import { toServiceError } from "./error-mapping.ts";
 import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
@@ -109,7 +110,7 @@ export function createApp(deps: AppDeps): Hono {
     const approver = managerOf(c, deps.managers);
     // A gift card or store credit tender is held at the region first, so the service awaits and
     // hands its recording to the group commit itself.
-    const result = await deps.service.checkout(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
+    const result = await deps.service.checkout(request, { idempotency, approver, commit: commitWhileAsked(c, deps.commits) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -121,7 +122,7 @@ export function createApp(deps: AppDeps): Hono {
     const approver = managerOf(c, deps.managers);
     // A return may ask the cloud first (an original not on this register), so the service awaits
     // and hands its recording to the group commit itself.
-    const result = await deps.service.recordReturn(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
+    const result = await deps.service.recordReturn(request, { idempotency, approver, commit: commitWhileAsked(c, deps.commits) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -131,7 +132,11 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(ExchangeRequestSchema, raw);
     const idempotency = idempotencyOf(c, "exchanges", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.service.recordExchange(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
+    const result = await deps.service.recordExchange(request, {
+      idempotency,
+      approver,
+      commit: commitWhileAsked(c, deps.commits),
+    });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -141,7 +146,11 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(VoidRequestSchema, raw);
     const idempotency = idempotencyOf(c, "stored-value-void", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.service.voidStoredValue(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
+    const result = await deps.service.voidStoredValue(request, {
+      idempotency,
+      approver,
+      commit: commitWhileAsked(c, deps.commits),
+    });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -207,7 +216,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     const serviceError = toServiceError(error);
     if (serviceError) {
-      const level = serviceError.status >= 500 ? "error" : "info";
+      // A client that hung up is the register being busy, not failing: thousands under a burst.
+      const level = serviceError.status >= 500 && !(error instanceof ClientGoneError) ? "error" : "info";
       deps.logger[level]({ code: serviceError.code, status: serviceError.status, path: c.req.path }, "request refused");
       return c.json(serviceError.toBody(), serviceError.status);
     }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
 import { sampleSale, tempDir, testConfig } from "../testing/fixtures.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
-import { FleetConfigError, FleetHost, FleetStoppedError } from "./fleet-host.ts";
+import { FLEET_KEEP_ALIVE_MS, FleetConfigError, FleetHost, FleetStoppedError } from "./fleet-host.ts";
 
 /**
  * Fast probes and retries, but a batch timeout no loaded test machine reaches: a timed-out batch is
@@ -165,6 +165,10 @@ describe("FleetHost: many registers' cores behind one server", () => {
     const id = ids[0] as string;
     const health = await send(port, `/r/${id}/api/v1/health?from=fleet`);
     expect(health.status).toBe(200);
+    // Connections are kept for the next action of a cashier who acts every several seconds.
+    const kept = await fetch(`${url}/r/${id}/api/v1/health`);
+    expect(kept.headers.get("keep-alive")).toBe(`timeout=${FLEET_KEEP_ALIVE_MS / 1000}`);
+    await kept.body?.cancel();
     expect(health.body).toEqual({ status: "ok" });
     // Nothing after the id is the register's "/": its own answer, not the fleet's unknown register.
     const bare = await send(port, `/r/${id}?x=1`);

@@ -18,6 +18,11 @@ export const FLEET_DB_CACHE_KIB = 256;
 /** How long the event loop is held at a time while starting cores, reading every queue or pruning. */
 const SLICE_MS = 50;
 const PRUNE_EVERY_MS = 3_600_000;
+/**
+ * How long an idle client connection stays open. Announced in each answer (Keep-Alive: timeout=15);
+ * undici stops reusing a connection a little before the announced time, so it closes first.
+ */
+export const FLEET_KEEP_ALIVE_MS = 15_000;
 /** A registerId must be a path segment as it stands: it is the <id> in /r/<id>/… */
 const ROUTABLE_ID = /^[A-Za-z0-9._~-]+$/;
 /** A register's address: `/r/<id>` then its own path (and query), if any. */
@@ -233,6 +238,9 @@ export class FleetHost {
     const fleetListener = getRequestListener(this.app.fetch);
     return new Promise((resolve, reject) => {
       const s = createServer((incoming, outgoing) => void this.dispatch(incoming, outgoing, fleetListener));
+      // A cashier acts every several seconds: with Node's 5-s default each action would open (and
+      // the fleet accept and close) a connection of its own; kept longer, the client reuses it.
+      s.keepAliveTimeout = FLEET_KEEP_ALIVE_MS;
       s.once("error", reject);
       s.listen(this.options.port ?? 0, host, () => {
         const info = s.address() as AddressInfo;
