@@ -25,7 +25,7 @@ import type { GroupCommit } from "../outbox/group-commit.ts";
 import type { QueueStatusReader } from "../outbox/queue-status.ts";
 import type { IdempotencyContext, RegisterService } from "../register/register-service.ts";
 import { SCREENS_CSP_DIRECTIVES } from "../screens/layout.tsx";
-import { ClientGoneError, commitWhileAsked } from "./client-gone.ts";
+import { ClientGoneError, shedGoneClients } from "./client-gone.ts";
 import { toServiceError } from "./error-mapping.ts";
 import { refusePansInRequest } from "./pan-in-request.ts";
 import { readJson } from "./read-json.ts";
@@ -103,6 +103,9 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
 
+  for (const path of ["/api/v1/sales", "/api/v1/returns", "/api/v1/exchanges", "/api/v1/stored-value/void"])
+    app.use(path, shedGoneClients);
+
   app.post("/api/v1/sales", async (c) => {
     const raw = await readJson(c);
     const request = validate(SaleRequestSchema, raw);
@@ -110,7 +113,7 @@ export function createApp(deps: AppDeps): Hono {
     const approver = managerOf(c, deps.managers);
     // A gift card or store credit tender is held at the region first, so the service awaits and
     // hands its recording to the group commit itself.
-    const result = await deps.service.checkout(request, { idempotency, approver, commit: commitWhileAsked(c, deps.commits) });
+    const result = await deps.service.checkout(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -122,7 +125,7 @@ export function createApp(deps: AppDeps): Hono {
     const approver = managerOf(c, deps.managers);
     // A return may ask the cloud first (an original not on this register), so the service awaits
     // and hands its recording to the group commit itself.
-    const result = await deps.service.recordReturn(request, { idempotency, approver, commit: commitWhileAsked(c, deps.commits) });
+    const result = await deps.service.recordReturn(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -135,7 +138,7 @@ export function createApp(deps: AppDeps): Hono {
     const result = await deps.service.recordExchange(request, {
       idempotency,
       approver,
-      commit: commitWhileAsked(c, deps.commits),
+      commit: (fn) => deps.commits.run(fn),
     });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
@@ -149,7 +152,7 @@ export function createApp(deps: AppDeps): Hono {
     const result = await deps.service.voidStoredValue(request, {
       idempotency,
       approver,
-      commit: commitWhileAsked(c, deps.commits),
+      commit: (fn) => deps.commits.run(fn),
     });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../storage/database.ts";
-import { type FsyncFn, WalFlusher, WalFlushError } from "../storage/wal-flush.ts";
+import { type FsyncFn, WalFlushError, WalFlusher } from "../storage/wal-flush.ts";
 import { tempDir } from "../testing/fixtures.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { Outbox } from "./outbox.ts";
@@ -17,8 +17,7 @@ function heldFsync() {
       return waiting.length;
     },
     release: () => waiting.splice(0).forEach((done) => done(null)),
-    fail: (code: string) =>
-      waiting.splice(0).forEach((done) => done(Object.assign(new Error(`${code}: i/o error`), { code }))),
+    fail: (code: string) => waiting.splice(0).forEach((done) => done(Object.assign(new Error(`${code}: i/o error`), { code }))),
   };
 }
 

@@ -19,7 +19,7 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Group commit for the HTTP path: the recordings that arrive in two turns of the event loop run in
+ * Group commit for the HTTP path: the recordings that arrive in one turn of the event loop run in
  * one SQLite transaction, each in its own savepoint (a refused one rolls back alone), and one fsync
  * makes them all durable. Nobody is answered before that fsync, so a 201 still means on disk.
  */
@@ -37,11 +37,7 @@ export class GroupCommit {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        // Two turns of the event loop, not one: a request that waited (in the listen backlog,
-        // behind a busy loop) is read in one turn and its client's hang-up, if it gave up
-        // meanwhile, only in the next; by then the route's commit sees it and records nothing
-        // (api/client-gone.ts). Recordings of both turns share the commit.
-        setImmediate(() => setImmediate(() => void this.flush()));
+        setImmediate(() => void this.flush());
       }
     });
   }
