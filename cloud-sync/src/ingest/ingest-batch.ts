@@ -3,8 +3,10 @@ import type { Database, Queryable } from "../storage/database.ts";
 import { type Candidate, type Classified, classifyBatch, type IngestResult } from "./classify-batch.ts";
 import { type NewRecord, storeRecords } from "./store-records.ts";
 import {
+  type AlsoRun,
   advanceWatermarks,
   extendContiguousRun,
+  extendsContiguousRun,
   gapsOf,
   lockRegisters,
   type RegisterKey,
@@ -86,20 +88,19 @@ export async function ingestBatch(
       allAccepted = outcomes.every((o) => o.status === "accepted");
     }
     const final = results as IngestResult[];
+    const seqs = candidates.map((c) => c.event.seq);
     let state: RegisterState;
-    if (!final.some((r) => r.status === "accepted")) state = await touchRegister(tx, key);
-    else {
-      const extended =
-        allAccepted && held
-          ? await extendContiguousRun(
-              tx,
-              held,
-              candidates.map((c) => c.event.seq),
-            )
-          : undefined;
+    if (!final.some((r) => r.status === "accepted")) {
+      state = await touchRegister(tx, key);
+      await countOutcomes(tx, input.storeId, final);
+    } else if (allAccepted && held && extendsContiguousRun(held, seqs)) {
+      // The usual batch: the outcome count rides in the same round trip as the watermark update.
+      const extended = await extendContiguousRun(tx, held, seqs, countOutcomesStatement(input.storeId, final, 5));
       state = extended ?? ((await advanceWatermarks(tx, [key], true))[0] as RegisterState);
+    } else {
+      state = (await advanceWatermarks(tx, [key], true))[0] as RegisterState;
+      await countOutcomes(tx, input.storeId, final);
     }
-    await countOutcomes(tx, input.storeId, final);
     return {
       region,
       results: final,
@@ -112,7 +113,8 @@ export async function ingestBatch(
   });
 }
 
-async function countOutcomes(tx: Queryable, storeId: string, results: readonly IngestResult[]): Promise<void> {
+/** The per-store, per-minute outcome counters' upsert, its placeholders from $`first`. */
+function countOutcomesStatement(storeId: string, results: readonly IngestResult[], first: number): AlsoRun {
   let accepted = 0;
   let duplicates = 0;
   let conflicts = 0;
@@ -123,14 +125,20 @@ async function countOutcomes(tx: Queryable, storeId: string, results: readonly I
     else if (r.reason === "conflict" || r.reason === "seq_conflict") conflicts++;
     else rejected++;
   }
-  await tx.query(
-    `INSERT INTO ingest_outcomes (store_id, minute, accepted, duplicates, conflicts, rejected)
-     VALUES ($1, date_trunc('minute', now()), $2, $3, $4, $5)
+  const p = (i: number) => `$${first + i}`;
+  return {
+    sql: `INSERT INTO ingest_outcomes (store_id, minute, accepted, duplicates, conflicts, rejected)
+     VALUES (${p(0)}, date_trunc('minute', now()), ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
      ON CONFLICT (store_id, minute) DO UPDATE SET
        accepted = ingest_outcomes.accepted + EXCLUDED.accepted,
        duplicates = ingest_outcomes.duplicates + EXCLUDED.duplicates,
        conflicts = ingest_outcomes.conflicts + EXCLUDED.conflicts,
        rejected = ingest_outcomes.rejected + EXCLUDED.rejected`,
-    [storeId, accepted, duplicates, conflicts, rejected],
-  );
+    params: [storeId, accepted, duplicates, conflicts, rejected],
+  };
+}
+
+async function countOutcomes(tx: Queryable, storeId: string, results: readonly IngestResult[]): Promise<void> {
+  const { sql, params } = countOutcomesStatement(storeId, results, 1);
+  await tx.query(sql, params);
 }

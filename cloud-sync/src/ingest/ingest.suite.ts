@@ -64,6 +64,27 @@ export function ingestSuite(backend: Backend): void {
       return Number(rows[0]?.n);
     }
 
+    it("counts every batch's outcomes per store: a batch that extends the run, a retry, a gap and its fill", async () => {
+      const storeId = "s2";
+      const counts = async () => {
+        const rows = await db.query<{ accepted: number }>(
+          "SELECT COALESCE(sum(accepted), 0)::int AS accepted FROM ingest_outcomes WHERE store_id = $1",
+          [storeId],
+        );
+        return { accepted: Number(rows[0]?.accepted) };
+      };
+      const before = await counts();
+      const r = nextRegister();
+      const sale = (seq: number) => saleEvent({ registerId: r, seq, storeId });
+      // Extends the register's run (the count rides with the watermark update), then a retry of it (nothing new).
+      expect((await ingest(r, [sale(1), sale(2)], TOKENS.s2, storeId)).status).toBe(200);
+      expect((await ingest(r, [sale(1), sale(2)], TOKENS.s2, storeId)).status).toBe(200);
+      // A gap (seq 4 before 3), then what fills it: neither extends a run with nothing missing.
+      expect((await ingest(r, [sale(4)], TOKENS.s2, storeId)).status).toBe(200);
+      expect((await ingest(r, [sale(3)], TOKENS.s2, storeId)).status).toBe(200);
+      expect((await counts()).accepted).toBe(before.accepted + 4);
+    });
+
     it("accepts new events, acknowledges a retried batch as duplicates and stores each event once", async () => {
       const r = nextRegister();
       const events = [1, 2, 3].map((seq) => saleEvent({ registerId: r, seq }));

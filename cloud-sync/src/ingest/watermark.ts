@@ -132,20 +132,35 @@ export async function readRegisterState(db: Queryable, key: RegisterKey): Promis
  * register marked seen. `held` must be the state read under the register's lock (lockRegisters).
  * Returns undefined for any other batch: advanceWatermarks decides those from the log.
  */
+export function extendsContiguousRun(held: RegisterState, storedSeqs: readonly number[]): boolean {
+  if (held.maxSeq !== held.contiguousSeq || storedSeqs.length === 0) return false;
+  const sorted = [...storedSeqs].sort((a, b) => a - b);
+  return sorted.every((seq, i) => seq === held.contiguousSeq + i + 1);
+}
+
+/**
+ * A statement to run in the same round trip as the update, as a data-modifying WITH query (named
+ * `also`); its placeholders start at $5. PostgreSQL runs it once, whether or not the update
+ * matched a row.
+ */
+export interface AlsoRun {
+  sql: string;
+  params: readonly unknown[];
+}
+
 export async function extendContiguousRun(
   tx: Queryable,
   held: RegisterState,
   storedSeqs: readonly number[],
+  also?: AlsoRun,
 ): Promise<RegisterState | undefined> {
-  if (held.maxSeq !== held.contiguousSeq || storedSeqs.length === 0) return undefined;
-  const sorted = [...storedSeqs].sort((a, b) => a - b);
-  if (!sorted.every((seq, i) => seq === held.contiguousSeq + i + 1)) return undefined;
-  const top = held.contiguousSeq + sorted.length;
+  if (!extendsContiguousRun(held, storedSeqs)) return undefined;
+  const top = held.contiguousSeq + storedSeqs.length;
   const rows = await tx.query<StateRow>(
-    `UPDATE register_state SET contiguous_seq = $3, max_seq = $3, gap_since = NULL, last_seen_at = now()
+    `${also ? `WITH also AS (${also.sql}) ` : ""}UPDATE register_state SET contiguous_seq = $3, max_seq = $3, gap_since = NULL, last_seen_at = now()
      WHERE store_id = $1 AND register_id = $2 AND contiguous_seq = $4 AND max_seq = $4
      RETURNING store_id, register_id, contiguous_seq, max_seq`,
-    [held.storeId, held.registerId, top, held.contiguousSeq],
+    [held.storeId, held.registerId, top, held.contiguousSeq, ...(also?.params ?? [])],
   );
   return rows[0] ? toState(rows[0]) : undefined;
 }
