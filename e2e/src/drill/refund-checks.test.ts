@@ -110,7 +110,7 @@ describe("the drill's refund checks", () => {
     expect(checkRefunds(asTheRegister)).toEqual([]);
     expect(checkTenderRefunds(asTheRegister).overRefunded).toEqual([]);
     expect(checkRefunds([sale("r1", 1, "T1"), exchange, returnOfX("x-cash", "cash")])).toEqual([
-      "return ret-x allocated differently: register X1/x-cash/400, expected X1/X1:exchange-credit/400",
+      "return ret-x (r1 seq 3) allocated differently: register X1/x-cash/400, expected X1/X1:exchange-credit/400; before it on that original: r1 seq 2 exchange.completed sold",
     ]);
   });
 });

@@ -80,8 +80,13 @@ export function checkRefunds(items: readonly FeedEventItem[]): string[] {
   const soldAt = new Map<string, string>();
   const originals = new Map<string, OriginalTransaction>();
   const mismatches: string[] = [];
-  const refunded = (lines: readonly RefundAllocationLine[]) => {
+  /** Per original: each event that sold or refunded it, as `register seq type tender/amount …` (for a mismatch's message). */
+  const history = new Map<string, string[]>();
+  const note = (transactionId: string, e: FeedEvent, what: string) =>
+    history.set(transactionId, [...(history.get(transactionId) ?? []), `${e.registerId} seq ${e.seq} ${e.type} ${what}`]);
+  const refunded = (lines: readonly RefundAllocationLine[], e?: FeedEvent) => {
     for (const line of lines) {
+      if (e) note(line.originalTransactionId, e, `${line.tenderId}/${line.amount.amount}`);
       const o = originals.get(line.originalTransactionId);
       if (o)
         originals.set(o.transactionId, {
@@ -102,11 +107,12 @@ export function checkRefunds(items: readonly FeedEventItem[]): string[] {
         tenders: refundableTenders(parsed),
         priorRefunds: [],
       });
-      if (parsed.type === "exchange.completed") refunded(parsed.p.allocation);
+      note(parsed.p.transactionId, e, "sold");
+      if (parsed.type === "exchange.completed") refunded(parsed.p.allocation, e);
     } else if (parsed.type === "return.completed" && parsed.p.verified && parsed.p.verifiedBy !== "cloud") {
       const p = parsed.p;
       if (!p.items.every((item) => local(item.originalTransactionId, e.registerId))) {
-        refunded(p.allocation);
+        refunded(p.allocation, e);
         continue;
       }
       const perOriginal = new Map<string, { amount: number; currency: string }>();
@@ -126,11 +132,17 @@ export function checkRefunds(items: readonly FeedEventItem[]): string[] {
         const want = expected.map(key).sort().join(" ");
         const got = p.allocation.map(key).sort().join(" ");
         // Tender ids and amounts only: enough to see which tender the two disagree on, and no secret.
-        if (want !== got) mismatches.push(`return ${p.transactionId} allocated differently: register ${got}, expected ${want}`);
+        if (want !== got) {
+          // What came before on these originals, in the order re-allocated: which refund the two disagree about.
+          const before = (history.get(p.items[0]?.originalTransactionId ?? "") ?? []).join("; ");
+          mismatches.push(
+            `return ${p.transactionId} (${e.registerId} seq ${e.seq}) allocated differently: register ${got}, expected ${want}; before it on that original: ${before || "nothing"}`,
+          );
+        }
       } catch (error) {
         mismatches.push(`return ${p.transactionId}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      refunded(p.allocation);
+      refunded(p.allocation, e);
     }
   }
   return mismatches;
