@@ -16,8 +16,12 @@ function heldFsync() {
     get calls() {
       return waiting.length;
     },
-    release: () => waiting.splice(0).forEach((done) => done(null)),
-    fail: (code: string) => waiting.splice(0).forEach((done) => done(Object.assign(new Error(`${code}: i/o error`), { code }))),
+    release: () => {
+      for (const done of waiting.splice(0)) done(null);
+    },
+    fail: (code: string) => {
+      for (const done of waiting.splice(0)) done(Object.assign(new Error(`${code}: i/o error`), { code }));
+    },
   };
 }
 

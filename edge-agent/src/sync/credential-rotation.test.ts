@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeRegion, startFakeRegion } from "../testing/fake-region.ts";
-import { sampleSale, syncStatusOf, testAgent } from "../testing/fixtures.ts";
+import { syncStatusOf, testAgent } from "../testing/fixtures.ts";
 import { outboxEventIds, recordSales, waitForAcked } from "../testing/outbox-expectations.ts";
 import { FAST_SYNC } from "../testing/sync-settings.ts";
 

@@ -199,7 +199,7 @@ describe("RegionLink's view of a region", () => {
   it("jitters the wait after a failed probe down by at most a quarter", async () => {
     const probes: number[] = [];
     let now = 0;
-    const server = http.createServer((req, res) => {
+    const server = http.createServer((_req, res) => {
       probes.push(now);
       res.writeHead(503, { "content-type": "application/json" });
       res.end(JSON.stringify({ region: "A", status: "down" }));
