@@ -89,18 +89,18 @@ export async function ingestBatch(
     }
     const final = results as IngestResult[];
     const seqs = candidates.map((c) => c.event.seq);
+    // The usual batch extends its register's run: its outcome count rides in the same round trip.
+    const extending = allAccepted && held !== undefined && extendsContiguousRun(held, seqs);
     let state: RegisterState;
-    if (!final.some((r) => r.status === "accepted")) {
-      state = await touchRegister(tx, key);
-      await countOutcomes(tx, input.storeId, final);
-    } else if (allAccepted && held && extendsContiguousRun(held, seqs)) {
-      // The usual batch: the outcome count rides in the same round trip as the watermark update.
-      const extended = await extendContiguousRun(tx, held, seqs, countOutcomesStatement(input.storeId, final, 5));
+    if (!final.some((r) => r.status === "accepted")) state = await touchRegister(tx, key);
+    else {
+      const extended =
+        extending && held
+          ? await extendContiguousRun(tx, held, seqs, countOutcomesStatement(input.storeId, final, 5))
+          : undefined;
       state = extended ?? ((await advanceWatermarks(tx, [key], true))[0] as RegisterState);
-    } else {
-      state = (await advanceWatermarks(tx, [key], true))[0] as RegisterState;
-      await countOutcomes(tx, input.storeId, final);
     }
+    if (!extending) await countOutcomes(tx, input.storeId, final);
     return {
       region,
       results: final,

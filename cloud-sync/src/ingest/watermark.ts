@@ -126,12 +126,7 @@ export async function readRegisterState(db: Queryable, key: RegisterKey): Promis
   return rows[0] ? toState(rows[0]) : undefined;
 }
 
-/**
- * The usual batch: its events, all newly stored, are exactly the next seqs of a register with no
- * gap. Then the new contiguousSeq is known without reading the log back: one small update, and the
- * register marked seen. `held` must be the state read under the register's lock (lockRegisters).
- * Returns undefined for any other batch: advanceWatermarks decides those from the log.
- */
+/** Whether the seqs stored are exactly the next ones of a register with no gap (the usual batch). */
 export function extendsContiguousRun(held: RegisterState, storedSeqs: readonly number[]): boolean {
   if (held.maxSeq !== held.contiguousSeq || storedSeqs.length === 0) return false;
   const sorted = [...storedSeqs].sort((a, b) => a - b);
@@ -148,13 +143,19 @@ export interface AlsoRun {
   params: readonly unknown[];
 }
 
+/**
+ * The usual batch (extendsContiguousRun, checked by the caller): the new contiguousSeq is known
+ * without reading the log back: one small update, and the register marked seen. `held` must be the
+ * state read under the register's lock (lockRegisters). Undefined when the state moved meanwhile:
+ * advanceWatermarks decides from the log.
+ */
 export async function extendContiguousRun(
   tx: Queryable,
   held: RegisterState,
   storedSeqs: readonly number[],
   also?: AlsoRun,
 ): Promise<RegisterState | undefined> {
-  if (!extendsContiguousRun(held, storedSeqs)) return undefined;
+  // The caller has checked extendsContiguousRun (it decides where the outcome count goes).
   const top = held.contiguousSeq + storedSeqs.length;
   const rows = await tx.query<StateRow>(
     `${also ? `WITH also AS (${also.sql}) ` : ""}UPDATE register_state SET contiguous_seq = $3, max_seq = $3, gap_since = NULL, last_seen_at = now()

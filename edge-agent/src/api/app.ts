@@ -135,11 +135,7 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(ExchangeRequestSchema, raw);
     const idempotency = idempotencyOf(c, "exchanges", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.service.recordExchange(request, {
-      idempotency,
-      approver,
-      commit: (fn) => deps.commits.run(fn),
-    });
+    const result = await deps.service.recordExchange(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });
@@ -149,11 +145,7 @@ export function createApp(deps: AppDeps): Hono {
     const request = validate(VoidRequestSchema, raw);
     const idempotency = idempotencyOf(c, "stored-value-void", raw);
     const approver = managerOf(c, deps.managers);
-    const result = await deps.service.voidStoredValue(request, {
-      idempotency,
-      approver,
-      commit: (fn) => deps.commits.run(fn),
-    });
+    const result = await deps.service.voidStoredValue(request, { idempotency, approver, commit: (fn) => deps.commits.run(fn) });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.body, result.status);
   });

@@ -260,16 +260,14 @@ export class FleetHost {
    * endpoints, an unknown register) goes to the fleet's app.
    */
   private dispatch(incoming: IncomingMessage, outgoing: ServerResponse, fleetListener: NodeListener): Promise<void> {
-    const match = REGISTER_PATH.exec(incoming.url ?? "");
-    const registerId = match?.[1];
-    const agent = registerId === undefined ? undefined : this.agents.get(registerId);
-    if (!agent || registerId === undefined) return fleetListener(incoming, outgoing);
+    const [, registerId = "", rest = ""] = REGISTER_PATH.exec(incoming.url ?? "") ?? [];
+    const agent = this.agents.get(registerId);
+    if (!agent) return fleetListener(incoming, outgoing);
     let listener = this.listeners.get(registerId);
     if (!listener) {
       listener = getRequestListener(agent.app.fetch);
       this.listeners.set(registerId, listener);
     }
-    const rest = match?.[2] ?? "";
     incoming.url = rest.startsWith("/") ? rest : `/${rest}`;
     return listener(incoming, outgoing);
   }

@@ -121,7 +121,7 @@ describe("group commit flushed off the event loop (a fleet's registers)", () => 
     expect(outbox.pendingBatch(10, 1 << 20).map((r) => r.seq)).toEqual([1]);
   });
 
-  it("an in-memory database has no log to flush: the flusher says so and recordings commit with full sync", async () => {
+  it("only a file database in WAL mode has a log to flush: an in-memory one is not available", async () => {
     const { default: Database } = await import("better-sqlite3");
     const memory = new Database(":memory:");
     try {
