@@ -107,6 +107,9 @@ export interface ReturnsContext {
  * rows in one SQLite transaction. Anything thrown before the commit leaves the database untouched.
  */
 export class RegisterService {
+  /** The latest request of each Idempotency-Key still running (inTurnOfKey). */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly outbox: Outbox,
     private readonly ledger: Ledger,
@@ -131,6 +134,26 @@ export class RegisterService {
     });
   }
 
+  /**
+   * Runs a request after any earlier one with the same Idempotency-Key has finished, so a retry
+   * sent while the first is still waiting on the region (its client timed out) replays the first's
+   * answer instead of racing it. Racing, the retry would see the first's own holds as another
+   * return's (and allocate to a later tender, or be refused as already returned) and hold a gift
+   * card's balance twice. The earlier request's outcome is its own caller's; this one only waits.
+   */
+  private async inTurnOfKey<T>(options: RecordOptions, run: () => Promise<T>): Promise<T> {
+    const key = options.idempotency?.key;
+    if (key === undefined) return run();
+    const ahead = this.inFlight.get(key);
+    const turn = ahead ? Promise.allSettled([ahead]).then(run) : run();
+    this.inFlight.set(key, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.inFlight.get(key) === turn) this.inFlight.delete(key);
+    }
+  }
+
   private get sv(): StoredValueContext | undefined {
     return this.storedValue;
   }
@@ -143,7 +166,11 @@ export class RegisterService {
    * answering: the tender is recorded sealed, within the offline caps. An Idempotency-Key already
    * answered replays before anything is held, so a retry after a lost answer charges once.
    */
-  async checkout(request: SaleRequest, options: RecordOptions = {}): Promise<Recorded<SaleAnswer>> {
+  checkout(request: SaleRequest, options: RecordOptions = {}): Promise<Recorded<SaleAnswer>> {
+    return this.inTurnOfKey(options, () => this.runCheckout(request, options));
+  }
+
+  private async runCheckout(request: SaleRequest, options: RecordOptions): Promise<Recorded<SaleAnswer>> {
     const commit = <T>(fn: () => T): Promise<T> => (options.commit ? options.commit(fn) : Promise.resolve().then(fn));
     if (!hasStoredValue(request.tenders)) return commit(() => this.recordSale(request, options));
     const replay = this.replay<SaleAnswer>(options);
@@ -261,7 +288,11 @@ export class RegisterService {
    * void entry and refuses the account from then on. A refused hold refuses the void; a recording
    * that fails releases it. An Idempotency-Key already answered replays before anything is asked.
    */
-  async voidStoredValue(request: VoidRequest, options: RecordOptions = {}): Promise<Recorded<Voided>> {
+  voidStoredValue(request: VoidRequest, options: RecordOptions = {}): Promise<Recorded<Voided>> {
+    return this.inTurnOfKey(options, () => this.runVoid(request, options));
+  }
+
+  private async runVoid(request: VoidRequest, options: RecordOptions): Promise<Recorded<Voided>> {
     const replay = this.replay<Voided>(options);
     if (replay) return replay;
     const ctx = this.storedValueContext();
@@ -341,7 +372,11 @@ export class RegisterService {
    * timeout, no region, or the cloud knows none of them): this register's originals by its ledger
    * alone, the others to store credit, unverified, within the caps or with a manager's approval.
    */
-  async recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
+  recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
+    return this.inTurnOfKey(options, () => this.runReturn(request, options));
+  }
+
+  private async runReturn(request: ReturnRequest, options: RecordOptions): Promise<Recorded<ReturnAnswer>> {
     const replay = this.replay<ReturnAnswer>(options);
     if (replay) return replay;
     if (request.refundTo === "store_credit") this.requireCreditNumbers();
@@ -506,7 +541,11 @@ export class RegisterService {
    * originals counts (units or refunds another register took) and what the exchange takes is
    * reserved there first, as for a return.
    */
-  async recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
+  recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
+    return this.inTurnOfKey(options, () => this.runExchange(request, options));
+  }
+
+  private async runExchange(request: ExchangeRequest, options: RecordOptions): Promise<Recorded<ExchangeAnswer>> {
     const replay = this.replay<ExchangeAnswer>(options);
     if (replay) return replay;
     if (request.refundTo === "store_credit") this.requireCreditNumbers();

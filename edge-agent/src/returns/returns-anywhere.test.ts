@@ -155,6 +155,32 @@ describe("returns of another register's sale, verified by the cloud", () => {
     expect(returnEvents(reg2)).toHaveLength(1);
   });
 
+  it("a retry sent while the first request still waits on its reservation waits for it and replays its answer: one hold, one event", async () => {
+    const fake = await fakeRegion();
+    const reg1 = agentAt("reg-1", async () => null);
+    const reg2 = agentAt("reg-2", async () => fake.region());
+    const original = await saleKnownToCloud(reg1, fake, tees(1));
+
+    // The first request's reservation is at the region, unanswered, when its client gives up and retries.
+    const gate = fake.holdReservations();
+    const first = post(reg2.app, "/api/v1/returns", returnOf(original.transactionId), { "idempotency-key": "ret-slow" });
+    await gate.arrived;
+    const retry = post(reg2.app, "/api/v1/returns", returnOf(original.transactionId), { "idempotency-key": "ret-slow" });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    gate.go();
+
+    const [a, b] = await Promise.all([first, retry]);
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    // Racing, the retry saw the first's hold as another return's and was refused: the last unit looked taken.
+    expect(b.status, JSON.stringify(b.body)).toBe(201);
+    expect(b.headers.get("idempotent-replayed")).toBe("true");
+    expect(b.body).toEqual(a.body);
+    expect(fake.posted).toHaveLength(1);
+    expect(fake.lookups).toHaveLength(1);
+    expect(fake.releases).toEqual([]);
+    expect(returnEvents(reg2)).toHaveLength(1);
+  });
+
   it("two registers returning the same last unit at once: one 201, one refusal saying it was already returned, nothing recorded", async () => {
     const fake = await fakeRegion();
     const reg1 = agentAt("reg-1", async () => null);
