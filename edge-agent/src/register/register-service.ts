@@ -107,8 +107,8 @@ export interface ReturnsContext {
  * rows in one SQLite transaction. Anything thrown before the commit leaves the database untouched.
  */
 export class RegisterService {
-  /** The latest request of each Idempotency-Key still running (inTurnOfKey). */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** The latest request still running of each turn key (inTurn). */
+  private readonly running = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly outbox: Outbox,
@@ -135,23 +135,35 @@ export class RegisterService {
   }
 
   /**
-   * Runs a request after any earlier one with the same Idempotency-Key has finished, so a retry
-   * sent while the first is still waiting on the region (its client timed out) replays the first's
-   * answer instead of racing it. Racing, the retry would see the first's own holds as another
-   * return's (and allocate to a later tender, or be refused as already returned) and hold a gift
-   * card's balance twice. The earlier request's outcome is its own caller's; this one only waits.
+   * Runs a request after every earlier one that shares a turn key with it has finished (its
+   * Idempotency-Key; for a return or exchange, each original it takes from). A retry sent while
+   * the first is still waiting on the region (its client timed out) then replays the first's
+   * answer instead of racing it: racing, it saw the first's own holds as another return's (refused
+   * as already returned, or allocated to a later tender) and held a gift card's balance twice. Two
+   * returns of one sale are planned and recorded in one order, so each is allocated after the one
+   * recorded before it, as the ledger reads them back. An earlier request's outcome is its own
+   * caller's; this one only waits for it.
    */
-  private async inTurnOfKey<T>(options: RecordOptions, run: () => Promise<T>): Promise<T> {
-    const key = options.idempotency?.key;
-    if (key === undefined) return run();
-    const ahead = this.inFlight.get(key);
-    const turn = ahead ? Promise.allSettled([ahead]).then(run) : run();
-    this.inFlight.set(key, turn);
+  private async inTurn<T>(keys: readonly string[], run: () => Promise<T>): Promise<T> {
+    if (keys.length === 0) return run();
+    const ahead = keys.flatMap((k) => this.running.get(k) ?? []);
+    const turn = ahead.length > 0 ? Promise.allSettled(ahead).then(run) : run();
+    for (const k of keys) this.running.set(k, turn);
     try {
       return await turn;
     } finally {
-      if (this.inFlight.get(key) === turn) this.inFlight.delete(key);
+      for (const k of keys) if (this.running.get(k) === turn) this.running.delete(k);
     }
+  }
+
+  /**
+   * What a request waits its turn on: its Idempotency-Key, and each original it returns from, by
+   * transaction id when this register holds it (a receipt number and the id are one sale).
+   */
+  private turnKeys(options: RecordOptions, returned: ReadonlyArray<{ transactionId: string }> = []): string[] {
+    const key = options.idempotency?.key;
+    const originals = new Set(returned.map((i) => this.ledger.get(i.transactionId)?.transactionId ?? i.transactionId));
+    return [...(key === undefined ? [] : [`key ${key}`]), ...[...originals].map((id) => `original ${id}`)];
   }
 
   private get sv(): StoredValueContext | undefined {
@@ -167,7 +179,7 @@ export class RegisterService {
    * answered replays before anything is held, so a retry after a lost answer charges once.
    */
   checkout(request: SaleRequest, options: RecordOptions = {}): Promise<Recorded<SaleAnswer>> {
-    return this.inTurnOfKey(options, () => this.runCheckout(request, options));
+    return this.inTurn(this.turnKeys(options), () => this.runCheckout(request, options));
   }
 
   private async runCheckout(request: SaleRequest, options: RecordOptions): Promise<Recorded<SaleAnswer>> {
@@ -289,7 +301,7 @@ export class RegisterService {
    * that fails releases it. An Idempotency-Key already answered replays before anything is asked.
    */
   voidStoredValue(request: VoidRequest, options: RecordOptions = {}): Promise<Recorded<Voided>> {
-    return this.inTurnOfKey(options, () => this.runVoid(request, options));
+    return this.inTurn(this.turnKeys(options), () => this.runVoid(request, options));
   }
 
   private async runVoid(request: VoidRequest, options: RecordOptions): Promise<Recorded<Voided>> {
@@ -373,7 +385,7 @@ export class RegisterService {
    * alone, the others to store credit, unverified, within the caps or with a manager's approval.
    */
   recordReturn(request: ReturnRequest, options: RecordOptions = {}): Promise<Recorded<ReturnAnswer>> {
-    return this.inTurnOfKey(options, () => this.runReturn(request, options));
+    return this.inTurn(this.turnKeys(options, request.items), () => this.runReturn(request, options));
   }
 
   private async runReturn(request: ReturnRequest, options: RecordOptions): Promise<Recorded<ReturnAnswer>> {
@@ -542,7 +554,7 @@ export class RegisterService {
    * reserved there first, as for a return.
    */
   recordExchange(request: ExchangeRequest, options: RecordOptions = {}): Promise<Recorded<ExchangeAnswer>> {
-    return this.inTurnOfKey(options, () => this.runExchange(request, options));
+    return this.inTurn(this.turnKeys(options, request.returnItems), () => this.runExchange(request, options));
   }
 
   private async runExchange(request: ExchangeRequest, options: RecordOptions): Promise<Recorded<ExchangeAnswer>> {
