@@ -16,6 +16,12 @@ const LIGHT = [
   "src/chain/load-balancer.test.ts",
 ];
 
+/**
+ * Files that must have the machine to themselves: the short drill checks failover time among its
+ * checks, and the two builds write the same dist/. One at a time, after the rest.
+ */
+const ALONE = ["src/drill/drill.test.ts", "src/deploy/production-deploy.test.ts", "src/electron/compiled-main.test.ts"];
+
 export default defineConfig({
   test: {
     // Real processes, PGlite regions and a browser: slow by nature, never timed.
@@ -31,13 +37,21 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["src/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, ...LIGHT],
-          // Each file runs a whole chain (two regions, a simulator, an agent, Chromium) or a build
-          // (two builds write the same dist/), and some hold a failover to a time bound: one at a
-          // time on 2 cores.
+          exclude: [...configDefaults.exclude, ...LIGHT, ...ALONE],
+          // Each file runs its own chain (regions, a simulator, an agent, Chromium) on ports and
+          // databases of its own; none holds anything to a time bound: two at a time.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e (alone)",
+          include: ALONE,
           fileParallelism: false,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
