@@ -93,6 +93,45 @@ describe("RegionLink's view of a region", () => {
     expect(probes.count).toBe(3);
   });
 
+  it("takes a region for down after two probes in a row get no answer in time, not one; an answer that says down at once", async () => {
+    let mode: "ok" | "slow" | "down" = "ok";
+    const server = http.createServer((req, res) => {
+      const answer = () => {
+        res.writeHead(mode === "down" ? 503 : 200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ region: "A", status: mode === "down" ? "down" : "ok" }));
+      };
+      if (mode === "slow") setTimeout(answer, 400);
+      else answer();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    let now = 1_000_000;
+    const link = linkTo(server, { probeTimeoutMs: 100, healthyProbeIntervalMs: 1000 }, () => now);
+    await link.probe();
+    expect(link.probeOk).toBe(true);
+
+    // Under load: one probe misses its time. Not healthy any more, but not down either.
+    mode = "slow";
+    now += 5000;
+    await link.probe();
+    expect(link.probeOk).toBe(true);
+    expect(link.view(true).healthy).toBe(false);
+    // The next one misses too: down.
+    now += 5000;
+    await link.probe();
+    expect(link.probeOk).toBe(false);
+
+    // Back, then a health answer that says down: down at once.
+    mode = "ok";
+    now += 5000;
+    await link.probe();
+    expect(link.probeOk).toBe(true);
+    mode = "down";
+    now += 5000;
+    await link.probe();
+    expect(link.probeOk).toBe(false);
+  });
+
   it("counts a region that took a batch as up, though its last probe failed (timed out under load)", async () => {
     const server = http.createServer((req, res) => {
       // Health fails; a batch is taken.

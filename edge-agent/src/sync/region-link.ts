@@ -176,7 +176,12 @@ export class RegionLink {
       if (this.healthySince === null) this.healthySince = this.clock();
       return was !== true;
     } catch (error) {
-      this.probeOk = false;
+      // One probe that got no answer in time, of a region whose last probe was fine, does not make
+      // it down: under load (the region's, or this register's own event loop) a probe misses its
+      // second now and then, and a region taken for down sends the register's sales elsewhere.
+      // A second miss in a row, or any answer that says down or a refused connection, does.
+      const firstMiss = error instanceof TaskCancelledError && was === true && this.failedProbes === 0;
+      if (!firstMiss) this.probeOk = false;
       this.healthySince = null;
       this.backOffProbes(started);
       this.lastError =
