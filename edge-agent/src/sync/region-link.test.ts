@@ -95,7 +95,7 @@ describe("RegionLink's view of a region", () => {
 
   it("takes a region for down after two probes in a row get no answer in time, not one; an answer that says down at once", async () => {
     let mode: "ok" | "slow" | "down" = "ok";
-    const server = http.createServer((req, res) => {
+    const server = http.createServer((_req, res) => {
       const answer = () => {
         res.writeHead(mode === "down" ? 503 : 200, { "content-type": "application/json" });
         res.end(JSON.stringify({ region: "A", status: mode === "down" ? "down" : "ok" }));
