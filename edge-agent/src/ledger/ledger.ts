@@ -164,6 +164,7 @@ export class Ledger {
       ),
       get: db.prepare(`${SELECT} WHERE t.transaction_id = ?`),
       byReceiptNumber: db.prepare(`${SELECT} WHERE t.receipt_number = ?`),
+      idOfReceiptNumber: db.prepare("SELECT transaction_id FROM transactions WHERE receipt_number = ?").pluck(),
       setState: db.prepare("UPDATE transactions SET state = ? WHERE transaction_id = ?"),
       insertRefund: db.prepare(
         "INSERT INTO refunds (refund_transaction_id, original_transaction_id, tender_id, amount, currency) VALUES (?, ?, ?, ?, ?)",
@@ -224,6 +225,11 @@ export class Ledger {
       lines: state.lines,
       tenders: state.tenders,
     };
+  }
+
+  /** The id of the transaction with this (normalized) receipt number, read from its index without the receipt. */
+  transactionIdByReceiptNumber(receiptNumber: string): string | undefined {
+    return this.stmts.idOfReceiptNumber.get(receiptNumber) as string | undefined;
   }
 
   /** The original as the shared allocator sees it: tenders and what was already refunded on each. */

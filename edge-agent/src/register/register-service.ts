@@ -23,7 +23,7 @@ import {
 } from "@tenderline/shared";
 import type { IdempotencyStore, StoredAnswer } from "../idempotency/idempotency-store.ts";
 import { mintId } from "../ids/ids.ts";
-import type { Ledger } from "../ledger/ledger.ts";
+import { type Ledger, parseReceiptRef } from "../ledger/ledger.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { CloudReturns } from "../returns/cloud-returns.ts";
 import type { UnverifiedReturnsLedger } from "../returns/unverified-returns.ts";
@@ -162,8 +162,19 @@ export class RegisterService {
    */
   private turnKeys(options: RecordOptions, returned: ReadonlyArray<{ transactionId: string }> = []): string[] {
     const key = options.idempotency?.key;
-    const originals = new Set(returned.map((i) => this.ledger.get(i.transactionId)?.transactionId ?? i.transactionId));
+    const originals = new Set(returned.map((i) => this.originalId(i.transactionId)));
     return [...(key === undefined ? [] : [`key ${key}`]), ...[...originals].map((id) => `original ${id}`)];
+  }
+
+  /**
+   * The sale a returned item names, as one turn key: a receipt number this register holds becomes
+   * its transaction id (an index read, not the receipt: this runs on every return). A wrong check
+   * character throws 422 `invalid_receipt_number`, as planning the return would.
+   */
+  private originalId(ref: string): string {
+    const parsed = parseReceiptRef(ref);
+    if (parsed.kind === "transactionId") return parsed.transactionId;
+    return this.ledger.transactionIdByReceiptNumber(parsed.receiptNumber) ?? parsed.receiptNumber;
   }
 
   private get sv(): StoredValueContext | undefined {

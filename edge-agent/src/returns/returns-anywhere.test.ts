@@ -389,7 +389,7 @@ describe("returns of this register's own sale while a region answers", () => {
     ]);
   });
 
-  it("two returns of one sale at once: the second is looked up and allocated only after the first is recorded", async () => {
+  it("two returns of one sale at once, by its id and by its receipt number: the second is looked up and allocated only after the first is recorded", async () => {
     const fake = await fakeRegion();
     const reg1 = agentAt("reg-1", async () => fake.region());
     const sale: SaleRequest = {
@@ -402,7 +402,9 @@ describe("returns of this register's own sale while a region answers", () => {
     const gate = fake.holdReservations();
     const first = post(reg1.app, "/api/v1/returns", returnOf(original.transactionId, "TEE", 1));
     await gate.arrived;
-    const second = post(reg1.app, "/api/v1/returns", returnOf(original.transactionId, "TEE", 1));
+    // The second names the sale by its receipt number, as typed (lower case): still the same sale.
+    expect(original.receiptNumber).toBeDefined();
+    const second = post(reg1.app, "/api/v1/returns", returnOf(String(original.receiptNumber).toLowerCase(), "TEE", 1));
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     // Racing, the second would plan now around the first's hold, and could record before it.
     expect(fake.lookups).toHaveLength(1);
